@@ -1,0 +1,579 @@
+"""The SQLite implementation of :class:`storage.base.Store` (aiosqlite, WAL, FTS5).
+
+Writes go through one connection, serialised by a lock, each ingest in one transaction
+built from a handful of batched statements (aiosqlite runs every call on its thread, so
+per-row calls would dominate the cost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Digest, Paper
+from bot.text import fold, word_tokens
+from storage import fts
+from storage.base import (
+    IngestReport,
+    QueryError,
+    Schedule,
+    SearchHit,
+    SearchPage,
+    StoredDigest,
+    StoredPaper,
+    StoreError,
+    Subscription,
+)
+from storage.migrations import LATEST, migrations
+
+HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
+_PAPER_COLUMNS = "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date"
+_CHUNK = 900  # bound variables per IN (...) list
+#: bm25 weights for (title, authors, body): the title counts most, then authors
+_WEIGHTS = "10.0, 4.0, 1.0"
+
+
+def search_body(paper: Paper) -> str:
+    """The text the search indexes for a paper's summaries."""
+    return "\n".join(text for _, text in paper.sections)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
+    """An FTS5 snippet with our markers → ``(text, is_match)`` segments."""
+    segments: list[tuple[str, bool]] = []
+    rest = text
+    while rest:
+        start = rest.find(HL_START)
+        if start < 0:
+            segments.append((rest, False))
+            break
+        if start:
+            segments.append((rest[:start], False))
+        end = rest.find(HL_END, start)
+        if end < 0:
+            segments.append((rest[start + 1 :], True))
+            break
+        segments.append((rest[start + 1 : end], True))
+        rest = rest[end + 1 :]
+    merged: list[tuple[str, bool]] = []
+    for seg in segments:
+        if merged and merged[-1][1] == seg[1]:
+            merged[-1] = (merged[-1][0] + seg[0], seg[1])
+        elif seg[0]:
+            merged.append(seg)
+    return tuple(merged)
+
+
+class SQLiteStore:
+    """Open with ``await SQLiteStore.open(path)``; close with ``await store.close()``."""
+
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self._db = db
+        self.path = path
+        self._write = asyncio.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> SQLiteStore:
+        path = str(path)
+        if path != ":memory:":
+            _make_parent(path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        store = cls(db, path)
+        try:
+            await store._setup()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def _setup(self) -> None:
+        db = self._db
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        db = self._db
+        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        rows = await db.execute_fetchall("SELECT max(version) FROM schema_version")
+        current = rows[0][0] or 0  # type: ignore[index]
+        if current > LATEST:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this paperbot understands "
+                f"(up to {LATEST}); upgrade paperbot or point --db at another file"
+            )
+        for migration in migrations():
+            if migration.version <= current:
+                continue
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(migration.sql):
+                    await db.execute(statement)
+                await db.execute("INSERT INTO schema_version(version) VALUES (?)", (migration.version,))
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    async def schema_version(self) -> int:
+        rows = await self._db.execute_fetchall("SELECT max(version) FROM schema_version")
+        return rows[0][0] or 0  # type: ignore[index]
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> SQLiteStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- ingest --------------------------------------------------------------------
+    async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport:
+        async with self._write:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                report = await self._ingest(digest, source)
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            return report
+
+    async def _ingest(self, digest: Digest, source: str) -> IngestReport:
+        db = self._db
+        date = digest.date.isoformat()
+        ids = [p.arxiv_id for p in digest.papers]
+        existing: dict[str, tuple[Any, ...]] = {}
+        for chunk in _chunks(ids):
+            rows = await db.execute_fetchall(
+                f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id IN ({_marks(len(chunk))})", chunk
+            )
+            existing.update((row[1], tuple(row)) for row in rows)
+        await db.execute("INSERT OR IGNORE INTO digests(date, source) VALUES (?, ?)", (date, source))
+        rows = await db.execute_fetchall(
+            "SELECT paper_id FROM digest_papers WHERE date = ?", (date,)
+        )
+        already_linked = {row[0] for row in rows}
+        rows = await db.execute_fetchall(
+            "SELECT coalesce(max(position), -1) FROM digest_papers WHERE date = ?", (date,)
+        )
+        next_position = rows[0][0] + 1  # type: ignore[index]
+        rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM papers")
+        next_id = rows[0][0] + 1  # type: ignore[index]
+
+        added: list[str] = []
+        updated: list[str] = []
+        linked: list[str] = []
+        unchanged = 0
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        reindex: list[tuple[int, Paper]] = []
+        links: list[tuple[Any, ...]] = []
+        for paper in digest.papers:
+            row = existing.get(paper.arxiv_id)
+            if row is None:
+                paper_id = next_id
+                next_id += 1
+                inserts.append((paper_id, *_paper_values(paper), date))
+                reindex.append((paper_id, paper))
+                added.append(paper.arxiv_id)
+            else:
+                paper_id = row[0]
+                old = _row_paper(row)
+                if date >= row[9]:
+                    merged = _merge(old, paper)
+                    if merged != old:
+                        updates.append((*_paper_values(merged), date, paper_id))
+                        if _search_text(merged) != _search_text(old):
+                            reindex.append((paper_id, merged))
+                        updated.append(paper.arxiv_id)
+                    elif date != row[9]:
+                        updates.append((*_paper_values(merged), date, paper_id))
+                if paper_id in already_linked:
+                    if paper.arxiv_id not in updated:
+                        unchanged += 1
+                elif paper.arxiv_id not in updated:
+                    linked.append(paper.arxiv_id)
+            if paper_id not in already_linked:
+                links.append((date, next_position, paper_id, paper.votes))
+                next_position += 1
+                already_linked.add(paper_id)
+            else:
+                await db.execute(
+                    "UPDATE digest_papers SET votes = ? WHERE date = ? AND paper_id = ? AND votes IS NOT ?",
+                    (paper.votes, date, paper_id, paper.votes),
+                )
+        if inserts:
+            await db.executemany(
+                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+        if updates:
+            await db.executemany(
+                "UPDATE papers SET arxiv_id = ?, url = ?, title = ?, thumbnail = ?, votes = ?, authors = ?,"
+                " sections = ?, links = ?, last_date = ? WHERE id = ?",
+                updates,
+            )
+        if links:
+            await db.executemany(
+                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES (?, ?, ?, ?)", links
+            )
+        if reindex:
+            await self._reindex(reindex)
+        if added or updated or linked:
+            await db.execute("UPDATE digests SET source = ? WHERE date = ? AND ? != ''", (source, date, source))
+        return IngestReport(digest.date, tuple(added), tuple(updated), tuple(linked), unchanged)
+
+    async def _reindex(self, papers: list[tuple[int, Paper]]) -> None:
+        db = self._db
+        ids = [pid for pid, _ in papers]
+        for chunk in _chunks(ids):
+            marks = _marks(len(chunk))
+            await db.execute(f"DELETE FROM papers_fts WHERE rowid IN ({marks})", chunk)
+            await db.execute(f"DELETE FROM papers_words WHERE rowid IN ({marks})", chunk)
+            await db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({marks})", chunk)
+        rows = [(pid, p.title, ", ".join(p.authors), search_body(p)) for pid, p in papers]
+        await db.executemany("INSERT INTO papers_fts(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
+        await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
+        names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
+        await db.executemany("INSERT OR IGNORE INTO authors(name) VALUES (?)", [(n,) for n in names])
+        author_ids: dict[str, int] = {}
+        for chunk in _chunks(names):
+            found = await db.execute_fetchall(
+                f"SELECT name, id FROM authors WHERE name IN ({_marks(len(chunk))})", chunk
+            )
+            author_ids.update((row[0], row[1]) for row in found)
+        await db.executemany(
+            "INSERT INTO paper_authors(paper_id, position, author_id) VALUES (?, ?, ?)",
+            [(pid, i, author_ids[a]) for pid, p in papers for i, a in enumerate(p.authors)],
+        )
+
+    # -- reads ---------------------------------------------------------------------
+    async def digest_dates(self) -> list[dt.date]:
+        rows = await self._db.execute_fetchall("SELECT date FROM digests ORDER BY date")
+        return [dt.date.fromisoformat(r[0]) for r in rows]
+
+    async def digest(self, date: dt.date | None = None) -> StoredDigest | None:
+        db = self._db
+        if date is None:
+            rows = await db.execute_fetchall("SELECT max(date) FROM digest_papers")
+            if not rows or rows[0][0] is None:  # type: ignore[index]
+                rows = await db.execute_fetchall("SELECT max(date) FROM digests")
+            if not rows or rows[0][0] is None:  # type: ignore[index]
+                return None
+            day = rows[0][0]  # type: ignore[index]
+        else:
+            day = date.isoformat()
+            rows = await db.execute_fetchall("SELECT 1 FROM digests WHERE date = ?", (day,))
+            if not rows:
+                return None
+        rows = await db.execute_fetchall(
+            f"SELECT {_PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
+            " WHERE d.date = ? ORDER BY d.position",
+            (day,),
+        )
+        papers = await self._stored(rows)
+        return StoredDigest(dt.date.fromisoformat(day), tuple(papers))
+
+    async def paper(self, arxiv_id: str) -> StoredPaper | None:
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id = ?", (arxiv_id,)
+        )
+        papers = await self._stored(rows)
+        return papers[0] if papers else None
+
+    async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]:
+        rows = list(rows)
+        dates: dict[int, list[dt.date]] = {row[0]: [] for row in rows}
+        for chunk in _chunks(list(dates)):
+            found = await self._db.execute_fetchall(
+                f"SELECT paper_id, date FROM digest_papers WHERE paper_id IN ({_marks(len(chunk))}) ORDER BY date",
+                chunk,
+            )
+            for pid, day in found:
+                dates[pid].append(dt.date.fromisoformat(day))
+        return [StoredPaper(_row_paper(row), tuple(dates[row[0]])) for row in rows]
+
+    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
+        parsed = fts.keyword_query(query)
+        tri, words = parsed.trigram_match(), parsed.words_match()
+        extra = ""
+        if tri is not None:
+            table, params = "papers_fts", [tri]
+            if words:  # short words filter the trigram hits through the word index
+                extra = " AND papers_fts.rowid IN (SELECT rowid FROM papers_words WHERE papers_words MATCH ?)"
+                params.append(words)
+        else:
+            table, params = "papers_words", [words]
+        try:
+            total_rows = await self._db.execute_fetchall(
+                f"SELECT count(*) FROM {table} WHERE {table} MATCH ?{extra}", params
+            )
+            rows = await self._db.execute_fetchall(
+                f"SELECT {_PAPER_COLUMNS}, snippet({table}, -1, '{HL_START}', '{HL_END}', '…', 24)"
+                f" FROM {table} JOIN papers p ON p.id = {table}.rowid"
+                f" WHERE {table} MATCH ?{extra} ORDER BY bm25({table}, {_WEIGHTS}), p.last_date DESC"
+                " LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        except sqlite3.OperationalError as exc:  # quoting makes this unexpected; never a traceback
+            raise QueryError(f"Could not search for {query!r}: {exc}") from exc
+        stored = await self._stored(row[:10] for row in rows)
+        hits = tuple(SearchHit(sp, split_snippet(row[10] or "")) for sp, row in zip(stored, rows, strict=True))
+        return SearchPage(hits, total_rows[0][0], offset)  # type: ignore[index]
+
+    async def search_authors(self, name: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
+        match, words = fts.author_query(name)
+        rows = await self._db.execute_fetchall(
+            "SELECT rowid, name FROM authors_fts WHERE authors_fts MATCH ? LIMIT 500", (match,)
+        )
+        if not rows:
+            return SearchPage((), 0, offset)
+        names = {row[0]: row[1] for row in rows}
+        # whole-word matches first: `Ning` prefers "Xuefei Ning" over "Ningyu Zhang"
+        exact = {aid for aid, n in names.items() if set(words) <= set(word_tokens(n))}
+        ids = list(names)
+        per_paper: dict[int, set[int]] = {}
+        for chunk in _chunks(ids):
+            found = await self._db.execute_fetchall(
+                f"SELECT paper_id, author_id FROM paper_authors WHERE author_id IN ({_marks(len(chunk))})", chunk
+            )
+            for pid, aid in found:
+                per_paper.setdefault(pid, set()).add(aid)
+        if not per_paper:
+            return SearchPage((), 0, offset)
+        order: list[tuple[Any, ...]] = []
+        pids = list(per_paper)
+        for chunk in _chunks(pids):
+            found = await self._db.execute_fetchall(
+                f"SELECT id, last_date, coalesce(votes, -1) FROM papers WHERE id IN ({_marks(len(chunk))})", chunk
+            )
+            order.extend(found)
+        order.sort(key=lambda r: (not (per_paper[r[0]] & exact), _neg(r[1]), -r[2]))
+        page = [r[0] for r in order[offset : offset + limit]]
+        if not page:
+            return SearchPage((), len(order), offset)
+        found = await self._db.execute_fetchall(
+            f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id IN ({_marks(len(page))})", page
+        )
+        by_id = {row[0]: row for row in found}
+        stored = await self._stored(by_id[pid] for pid in page)
+        hits = tuple(
+            SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper[pid], key=lambda a: a not in exact)))
+            for sp, pid in zip(stored, page, strict=True)
+        )
+        return SearchPage(hits, len(order), offset)
+
+    async def author_names(self, prefix: str, *, limit: int = 25) -> list[str]:
+        if not word_tokens(prefix):
+            rows = await self._db.execute_fetchall(
+                "SELECT a.name FROM authors a JOIN paper_authors pa ON pa.author_id = a.id"
+                " GROUP BY a.id ORDER BY count(*) DESC, a.name LIMIT ?",
+                (limit,),
+            )
+        else:
+            match, _ = fts.author_query(prefix)
+            rows = await self._db.execute_fetchall(
+                "SELECT name FROM authors_fts WHERE authors_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
+            )
+        return [r[0] for r in rows]
+
+    async def title_suggestions(self, text: str, *, limit: int = 25) -> list[str]:
+        try:
+            page = await self.search(text, limit=limit)
+        except QueryError:
+            rows = await self._db.execute_fetchall(
+                "SELECT p.title FROM papers p ORDER BY p.last_date DESC, coalesce(p.votes, -1) DESC LIMIT ?",
+                (limit,),
+            )
+            return [r[0] for r in rows]
+        return [h.paper.paper.title for h in page.hits]
+
+    # -- subscriptions ---------------------------------------------------------------
+    async def add_subscription(
+        self, platform: str, subscriber: str, kind: str, term: str
+    ) -> tuple[Subscription, bool]:
+        key = fold(term)
+        async with self._write:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO subscriptions(platform, subscriber, kind, term, term_key)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (platform, subscriber, kind, term, key),
+            )
+            created = cursor.rowcount == 1
+        rows = await self._db.execute_fetchall(
+            "SELECT id, platform, subscriber, kind, term, created_at FROM subscriptions"
+            " WHERE platform = ? AND subscriber = ? AND kind = ? AND term_key = ?",
+            (platform, subscriber, kind, key),
+        )
+        return _subscription(rows[0]), created  # type: ignore[index]
+
+    async def remove_subscription(self, platform: str, subscriber: str, kind: str, term: str) -> bool:
+        async with self._write:
+            cursor = await self._db.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND subscriber = ? AND kind = ? AND term_key = ?",
+                (platform, subscriber, kind, fold(term)),
+            )
+            return cursor.rowcount > 0
+
+    async def subscriptions(self, platform: str, subscriber: str) -> list[Subscription]:
+        rows = await self._db.execute_fetchall(
+            "SELECT id, platform, subscriber, kind, term, created_at FROM subscriptions"
+            " WHERE platform = ? AND subscriber = ? ORDER BY id",
+            (platform, subscriber),
+        )
+        return [_subscription(r) for r in rows]
+
+    # -- schedules -------------------------------------------------------------------
+    async def set_schedule(self, schedule: Schedule) -> None:
+        async with self._write:
+            await self._db.execute(
+                "INSERT INTO schedules(platform, channel, workspace, time, timezone, weekdays, top_n, min_votes,"
+                " enabled, set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))"
+                " ON CONFLICT(platform, channel) DO UPDATE SET workspace = excluded.workspace, time = excluded.time,"
+                " timezone = excluded.timezone, weekdays = excluded.weekdays, top_n = excluded.top_n,"
+                " min_votes = excluded.min_votes, enabled = excluded.enabled, set_by = excluded.set_by,"
+                " updated_at = excluded.updated_at",
+                (
+                    schedule.platform,
+                    schedule.channel,
+                    schedule.workspace,
+                    schedule.time.strftime("%H:%M"),
+                    schedule.timezone,
+                    ",".join(str(d) for d in schedule.weekdays),
+                    schedule.top_n,
+                    schedule.min_votes,
+                    int(schedule.enabled),
+                    schedule.set_by,
+                ),
+            )
+
+    async def schedule(self, platform: str, channel: str) -> Schedule | None:
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE platform = ? AND channel = ?", (platform, channel)
+        )
+        return _schedule(rows[0]) if rows else None  # type: ignore[index]
+
+    async def schedules(self) -> list[Schedule]:
+        rows = await self._db.execute_fetchall(f"SELECT {_SCHEDULE_COLUMNS} FROM schedules ORDER BY platform, channel")
+        return [_schedule(r) for r in rows]
+
+
+_SCHEDULE_COLUMNS = "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by"
+
+
+def _schedule(row: Sequence[Any]) -> Schedule:
+    return Schedule(
+        platform=row[0],
+        channel=row[1],
+        workspace=row[2],
+        time=dt.time.fromisoformat(row[3]),
+        timezone=row[4],
+        weekdays=tuple(int(d) for d in row[5].split(",") if d),
+        top_n=row[6],
+        min_votes=row[7],
+        enabled=bool(row[8]),
+        set_by=row[9],
+    )
+
+
+def _subscription(row: Sequence[Any]) -> Subscription:
+    created = dt.datetime.strptime(row[5], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return Subscription(row[0], row[1], row[2], row[3], row[4], created)
+
+
+def _make_parent(path: str) -> None:
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _neg(iso_date: str) -> int:
+    return -dt.date.fromisoformat(iso_date).toordinal()
+
+
+def _paper_values(paper: Paper) -> tuple[Any, ...]:
+    return (
+        paper.arxiv_id,
+        paper.url,
+        paper.title,
+        paper.thumbnail,
+        paper.votes,
+        json.dumps(list(paper.authors), ensure_ascii=False),
+        json.dumps([list(s) for s in paper.sections], ensure_ascii=False),
+        json.dumps([list(link) for link in paper.links], ensure_ascii=False),
+    )
+
+
+def _row_paper(row: Sequence[Any]) -> Paper:
+    return Paper(
+        arxiv_id=row[1],
+        url=row[2],
+        title=row[3],
+        thumbnail=row[4],
+        votes=row[5],
+        authors=tuple(json.loads(row[6])),
+        sections=tuple((name, text) for name, text in json.loads(row[7])),
+        links=tuple((label, url) for label, url in json.loads(row[8])),
+    )
+
+
+def _merge(old: Paper, new: Paper) -> Paper:
+    """A paper seen again in a newer digest: newer values win, but nothing known is blanked."""
+    return Paper(
+        arxiv_id=old.arxiv_id,
+        url=new.url or old.url,
+        title=new.title or old.title,
+        thumbnail=new.thumbnail or old.thumbnail,
+        votes=new.votes if new.votes is not None else old.votes,
+        authors=new.authors or old.authors,
+        sections=new.sections or old.sections,
+        links=new.links or old.links,
+    )
+
+
+def _search_text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
+    return paper.title, paper.authors, search_body(paper)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` aware)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
