@@ -4,6 +4,7 @@ from bot.http import FetchError
 from bot.sources.base import Source, SourceResult
 from bot.sources.huggingface import HuggingFaceSource
 from bot.sources.markdown import MarkdownFileSource, MarkdownFolderSource, MarkdownUrlSource, markdown_source
+from bot.sources.spec import source_from_spec, sources_from_setting
 
 __all__ = [
     "FetchError",
@@ -14,4 +15,6 @@ __all__ = [
     "Source",
     "SourceResult",
     "markdown_source",
+    "source_from_spec",
+    "sources_from_setting",
 ]

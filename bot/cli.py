@@ -1,0 +1,301 @@
+"""The ``paperbot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+
+from bot import arxiv
+from bot.config import Settings
+from bot.digest_markdown import parse_file
+from bot.serialize import digest_json, hit_json, paper_json
+from storage.base import QueryError, SearchPage, StoreError
+from storage.sqlite import SQLiteStore
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UsageError(Exception):
+    """A bad argument: reported in one line, exit status 2."""
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paperbot", description="Daily AI-paper digests for team chats.")
+    parser.add_argument("--db", type=Path, help="SQLite database file (default: $PAPERBOT_DB or the user data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="store digest files (Markdown) from files or folders")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print a JSON report")
+
+    p = sub.add_parser("search", help="search papers by keyword (Korean or English)")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=positive, default=10)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("author", help="find papers by author name")
+    p.add_argument("name", nargs="+")
+    p.add_argument("--limit", type=positive, default=10)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="show one paper by arXiv id")
+    p.add_argument("arxiv_id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("digest", help="show a stored digest (the latest by default)")
+    p.add_argument("--date", type=iso_date)
+    p.add_argument("--json", action="store_true")
+
+    for register in _extra_commands:
+        register(sub)
+    return parser
+
+
+#: other modules add subcommands here: ``register(subparsers)``; handlers go in HANDLERS
+_extra_commands: list[Callable[[Any], None]] = []
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+async def open_store(args: argparse.Namespace, settings: Settings) -> SQLiteStore:
+    return await SQLiteStore.open(args.db or settings.db)
+
+
+# -- ingest -------------------------------------------------------------------------
+def digest_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DIGEST_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    return files
+
+
+@command("ingest")
+async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    files = digest_files(args.paths)
+    if not files:
+        raise UsageError("no digest files (*.md, *.txt) found in " + ", ".join(map(str, args.paths)))
+    rejected = False
+    report: list[dict[str, Any]] = []
+    store = await open_store(args, settings)
+    try:
+        with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
+            task = progress.add_task("ingesting", total=len(files))
+            for path in files:
+                result = parse_file(path)
+                errors = [str(p) for p in result.problems]
+                rejected = rejected or bool(result.errors)
+                entry: dict[str, Any] = {"path": str(path), "problems": errors}
+                if result.digest is not None:
+                    outcome = await store.ingest(result.digest, source=str(path))
+                    entry |= {
+                        "date": outcome.date.isoformat(),
+                        "papers": len(result.digest.papers),
+                        "added": len(outcome.added),
+                        "updated": len(outcome.updated) + len(outcome.linked),
+                        "unchanged": outcome.unchanged,
+                    }
+                report.append(entry)
+                if not args.json:
+                    if "date" in entry:
+                        out.print(
+                            f"{path}: {entry['date']}: {entry['papers']} papers, {entry['added']} added, "
+                            f"{entry['updated']} updated, {entry['unchanged']} unchanged"
+                        )
+                    else:
+                        out.print(f"{path}: nothing stored")
+                    for line in errors:
+                        out.print(line, style="yellow" if ": warning: " in line else "red")
+                progress.advance(task)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+# -- read commands ------------------------------------------------------------------
+def _print_page(page: SearchPage, what: str) -> None:
+    if not page.hits:
+        out.print(f"No papers found for {what}.")
+        return
+    for number, hit in enumerate(page.hits, start=1 + page.offset):
+        paper = hit.paper.paper
+        votes = "-" if paper.votes is None else paper.votes
+        dates = ", ".join(d.isoformat() for d in hit.paper.dates)
+        out.print(f"[bold]{number}. {_esc(paper.title)}[/bold]  ▲{votes}  {dates}")
+        out.print(f"   {paper.url}")
+        if hit.matched_authors:
+            out.print("   by " + _esc(", ".join(hit.matched_authors)))
+        elif paper.authors:
+            out.print("   " + _esc(", ".join(paper.authors[:6])) + (" …" if len(paper.authors) > 6 else ""))
+        if hit.snippet:
+            text = "".join(f"[reverse]{_esc(t)}[/reverse]" if m else _esc(t) for t, m in hit.snippet)
+            out.print("   " + text)
+    if page.more:
+        out.print(f"… and {page.more} more (use --limit).")
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@command("search")
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    query = " ".join(args.query)
+    store = await open_store(args, settings)
+    try:
+        page = await store.search(query, limit=args.limit)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps([hit_json(h) for h in page.hits], ensure_ascii=False, indent=2))
+    else:
+        _print_page(page, repr(query))
+    return EXIT_OK
+
+
+@command("author")
+async def cmd_author(args: argparse.Namespace, settings: Settings) -> int:
+    name = " ".join(args.name)
+    store = await open_store(args, settings)
+    try:
+        page = await store.search_authors(name, limit=args.limit)
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps([hit_json(h) for h in page.hits], ensure_ascii=False, indent=2))
+    else:
+        _print_page(page, f"author {name!r}")
+    return EXIT_OK
+
+
+@command("show")
+async def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    arxiv_id = arxiv.normalize(args.arxiv_id)
+    if arxiv_id is None:
+        raise UsageError(f"not an arXiv id: {args.arxiv_id!r} (expected e.g. 2406.18629)")
+    store = await open_store(args, settings)
+    try:
+        stored = await store.paper(arxiv_id)
+    finally:
+        await store.close()
+    if stored is None:
+        if args.json:
+            print("null")
+        err.print(f"No paper {arxiv_id} is stored.")
+        return EXIT_REJECTED
+    if args.json:
+        print(json.dumps(paper_json(stored, sections=True), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    paper = stored.paper
+    out.print(f"[bold]{_esc(paper.title)}[/bold]")
+    out.print(paper.url)
+    out.print(f"Votes: {'-' if paper.votes is None else paper.votes}   Digests: "
+              + ", ".join(d.isoformat() for d in stored.dates))
+    if paper.authors:
+        out.print("Authors: " + _esc(", ".join(paper.authors)))
+    for label, url in paper.links:
+        out.print(f"{_esc(label)}: {url}")
+    for name, text in paper.sections:
+        out.print(f"\n[bold]{_esc(name)}[/bold]\n{_esc(text)}")
+    return EXIT_OK
+
+
+@command("digest")
+async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    store = await open_store(args, settings)
+    try:
+        stored = await store.digest(args.date)
+    finally:
+        await store.close()
+    if stored is None:
+        if args.json:
+            print("null")
+        what = f"for {args.date.isoformat()}" if args.date else "yet"
+        err.print(f"No digest stored {what}. Add one with `paperbot ingest FILE`.")
+        return EXIT_REJECTED
+    if args.json:
+        print(json.dumps(digest_json(stored), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out.print(f"[bold]Daily Papers ({stored.date.isoformat()})[/bold] — {len(stored.papers)} papers")
+    for number, sp in enumerate(stored.papers, start=1):
+        paper = sp.paper
+        votes = "-" if paper.votes is None else paper.votes
+        out.print(f"{number}. ▲{votes}  {_esc(paper.title)}\n   {paper.url}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the bad variable
+        err.print(f"paperbot: bad configuration: {exc}")
+        return EXIT_USAGE
+    handler = HANDLERS[args.command]
+    try:
+        return asyncio.run(handler(args, settings))
+    except UsageError as exc:
+        err.print(f"paperbot {args.command}: {exc}")
+        return EXIT_USAGE
+    except QueryError as exc:
+        err.print(f"paperbot {args.command}: {exc}")
+        return EXIT_USAGE
+    except StoreError as exc:
+        err.print(f"paperbot: {exc}")
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

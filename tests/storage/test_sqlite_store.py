@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from bot.models import Digest, Paper
+from storage.base import QueryError, StoreError
+from storage.migrations import LATEST, migrations
+from storage.sqlite import SQLiteStore
+
+
+def paper(pid: str, title: str, authors=(), votes=None, text="") -> Paper:
+    return Paper(pid, f"https://arxiv.org/abs/{pid}", title, None, votes, tuple(authors),
+                 (("What's New", text),) if text else ())
+
+
+async def test_ingest_stores_nine_papers_in_digest_order(seeded, seed_digest):
+    stored = await seeded.digest()
+    assert stored.date == dt.date(2024, 6, 28)
+    assert stored.digest() == seed_digest
+    assert all(p.dates == (dt.date(2024, 6, 28),) for p in stored.papers)
+
+
+async def test_ingesting_the_same_digest_twice_changes_nothing(store, seed_digest, tmp_path):
+    first = await store.ingest(seed_digest)
+    assert len(first.added) == 9
+    db = sqlite3.connect(tmp_path / "paperbot.db")
+    before = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("papers", "digest_papers")]
+    second = await store.ingest(seed_digest)
+    assert not second.changed and second.unchanged == 9
+    after = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("papers", "digest_papers")]
+    assert before == after
+    assert (await store.search("추론")).total == 2
+
+
+async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_updated(seeded, seed_digest):
+    step = dataclasses.replace(seed_digest.papers[0], votes=99)
+    later = Digest(dt.date(2024, 6, 29), (paper("2406.99999", "New one"), step))
+    report = await seeded.ingest(later)
+    assert report.added == ("2406.99999",) and report.updated == ("2406.18629",)
+    stored = await seeded.paper("2406.18629")
+    assert stored.paper.votes == 99
+    assert stored.dates == (dt.date(2024, 6, 28), dt.date(2024, 6, 29))
+    assert [p.paper.arxiv_id for p in (await seeded.digest()).papers] == ["2406.99999", "2406.18629"]
+    # the older digest keeps its own order and still lists the paper
+    old = await seeded.digest(dt.date(2024, 6, 28))
+    assert old.papers[0].paper.arxiv_id == "2406.18629"
+    # an older digest ingested late does not roll the votes back
+    await seeded.ingest(Digest(dt.date(2024, 6, 1), (dataclasses.replace(step, votes=3),)))
+    assert (await seeded.paper("2406.18629")).paper.votes == 99
+
+
+async def test_korean_substring_search(seeded):
+    page = await seeded.search("추론")
+    assert [h.paper.paper.arxiv_id for h in page.hits] == ["2406.18629", "2406.19227"]
+    assert ("추론은", True) in page.hits[0].snippet or ("추론", True) in page.hits[0].snippet
+    seg = await seeded.search("세그멘테이션")
+    assert [h.paper.paper.arxiv_id for h in seg.hits] == ["2406.19389"]
+    assert ("세그멘테이션", True) in seg.hits[0].snippet
+
+
+async def test_two_character_korean_word_is_found(seeded):
+    page = await seeded.search("모델")
+    ids = [h.paper.paper.arxiv_id for h in page.hits]
+    assert "2406.18629" in ids and page.total >= 5
+    one_char = await seeded.search("뷰")  # no word starts with it: no results, no error
+    assert one_char.total == 0
+
+
+async def test_english_phrase_and_title_weighting(seeded):
+    phrase = await seeded.search('"Preference Optimization"')
+    assert [h.paper.paper.arxiv_id for h in phrase.hits] == ["2406.18629"]
+    lower = await seeded.search("preference optimization")
+    assert lower.hits[0].paper.paper.arxiv_id == "2406.18629"
+    # "LLaVA" is in one title: that paper ranks first
+    assert (await seeded.search("LLaVA")).hits[0].paper.paper.arxiv_id == "2406.19389"
+
+
+async def test_paging_reports_how_many_more(seeded):
+    first = await seeded.search("모델", limit=2)
+    second = await seeded.search("모델", limit=2, offset=2)
+    assert len(first.hits) == 2 and first.more == first.total - 2
+    assert {h.paper.paper.arxiv_id for h in first.hits}.isdisjoint(h.paper.paper.arxiv_id for h in second.hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', '""', 'AND(', "NEAR(a b)", "*", "a*", "^title", "OR", "NOT", "🙂🙂🙂", "👍",
+     "'; DROP TABLE papers; --", "title:hack", "(", ")", "-", "a AND", '" OR "1"="1', "\x00", "%", "_%_"],
+)
+async def test_hostile_queries_never_crash(seeded, query):
+    try:
+        page = await seeded.search(query)
+    except QueryError as exc:
+        assert str(exc)  # a message for the user
+    else:
+        assert page.total >= 0
+    assert (await seeded.paper("2406.18629")) is not None  # nothing dropped
+
+
+async def test_empty_query_gets_a_clear_message(seeded):
+    with pytest.raises(QueryError, match="Type something"):
+        await seeded.search("   ")
+
+
+async def test_author_lookup_accents_case_and_surname(store):
+    await store.ingest(Digest(dt.date(2024, 7, 1), (
+        paper("2407.00001", "Evaluation", ["José Hernández-Orallo", "Ningyu Zhang"]),
+        paper("2407.00002", "Another", ["김철수", "Xuefei Ning"]),
+    )))
+    hits = (await store.search_authors("jose hernandez")).hits
+    assert [h.paper.paper.arxiv_id for h in hits] == ["2407.00001"]
+    assert hits[0].matched_authors == ("José Hernández-Orallo",)
+    ning = (await store.search_authors("Ning")).hits
+    assert ning[0].paper.paper.arxiv_id == "2407.00002"  # whole-word surname before a prefix match
+    assert ning[0].matched_authors == ("Xuefei Ning",)
+    assert [h.paper.paper.arxiv_id for h in (await store.search_authors("김철수")).hits] == ["2407.00002"]
+    assert (await store.search_authors("HERNÁNDEZ")).total == 1
+    assert await store.author_names("jos") == ["José Hernández-Orallo"]
+    with pytest.raises(QueryError):
+        await store.search_authors("  ")
+
+
+async def test_seed_author_lookup(seeded):
+    page = await seeded.search_authors("Juanzi Li")
+    assert {h.paper.paper.arxiv_id for h in page.hits} == {"2406.19226", "2406.19215", "2406.19227"}
+    assert (await seeded.search_authors("Ning")).total == 2
+
+
+async def test_older_schema_is_upgraded_with_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.executescript(migrations()[0].sql)
+    db.execute("INSERT INTO schema_version VALUES (1)")
+    db.execute(
+        "INSERT INTO papers(arxiv_id, url, title, votes, authors, sections, last_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ("2406.18629", "https://arxiv.org/abs/2406.18629", "Step-DPO", 14, '["José Hernández-Orallo"]',
+         '[["What\'s New", "수학적 추론은 중요합니다"]]', "2024-06-28"),
+    )
+    db.execute("INSERT INTO digests(date) VALUES ('2024-06-28')")
+    db.execute("INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ('2024-06-28', 0, 1, 14)")
+    db.commit()
+    db.close()
+    store = await SQLiteStore.open(path)
+    try:
+        assert await store.schema_version() == LATEST
+        assert [h.paper.paper.arxiv_id for h in (await store.search("추론은")).hits] == ["2406.18629"]
+        assert (await store.search_authors("jose")).total == 1
+        assert (await store.digest()).papers[0].paper.votes == 14
+    finally:
+        await store.close()
+
+
+async def test_newer_schema_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "future.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.execute("INSERT INTO schema_version VALUES (?)", (LATEST + 1,))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match=f"schema version {LATEST + 1}, newer than this paperbot"):
+        await SQLiteStore.open(path)
+
+
+async def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("hello, not sqlite " * 100)
+    with pytest.raises(StoreError, match="not a paperbot database"):
+        await SQLiteStore.open(path)
+
+
+async def test_wal_and_foreign_keys_are_on(store, tmp_path):
+    assert (await store._db.execute_fetchall("PRAGMA journal_mode"))[0][0] == "wal"
+    assert (await store._db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
+
+
+async def test_subscriptions_are_unique_per_meaning(store):
+    sub, created = await store.add_subscription("discord", "user:1", "keyword", "추론")
+    assert created and sub.term == "추론"
+    _, again = await store.add_subscription("discord", "user:1", "keyword", " 추론 ")
+    assert not again
+    _, other = await store.add_subscription("discord", "user:1", "author", "José Hernández")
+    assert other
+    assert [s.term for s in await store.subscriptions("discord", "user:1")] == ["추론", "José Hernández"]
+    assert await store.remove_subscription("discord", "user:1", "author", "jose hernandez")
+    assert not await store.remove_subscription("discord", "user:1", "author", "jose hernandez")
