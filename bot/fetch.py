@@ -6,22 +6,28 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.http import FetchError
-from bot.models import Problem
+from bot.models import Digest, Problem
 from bot.sources.base import Source
-from storage.base import IngestReport, Store
+from storage.base import IngestReport
 
 log = logging.getLogger("paperbot.fetch")
 
 JOB_ID = "fetch"
 
 Status = Literal["ingested", "no-digest", "failed"]
+
+
+class DigestSink(Protocol):
+    """The one thing fetching needs from a :class:`storage.base.Store`."""
+
+    async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ def _log_problem(source: str, problem: Problem) -> None:
     log.log(level, "%s: %s", source, problem)
 
 
-async def fetch_into(store: Store, source: Source, date: dt.date | None) -> FetchOutcome:
+async def fetch_into(store: DigestSink, source: Source, date: dt.date | None) -> FetchOutcome:
     """Fetch ``date`` (None = latest) from ``source`` and ingest it.
 
     The store is called only when a digest came back; a failed fetch
@@ -78,7 +84,7 @@ async def fetch_into(store: Store, source: Source, date: dt.date | None) -> Fetc
 class FetchJob:
     """Fetch today's digest (today in ``tz``) from each source in turn."""
 
-    def __init__(self, store: Store, sources: Sequence[Source], tz: ZoneInfo) -> None:
+    def __init__(self, store: DigestSink, sources: Sequence[Source], tz: ZoneInfo) -> None:
         self.store = store
         self.sources = tuple(sources)
         self.tz = tz
@@ -109,7 +115,7 @@ def zone(tz: str) -> ZoneInfo:
 
 def build_fetch_job(
     scheduler: AsyncIOScheduler,
-    store: Store,
+    store: DigestSink,
     sources: Sequence[Source],
     at: dt.time,
     tz: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _WS = re.compile(r"\s+")
 
@@ -22,3 +23,43 @@ def fold(text: str) -> str:
 def word_tokens(text: str) -> list[str]:
     """Words of ``text`` as unicode61 sees them (letters and digits), folded."""
     return re.findall(r"\w+", fold(text).replace("_", " "))
+
+
+ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, more: str = "") -> str:
+    """``escape(text)`` if it fits in ``limit`` characters, else a shortened version that does.
+
+    The cut falls on a sentence end when one is in the second half of the budget, else on
+    a word end, never inside a character, an escape sequence or a link; ``…`` and ``more``
+    (already escaped, e.g. a link to the paper) are appended after the cut.
+    """
+    whole = escape(text)
+    if len(whole) <= limit:
+        return whole
+    tail = ELLIPSIS + (" " + more if more else "")
+    budget = limit - len(tail)
+    if budget <= 0:
+        return ELLIPSIS[: max(0, limit)]
+    # the longest raw prefix whose escaped form fits
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(escape(text[:mid])) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    probe = text[: lo + 1]  # one more character shows whether the prefix ends a word
+    sentences = [m.start() for m in _SENTENCE_END.finditer(probe) if m.start() <= lo]
+    words = [m.start() for m in _SPACE.finditer(probe) if m.start() <= lo]
+    good_sentence = [p for p in sentences if p >= lo // 2]
+    if good_sentence:
+        cut = good_sentence[-1]
+    elif words and words[-1] > lo // 3:
+        cut = words[-1]
+    else:
+        cut = lo
+    return escape(text[:cut].rstrip()) + tail

@@ -332,9 +332,9 @@ async def test_bolt_http_mode_signed_slash_command(slack: FakeSlack) -> None:
         async with http.post(url, data=body, headers=bad) as resp:
             assert resp.status == 401
 
-        stale = signed_headers(body, SIGNING_SECRET, timestamp=1)
-        async with http.post(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", **stale}) as r:
-            assert r.status == 401
+        stale = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body, SIGNING_SECRET, 1)}
+        async with http.post(url, data=body, headers=stale) as resp:
+            assert resp.status == 401  # timestamp older than 5 minutes
 
         click = encode_form(interactive_form(block_actions_payload("noop", "x")))
         async with http.post(url, data=click, headers=signed_headers(click, SIGNING_SECRET)) as resp:

@@ -1,0 +1,94 @@
+"""The daily post: one compact message in the channel, full summaries in its thread.
+
+A team channel sees one message a day (date, one line per paper with votes and link),
+and whoever wants the summaries opens the thread: one reply per paper, as the Korean
+daily-papers digest itself is posted. Nothing floods the channel, and every paper is
+there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.messages import (
+    SHOW_DETAILS,
+    SUBSCRIBE_AUTHOR,
+    Action,
+    Detail,
+    Header,
+    Level,
+    Message,
+    Notice,
+    PaperCard,
+    PaperList,
+    Text,
+)
+from bot.models import Paper
+from storage.base import StoredDigest, StoredPaper
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOptions:
+    top_n: int | None = None
+    min_votes: int | None = None
+    details: bool = True  # the per-paper thread replies
+
+
+def select(papers: tuple[Paper, ...], options: DigestOptions) -> tuple[Paper, ...]:
+    chosen = tuple(p for p in papers if options.min_votes is None or (p.votes or 0) >= options.min_votes)
+    return chosen[: options.top_n] if options.top_n else chosen
+
+
+def card_actions(paper: Paper, *, details: bool = True) -> tuple[Action, ...]:
+    actions = []
+    if details:
+        actions.append(Action(SHOW_DETAILS, "Show details", paper.arxiv_id))
+    if paper.authors:
+        first = paper.authors[0]
+        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {first}"[:75], first))
+    return tuple(actions)
+
+
+def digest_title(date: dt.date) -> str:
+    return f"📰 Daily Papers — {date.isoformat()} ({date.strftime('%a')})"
+
+
+def no_digest_message(date: dt.date | None) -> Message:
+    when = f"for {date.isoformat()}" if date else "yet"
+    return Message(
+        (Header(digest_title(date)) if date else Header("📰 Daily Papers"),
+         Notice(f"No papers {when}. New papers usually arrive each weekday.", Level.INFO)),
+        kind="digest",
+    )
+
+
+def digest_messages(stored: StoredDigest | None, options: DigestOptions = DigestOptions(),
+                    *, date: dt.date | None = None) -> tuple[Message, ...]:
+    """The post and its thread replies (``thread_of=0``)."""
+    if stored is None or not stored.papers:
+        return (no_digest_message(stored.date if stored else date),)
+    everything = tuple(p.paper for p in stored.papers)
+    chosen = select(everything, options)
+    if not chosen:
+        return (Message((Header(digest_title(stored.date)),
+                         Notice(f"No papers with at least {options.min_votes} votes today "
+                                f"({len(everything)} in the digest).")), kind="digest"),)
+    count = f"{len(chosen)} papers" if len(chosen) == len(everything) else \
+        f"top {len(chosen)} of {len(everything)} papers"
+    summary = f"{count} · summaries in the thread" if options.details else count
+    post = Message((Header(digest_title(stored.date)), Text(summary), PaperList(chosen)), kind="digest")
+    if not options.details:
+        return (post,)
+    dates = {p.paper.arxiv_id: p.dates for p in stored.papers}
+    replies = tuple(
+        Message((PaperCard(p, Detail.FULL, rank=i, dates=dates[p.arxiv_id], actions=card_actions(p, details=False)),),
+                thread_of=0, kind="digest")
+        for i, p in enumerate(chosen, start=1)
+    )
+    return (post, *replies)
+
+
+def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, **extra: object) -> PaperCard:
+    return PaperCard(stored.paper, detail, dates=stored.dates,
+                     actions=card_actions(stored.paper, details=detail is not Detail.FULL), **extra)  # type: ignore[arg-type]

@@ -1,0 +1,116 @@
+"""Channel schedules as users type them: ``09:00 Asia/Seoul mon-fri top=5 min-votes=3``.
+
+The one place that knows time, time-zone and weekday syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun",
+            "weekend": "sat-sun", "all": "mon-sun"}
+_TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.IGNORECASE)
+EXAMPLE = "`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`)"
+
+
+class ScheduleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSpec:
+    time: dt.time
+    timezone: str
+    weekdays: tuple[int, ...]
+    top_n: int | None = None
+    min_votes: int | None = None
+
+
+def parse_time(text: str) -> dt.time:
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ScheduleError(f"{text!r} is not a time: use HH:MM, e.g. 09:00 or 18:30.")
+    hour, minute = int(m.group("h")), int(m.group("m") or 0)
+    if m.group("ampm"):
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"{text!r} is not a time.")
+        hour = hour % 12 + (12 if m.group("ampm").lower() == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"{text!r} is not a time of day.")
+    return dt.time(hour, minute)
+
+
+def parse_timezone(text: str) -> str:
+    name = text.strip()
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"{name!r} is not a time zone: use an IANA name such as Asia/Seoul, "
+                            "Europe/Berlin or America/New_York.") from None
+    return name
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    spec = _ALIASES.get(text.strip().lower(), text.strip().lower())
+    days: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()[:3] if "-" not in part else part.strip()
+        if "-" in part:
+            start, _, end = part.partition("-")
+            a, b = _day(start), _day(end)
+            days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+        elif part:
+            days.add(_day(part))
+    if not days:
+        raise ScheduleError("Say which days, e.g. mon-fri, daily or mon,wed,fri.")
+    return tuple(sorted(days))
+
+
+def _day(text: str) -> int:
+    key = text.strip().lower()[:3]
+    if key not in DAYS:
+        raise ScheduleError(f"{text!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun.")
+    return DAYS.index(key)
+
+
+def format_weekdays(days: tuple[int, ...]) -> str:
+    if days == tuple(range(7)):
+        return "daily"
+    if days == tuple(range(5)):
+        return "mon-fri"
+    return ",".join(DAYS[d] for d in days)
+
+
+def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
+    words = text.split()
+    if not words:
+        raise ScheduleError(f"Say when, e.g. {EXAMPLE}.")
+    time = parse_time(words[0])
+    timezone, weekdays = default_timezone, tuple(range(7))
+    top_n = min_votes = None
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        if eq:
+            if key.lower() in ("top", "top-n", "top_n"):
+                top_n = _positive(value, "top")
+            elif key.lower() in ("min-votes", "min_votes", "votes"):
+                min_votes = _positive(value, "min-votes", allow_zero=True)
+            else:
+                raise ScheduleError(f"Unknown option {key!r}: use top=N or min-votes=N.")
+        elif "/" in word or word.upper() in ("UTC", "GMT", "Z"):
+            timezone = parse_timezone(word)
+        else:
+            weekdays = parse_weekdays(word)
+    return ScheduleSpec(time, timezone, weekdays, top_n, min_votes)
+
+
+def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:
+    if not value.isdigit() or (int(value) == 0 and not allow_zero):
+        raise ScheduleError(f"{name}= needs a whole number, e.g. {name}=5.")
+    return int(value)

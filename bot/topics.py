@@ -1,0 +1,49 @@
+"""Subscription topics as users type them: ``추론``, ``"diffusion model"``, ``author:"Yu Wang"``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import fold
+
+MAX_TOPIC = 100
+_AUTHOR = re.compile(r'^(?:author|by)\s*:\s*(?P<name>.+)$', re.IGNORECASE)
+
+
+class TopicError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    kind: str  # "keyword" | "author"
+    term: str
+
+    def __str__(self) -> str:
+        return f'author:"{self.term}"' if self.kind == "author" else self.term
+
+    @property
+    def key(self) -> str:
+        return fold(self.term)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
+        text = text[1:-1]
+    return text.strip('"“” ').strip()
+
+
+def parse_topic(text: str) -> Topic:
+    text = " ".join(text.split())
+    if not text:
+        raise TopicError('Say what to follow: a keyword (`추론`), a phrase (`"diffusion model"`) '
+                         'or an author (`author:"Yu Wang"`).')
+    m = _AUTHOR.match(text)
+    kind, term = ("author", _unquote(m.group("name"))) if m else ("keyword", _unquote(text))
+    if not term or not any(ch.isalnum() for ch in term):
+        raise TopicError(f"Nothing to follow in {text!r}: use letters or digits.")
+    if len(term) > MAX_TOPIC:
+        raise TopicError(f"That topic is too long ({len(term)} characters); keep it under {MAX_TOPIC}.")
+    return Topic(kind, term)
