@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -76,9 +78,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=iso_date)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("run", help="run the bot (console when no platform token is configured)")
+    p.add_argument("--adapter", choices=sorted(ADAPTERS), help="platform (default: from configured tokens)")
+
+    p = sub.add_parser("preview", help="print the payloads a digest post would send")
+    p.add_argument("--platform", choices=sorted(ADAPTERS), default="console")
+    p.add_argument("--date", type=iso_date)
+    p.add_argument("--top", type=positive, help="only the first N papers")
+    p.add_argument("--min-votes", type=int, help="only papers with at least N votes")
+    p.add_argument("--json", action="store_true", help="a JSON list of payload objects")
+
+    p = sub.add_parser("post", help="post a digest to a channel now (REST / Web API only)")
+    p.add_argument("--adapter", choices=["discord", "slack"], required=True)
+    p.add_argument("--channel", required=True, help="channel id")
+    p.add_argument("--date", type=iso_date)
+
     for register in _extra_commands:
         register(sub)
     return parser
+
+
+#: platform → module with ``render(messages)``, ``async run(bot)`` and (not console) ``async post(bot, channel, date)``;
+#: imported by name so that the core never imports a platform SDK
+ADAPTERS = {"console": "adapters.console", "discord": "adapters.discord", "slack": "adapters.slack"}
+
+
+def adapter_module(platform: str, part: str) -> Any:
+    return importlib.import_module(f"{ADAPTERS[platform]}.{part}")
+
+
+def pick_adapter(settings: Settings) -> str:
+    if settings.discord_token_value():
+        return "discord"
+    if settings.slack_bot_token and (settings.slack_app_token or settings.slack_signing_secret):
+        return "slack"
+    return "console"
 
 
 #: other modules add subcommands here: ``register(subparsers)``; handlers go in HANDLERS
@@ -268,6 +302,59 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         votes = "-" if paper.votes is None else paper.votes
         out.print(f"{number}. ▲{votes}  {_esc(paper.title)}\n   {paper.url}")
     return EXIT_OK
+
+
+@command("run")
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import PaperBot
+
+    platform = args.adapter or pick_adapter(settings)
+    if platform != "console":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        err.print(f"paperbot: starting the {platform} adapter")
+    runner = adapter_module(platform, "app").run
+    bot = await PaperBot.open(settings, db=args.db)
+    try:
+        return int(await runner(bot) or 0)
+    finally:
+        await bot.close()
+
+
+@command("preview")
+async def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.layout import DigestOptions, digest_messages
+
+    render = adapter_module(args.platform, "render").render
+    store = await open_store(args, settings)
+    try:
+        stored = await store.digest(args.date)
+    finally:
+        await store.close()
+    messages = digest_messages(stored, DigestOptions(top_n=args.top, min_votes=args.min_votes), date=args.date)
+    payloads = render(messages)
+    if args.json:
+        print(json.dumps([p.preview() for p in payloads], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for index, payload in enumerate(payloads):
+        where = "post" if payload.thread_of is None else f"thread reply to payload {payload.thread_of}"
+        out.rule(f"payload {index} · {where}")
+        if args.platform == "console":
+            out.print(payload.body["text"], markup=False)
+        else:
+            print(json.dumps(payload.body, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+@command("post")
+async def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import PaperBot
+
+    poster = adapter_module(args.adapter, "app").post
+    bot = await PaperBot.open(settings, db=args.db)
+    try:
+        return int(await poster(bot, args.channel, args.date))
+    finally:
+        await bot.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,13 +40,14 @@ def select(papers: tuple[Paper, ...], options: DigestOptions) -> tuple[Paper, ..
     return chosen[: options.top_n] if options.top_n else chosen
 
 
-def card_actions(paper: Paper, *, details: bool = True) -> tuple[Action, ...]:
+def card_actions(paper: Paper, *, details: bool = True, author: str | None = None) -> tuple[Action, ...]:
+    """Buttons on a card: its details, and following an author (the matched one, else the first)."""
     actions = []
     if details:
         actions.append(Action(SHOW_DETAILS, "Show details", paper.arxiv_id))
-    if paper.authors:
-        first = paper.authors[0]
-        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {first}"[:75], first))
+    follow = author or (paper.authors[0] if paper.authors else None)
+    if follow:
+        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {follow}"[:75], follow))
     return tuple(actions)
 
 
@@ -89,6 +90,8 @@ def digest_messages(stored: StoredDigest | None, options: DigestOptions = Digest
     return (post, *replies)
 
 
-def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, **extra: object) -> PaperCard:
-    return PaperCard(stored.paper, detail, dates=stored.dates,
-                     actions=card_actions(stored.paper, details=detail is not Detail.FULL), **extra)  # type: ignore[arg-type]
+def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, *, rank: int | None = None,
+               snippet: tuple[tuple[str, bool], ...] = (), matched: tuple[str, ...] = ()) -> PaperCard:
+    actions = card_actions(stored.paper, details=detail is not Detail.FULL, author=matched[0] if matched else None)
+    return PaperCard(stored.paper, detail, rank=rank, dates=stored.dates, snippet=snippet, matched=matched,
+                     actions=actions)

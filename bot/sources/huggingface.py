@@ -72,10 +72,6 @@ def paper_from_item(item: object, where: str, line: int) -> tuple[Paper | None, 
     ), ()
 
 
-def _papers(items: list[Any]) -> list[Paper]:
-    return [paper for paper in (paper_from_item(item, "", 0)[0] for item in items) if paper is not None]
-
-
 def _published(item: object) -> dt.date | None:
     """The UTC date an item was listed (top-level ``publishedAt``, else the paper's)."""
     if not isinstance(item, dict):
@@ -158,15 +154,16 @@ class HuggingFaceSource:
         origin = str(httpx.URL(self.endpoint, params={"date": date.isoformat()}))
         for page in range(self.max_pages):
             where, items = await self._page({"date": date.isoformat(), "limit": self.page_size, "p": page})
-            if items and all(paper.arxiv_id in seen for paper in _papers(items)) and page > 0:
-                break  # the same items again: the API ignores paging
-            for index, item in enumerate(items):
-                paper, found = paper_from_item(item, where, index + 1)
+            mapped = [paper_from_item(item, where, index) for index, item in enumerate(items, start=1)]
+            ids = {paper.arxiv_id for paper, _ in mapped if paper is not None}
+            if page > 0 and ids and ids <= seen:
+                break  # the same papers again: the API ignores paging
+            for index, (paper, found) in enumerate(mapped, start=1):
                 problems += found
                 if paper is None:
                     continue
                 if paper.arxiv_id in seen:
-                    problems.append(Problem(where, index + 1, f"arXiv {paper.arxiv_id} listed twice", "warning"))
+                    problems.append(Problem(where, index, f"arXiv {paper.arxiv_id} listed twice", "warning"))
                     continue
                 seen.add(paper.arxiv_id)
                 papers.append(paper)

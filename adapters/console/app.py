@@ -1,0 +1,80 @@
+"""The console bot: paperbot with no tokens and no network.
+
+It reads ``/papers …`` lines from standard input, answers on standard output, and exits
+0 at the end of input, so it can be scripted: ``printf '/papers search 추론\n' | paperbot run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from rich.console import Console
+
+from adapters.console.render import message_renderable
+from bot.app import PaperBot
+from bot.commands import COMMAND, Request, parse_line
+from bot.layout import digest_messages
+from bot.messages import Message
+
+CHANNEL = "console"
+
+
+class ConsoleBot:
+    def __init__(self, bot: PaperBot, *, stdin: TextIO | None = None, console: Console | None = None) -> None:
+        self.bot = bot
+        self.stdin = stdin or sys.stdin
+        self.console = console or Console(highlight=False)
+        self.user = _user()
+
+    def show(self, messages: tuple[Message, ...] | list[Message]) -> None:
+        for message in messages:
+            self.console.print(message_renderable(message))
+        self.console.print()
+
+    async def daily_post(self) -> None:
+        stored = await self.bot.store.digest()
+        messages = digest_messages(stored)
+        self.show(messages[:1])
+        if len(messages) > 1:
+            self.console.print(f"[dim]Summaries: `{COMMAND} show <arXiv id>` · everything: `{COMMAND} help`[/dim]\n")
+
+    async def handle_line(self, line: str) -> bool:
+        """Answer one line; ``False`` when the user asked to quit."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return True
+        if text.lower() in ("quit", "exit", "/quit", "/exit"):
+            return False
+        name, args = parse_line(text)
+        request = Request("console", self.user, CHANNEL, name, args, can_manage_channel=True)
+        reply = await self.bot.commands.handle(request)
+        self.show(reply.messages)
+        return True
+
+    async def run(self) -> int:
+        await self.bot.ensure_seeded()
+        await self.daily_post()
+        interactive = self.stdin.isatty()
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                self.console.print("[bold]papers>[/bold] ", end="")
+            line = await loop.run_in_executor(None, self.stdin.readline)
+            if not line:
+                return 0
+            if not await self.handle_line(line):
+                return 0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "you"
+
+
+async def run(bot: PaperBot) -> int:
+    return await ConsoleBot(bot).run()
