@@ -22,7 +22,8 @@ def load(name: str) -> Any:
 
 @pytest.fixture
 def day_items() -> list[dict[str, Any]]:
-    return load("daily_papers_2024-06-28.json")
+    items: list[dict[str, Any]] = load("daily_papers_2024-06-28.json")
+    return items
 
 
 class SleepRecorder:

@@ -96,7 +96,9 @@ async def test_transport_errors_are_retried(error: Exception, sleeps: SleepRecor
 async def test_transport_error_message_after_last_attempt() -> None:
     transport, _ = scripted(httpx.ConnectError("refused"), httpx.ConnectError("refused"))
     async with make_client(transport) as client:
-        with pytest.raises(FetchError, match=r"^GET https://hf\.test/api/daily_papers failed: ConnectError \(refused\)"):
+        with pytest.raises(
+            FetchError, match=r"^GET https://hf\.test/api/daily_papers failed: ConnectError \(refused\)"
+        ):
             await get_with_retries(client, URL, attempts=2, backoff=0)
 
 
@@ -113,7 +115,7 @@ async def test_client_errors_are_not_retried() -> None:
 
 async def test_unsupported_scheme_fails_at_once() -> None:
     async with make_client() as client:
-        with pytest.raises(FetchError, match="ftp://example.org/x"):
+        with pytest.raises(FetchError, match=r"^GET ftp://example\.org/x failed: UnsupportedProtocol"):
             await get_with_retries(client, "ftp://example.org/x", backoff=0)
 
 

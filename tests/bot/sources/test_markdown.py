@@ -1,0 +1,171 @@
+"""bot.sources.markdown: a file, a folder, and a URL on a loopback server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import shutil
+
+import pytest
+
+from bot.digest_markdown import parse_file, render
+from bot.http import FetchError, make_client
+from bot.models import Digest, Paper, Problem
+from bot.sources import (
+    MarkdownFileSource,
+    MarkdownFolderSource,
+    MarkdownUrlSource,
+    Source,
+    markdown_source,
+    sources_from_setting,
+)
+from bot.sources.huggingface import HuggingFaceSource
+from tests.bot.sources.conftest import SEED, Loopback
+
+DAY = dt.date(2024, 6, 28)
+SEED_DIGEST = parse_file(SEED).digest
+
+
+def small(date: dt.date, arxiv_id: str = "2406.00001") -> Digest:
+    return Digest(date, (Paper(arxiv_id, f"https://arxiv.org/abs/{arxiv_id}", f"Paper {arxiv_id}"),))
+
+
+@pytest.fixture
+def folder(tmp_path: pathlib.Path) -> pathlib.Path:
+    shutil.copy(SEED, tmp_path / "daily-papers-2024-06-28.md")
+    (tmp_path / "2024-06-27.md").write_text(render(small(dt.date(2024, 6, 27))), encoding="utf-8")
+    (tmp_path / "latest.md").write_text(render(small(dt.date(2024, 6, 29), "2406.00002")), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("2024-07-01 is not a digest", encoding="utf-8")
+    (tmp_path / "undated.md").write_text("### [x](https://arxiv.org/abs/2406.00003)\n", encoding="utf-8")
+    return tmp_path
+
+
+async def test_file(tmp_path: pathlib.Path) -> None:
+    result = await MarkdownFileSource(SEED).fetch(DAY)
+    assert result.digest == SEED_DIGEST
+    assert result.origin == str(SEED)
+    assert (await MarkdownFileSource(SEED).fetch(None)).digest == SEED_DIGEST
+
+
+async def test_file_of_another_day_is_refused() -> None:
+    result = await MarkdownFileSource(SEED).fetch(dt.date(2024, 6, 29))
+    assert result.digest is None
+    assert result.problems == (Problem(str(SEED), 1, "holds the digest of 2024-06-28, not of 2024-06-29"),)
+
+
+async def test_file_problems_keep_file_and_line(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_text(
+        "## Daily Papers (2024-06-28)\n\n### [Good](https://arxiv.org/abs/2406.00001)\n\n### [Bad](https://example.org)\n",
+        encoding="utf-8",
+    )
+    result = await MarkdownFileSource(path).fetch(DAY)
+    assert result.digest is not None
+    assert [p.arxiv_id for p in result.digest.papers] == ["2406.00001"]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:5: error: no arXiv id in link 'https://example.org'; entry skipped"
+    ]
+
+
+async def test_missing_file(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FetchError, match=r"nope\.md: no such file$"):
+        await MarkdownFileSource(tmp_path / "nope.md").fetch(DAY)
+
+
+async def test_folder_by_date_in_name(folder: pathlib.Path) -> None:
+    source = MarkdownFolderSource(folder)
+    result = await source.fetch(DAY)
+    assert result.digest == SEED_DIGEST
+    assert result.origin == str(folder / "daily-papers-2024-06-28.md")
+    assert result.digest is not None
+    assert len(result.digest.papers) == 9
+    result = await source.fetch(dt.date(2024, 6, 27))
+    assert result.digest == small(dt.date(2024, 6, 27))
+
+
+async def test_folder_latest_by_header(folder: pathlib.Path) -> None:
+    result = await MarkdownFolderSource(folder).fetch(None)
+    assert result.origin == str(folder / "latest.md")
+    assert result.digest == small(dt.date(2024, 6, 29), "2406.00002")
+
+
+async def test_folder_without_that_day(folder: pathlib.Path) -> None:
+    with pytest.raises(FetchError, match="no digest for 2024-07-01"):
+        await MarkdownFolderSource(folder).fetch(dt.date(2024, 7, 1))
+
+
+async def test_folder_two_files_for_one_day(folder: pathlib.Path) -> None:
+    shutil.copy(SEED, folder / "zz-2024-06-28.md")
+    result = await MarkdownFolderSource(folder).fetch(DAY)
+    assert result.origin == str(folder / "daily-papers-2024-06-28.md")
+    assert result.problems == (
+        Problem(
+            str(folder / "zz-2024-06-28.md"),
+            1,
+            "another digest for 2024-06-28; daily-papers-2024-06-28.md is used",
+            "warning",
+        ),
+    )
+
+
+async def test_empty_or_missing_folder(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FetchError, match="no Markdown digests"):
+        await MarkdownFolderSource(tmp_path).fetch(None)
+    with pytest.raises(FetchError, match="no such folder"):
+        await MarkdownFolderSource(tmp_path / "missing").fetch(None)
+
+
+async def test_url_with_date(loopback: Loopback) -> None:
+    template = f"{loopback.base}/digests/daily-papers-{{date}}.md"
+    async with make_client() as client:
+        result = await MarkdownUrlSource(template, client=client, backoff=0).fetch(DAY)
+    url = f"{loopback.base}/digests/daily-papers-2024-06-28.md"
+    assert result.origin == url
+    assert result.digest == SEED_DIGEST
+    assert result.digest is not None
+    assert len(result.digest.papers) == 9
+
+
+async def test_url_problems_use_the_url_as_path(loopback: Loopback) -> None:
+    url = f"{loopback.base}/digests/daily-papers-2024-06-28.md"
+    async with make_client() as client:
+        result = await MarkdownUrlSource(url, client=client).fetch(dt.date(2024, 6, 29))
+    assert result.digest is None
+    assert result.problems == (Problem(url, 1, "holds the digest of 2024-06-28, not of 2024-06-29"),)
+
+
+async def test_url_latest_walks_back_over_404(loopback: Loopback) -> None:
+    template = f"{loopback.base}/digests/daily-papers-{{date}}.md"
+    async with make_client() as client:
+        source = MarkdownUrlSource(template, client=client, backoff=0, today=lambda: dt.date(2024, 6, 30))
+        result = await source.fetch(None)
+        assert result.digest == SEED_DIGEST
+        assert loopback.hits["/digests/daily-papers-2024-06-30.md"] == 1  # a 404 is not retried
+        assert loopback.hits["/digests/daily-papers-2024-06-29.md"] == 1
+        too_short = MarkdownUrlSource(template, client=client, lookback_days=1, today=lambda: dt.date(2024, 6, 30))
+        with pytest.raises(FetchError, match="for 2024-06-30 or the 1 days before"):
+            await too_short.fetch(None)
+
+
+async def test_url_missing_day_is_a_fetch_error(loopback: Loopback) -> None:
+    template = f"{loopback.base}/digests/daily-papers-{{date}}.md"
+    async with make_client() as client:
+        with pytest.raises(FetchError, match=r"daily-papers-2024-07-01\.md failed: HTTP 404"):
+            await MarkdownUrlSource(template, client=client).fetch(dt.date(2024, 7, 1))
+
+
+def test_markdown_source_picks_by_location(folder: pathlib.Path) -> None:
+    assert isinstance(markdown_source("https://example.org/{date}.md"), MarkdownUrlSource)
+    assert isinstance(markdown_source(folder), MarkdownFolderSource)
+    assert isinstance(markdown_source(folder / "latest.md"), MarkdownFileSource)
+    for source in (markdown_source(folder), markdown_source(SEED), markdown_source("http://x/y.md")):
+        assert isinstance(source, Source)
+
+
+def test_sources_from_setting(folder: pathlib.Path) -> None:
+    hf, local, remote = sources_from_setting(f"hf, {folder} ,, https://x/{{date}}.md", hf_api="http://h/api")
+    assert isinstance(hf, HuggingFaceSource)
+    assert hf.endpoint == "http://h/api/daily_papers"
+    assert isinstance(local, MarkdownFolderSource)
+    assert local.name == str(folder)
+    assert isinstance(remote, MarkdownUrlSource)
