@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import Commands
 from bot.config import Settings
@@ -20,6 +22,8 @@ class PaperBot:
     settings: Settings
     store: Store
     commands: Commands
+    #: one scheduler per process: the daily fetch now, channel posts later (memory job store only)
+    scheduler: AsyncIOScheduler = field(default_factory=lambda: AsyncIOScheduler(timezone="UTC"))
 
     @classmethod
     async def open(cls, settings: Settings, *, db: str | None = None) -> PaperBot:
@@ -38,5 +42,29 @@ class PaperBot:
         log.info("first start: stored the bundled sample digest (%d papers)", added)
         return added
 
+    def start_fetching(self, platform: str) -> list[str]:
+        """Schedule the daily fetch from the configured sources; names of the sources.
+
+        The console fetches only when ``PAPERBOT_SOURCES`` is set explicitly, so that the
+        embedded default never touches the network.
+        """
+        from bot.fetch import build_fetch_job
+        from bot.sources.spec import sources_from_setting
+
+        setting = self.settings.sources
+        if platform == "console" and "sources" not in self.settings.model_fields_set:
+            return []
+        sources = sources_from_setting(setting, hf_api=self.settings.hf_api)
+        if not sources:
+            return []
+        build_fetch_job(self.scheduler, self.store, sources, self.settings.fetch_time, self.settings.fetch_timezone)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        log.info("daily fetch at %s %s from %s", self.settings.fetch_time.strftime("%H:%M"),
+                 self.settings.fetch_timezone, ", ".join(s.name for s in sources))
+        return [s.name for s in sources]
+
     async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.store.close()

@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", required=True, help="channel id")
     p.add_argument("--date", type=iso_date)
 
+    p = sub.add_parser("fetch", help="fetch a day's papers from the configured sources (or --source) and store them")
+    p.add_argument("--date", type=iso_date, help="day to fetch (default: the latest available)")
+    p.add_argument("--source", action="append", metavar="hf|PATH|URL",
+                   help="where from (repeatable; default: $PAPERBOT_SOURCES)")
+    p.add_argument("--json", action="store_true")
+
     for register in _extra_commands:
         register(sub)
     return parser
@@ -315,6 +321,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     runner = adapter_module(platform, "app").run
     bot = await PaperBot.open(settings, db=args.db)
     try:
+        bot.start_fetching(platform)
         return int(await runner(bot) or 0)
     finally:
         await bot.close()
@@ -355,6 +362,54 @@ async def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
         return int(await poster(bot, args.channel, args.date))
     finally:
         await bot.close()
+
+
+@command("fetch")
+async def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.fetch import fetch_into
+    from bot.http import aclose_shared
+    from bot.sources.spec import source_from_spec, sources_from_setting
+
+    try:
+        if args.source:
+            sources = [source_from_spec(spec, hf_api=settings.hf_api) for spec in args.source]
+        else:
+            sources = sources_from_setting(settings.sources, hf_api=settings.hf_api)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    failed = False
+    report = []
+    store = await open_store(args, settings)
+    try:
+        for source in sources:
+            when = args.date.isoformat() if args.date else "latest"
+            with err.status(f"fetching {when} from {source.name} …"):
+                outcome = await fetch_into(store, source, args.date)
+            failed = failed or not outcome.ok
+            entry: dict[str, Any] = {"source": source.name, "status": outcome.status, "origin": outcome.origin,
+                                     "problems": [str(p) for p in outcome.problems], "error": outcome.error}
+            if outcome.report is not None:
+                r = outcome.report
+                entry |= {"date": r.date.isoformat(), "added": len(r.added),
+                          "updated": len(r.updated) + len(r.linked), "unchanged": r.unchanged}
+            report.append(entry)
+            if args.json:
+                continue
+            if outcome.report is not None:
+                out.print(f"{source.name}: {entry['date']}: {entry['added']} added, {entry['updated']} updated, "
+                          f"{entry['unchanged']} unchanged")
+            elif outcome.error:
+                out.print(f"{source.name}: failed: {outcome.error}", style="red", markup=False)
+            else:
+                out.print(f"{source.name}: no digest ({outcome.status})", markup=False)
+            for line in entry["problems"]:
+                out.print(line, style="yellow", markup=False)
+    finally:
+        await store.close()
+        await aclose_shared()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return EXIT_REJECTED if failed else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
