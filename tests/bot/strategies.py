@@ -73,3 +73,49 @@ def digests(draw: st.DrawFn, max_papers: int = 12, max_section: int = 600) -> Di
     ids = draw(st.lists(arxiv_ids, max_size=max_papers, unique=True))
     day = draw(st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2027, 12, 31)))
     return Digest(day, tuple(draw(papers(i, max_section)) for i in ids))
+
+
+SENTENCES = [
+    "수학적 추론은 대형 언어 모델(LLMs)에서 중요한 장기 추론 능력으로 인식되고 있습니다.",
+    "Step-DPO treats each intermediate reasoning step as a unit for preference optimization.",
+    "이 모델은 <!channel> 시각 세그멘테이션 결과를 더 잘 인코딩합니다 @everyone.",
+    "Contact <@U123> or <https://evil.example|click here> & see *bold* _it_ ~strike~ `code`.",
+    "긴문장" * 40 + ".",
+    "A_very_long_token_without_spaces_" * 20,
+]
+HOSTILE_TITLES = [
+    "@everyone look: *bold* _it_ ~~strike~~ `code` | pipe ] bracket",
+    "<!channel> <!everyone> <@U123> <https://evil.example|label> & < >",
+    "[Fake](https://evil.example) **Step-DPO**: ||spoiler|| > quote",
+    "추론 모델 " * 40,
+    "Plain title",
+]
+
+
+@st.composite
+def hostile_digests(draw: st.DrawFn, max_papers: int = 200) -> Digest:
+    """Big, adversarial digests cheaply: 0-``max_papers`` papers, sections up to 20,000 characters."""
+    count = draw(st.integers(0, max_papers))
+    lengths = st.sampled_from([0, 40, 1000, 1025, 3001, 6000, 20000])
+    papers_ = []
+    for i in range(count):
+        pid = f"2406.{i:05d}"
+        title = draw(st.sampled_from(HOSTILE_TITLES)).strip() + f" #{i}"
+        n_sections = draw(st.integers(0, 4))
+        sections = []
+        for s in range(n_sections):
+            length = draw(lengths)
+            text = squash((" ".join(SENTENCES[(i + s + k) % len(SENTENCES)] for k in range(length // 60 + 1)))[:length])
+            sections.append((f"Section {s} *{s}*", text or "짧음."))
+        authors = tuple(draw(st.sampled_from(["Xuefei Ning", "@here", "<@U999>", "José Hernández-Orallo", "김철수"]))
+                        for _ in range(draw(st.integers(0, 30))))
+        papers_.append(Paper(pid, f"https://arxiv.org/abs/{pid}", title,
+                             draw(st.sampled_from([None, f"https://cdn.example/{pid}.png", "https://h.co/a.svg"])),
+                             draw(st.one_of(st.none(), st.integers(0, 10**6))), authors, tuple(sections)))
+    return Digest(dt.date(2024, 6, 28), tuple(papers_))
+
+
+def stored(digest: Digest):
+    from storage.base import StoredDigest, StoredPaper
+
+    return StoredDigest(digest.date, tuple(StoredPaper(p, (digest.date,)) for p in digest.papers))

@@ -1,0 +1,15 @@
+"""Discord's message limits: the only place they are written down."""
+
+CONTENT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL = 6000  # all embeds of one message together
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+AUTHOR_NAME = 256
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
+CHOICE_VALUE = 100
