@@ -37,15 +37,16 @@ def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, mo
     a word end, never inside a character, an escape sequence or a link; ``…`` and ``more``
     (already escaped, e.g. a link to the paper) are appended after the cut.
     """
-    whole = escape(text)
-    if len(whole) <= limit:
-        return whole
+    if len(text) <= limit:  # escaping never shortens text, so a longer text cannot fit
+        whole = escape(text)
+        if len(whole) <= limit:
+            return whole
     tail = ELLIPSIS + (" " + more if more else "")
     budget = limit - len(tail)
     if budget <= 0:
         return ELLIPSIS[: max(0, limit)]
     # the longest raw prefix whose escaped form fits
-    lo, hi = 0, len(text)
+    lo, hi = 0, min(len(text), budget)  # escaping never shortens text
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if len(escape(text[:mid])) <= budget:

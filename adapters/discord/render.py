@@ -26,14 +26,23 @@ from bot.text import fit
 COLOUR = 0xF5A623
 _ICON = {Level.INFO: "ℹ️", Level.SUCCESS: "✅", Level.WARNING: "⚠️", Level.ERROR: "❌"}
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-_BRACKET = re.compile(r"(?<!\\)[\[\]]")  # escape_markdown escapes "[" only before "(…)"
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\*_~`|[]<>#"})
+_LINE_START = re.compile(r"^([-+>])", re.MULTILINE)  # bullets and quotes
+_NUMBERED = re.compile(r"^(\d+)\.", re.MULTILINE)  # numbered lists
+_MENTION = re.compile(r"@(everyone|here)")
 ALLOWED_MENTIONS = discord.AllowedMentions.none().to_dict()
 
 
 def escape(text: str) -> str:
-    """Paper or user text, shown literally: no Markdown, no mentions, no masked links."""
-    escaped = discord.utils.escape_markdown(text, as_needed=False)
-    return _BRACKET.sub(r"\\\g<0>", discord.utils.escape_mentions(escaped))
+    """Paper or user text, shown literally: no Markdown, no mentions, no masked links.
+
+    Every Markdown-active character is backslash-escaped (Discord shows ``\\*`` as ``*``)
+    and ``@everyone`` / ``@here`` get a zero-width space, as discord.py's
+    ``escape_mentions`` does; a translate table keeps it fast, since long summaries are
+    escaped many times while they are fitted.
+    """
+    escaped = _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\\\1", text.translate(_MARKDOWN)))
+    return _MENTION.sub("@\u200b\\1", escaped)
 
 
 def link(label: str, url: str, limit: int) -> str:
@@ -61,8 +70,9 @@ def _snippet(segments: tuple[tuple[str, bool], ...], limit: int) -> str:
 
 def card_embed(card: PaperCard, *, field_limit: int = limits.FIELD_VALUE) -> discord.Embed:
     p = card.paper
-    title = (f"{card.rank}. " if card.rank is not None else "") + p.title
-    embed = discord.Embed(title=fit(title, limits.TITLE, escape=escape), url=p.url, colour=COLOUR)
+    rank = f"{card.rank}. " if card.rank is not None else ""
+    embed = discord.Embed(title=rank + fit(p.title, limits.TITLE - len(rank), escape=escape), url=p.url,
+                          colour=COLOUR)
     lines = []
     if p.authors:
         shown = ", ".join(p.authors)
