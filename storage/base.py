@@ -76,6 +76,7 @@ class Subscription:
     kind: str  # "keyword" | "author"
     term: str
     created_at: dt.datetime = field(compare=False)
+    term_key: str = ""  # folded term, what matching compares
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,34 @@ class Schedule:
     min_votes: int | None = None
     enabled: bool = True
     set_by: str = ""
+    quiet: bool = False  # no "no new papers today" post
+    since: dt.datetime | None = field(default=None, compare=False)  # when it was last set
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The ledger's answer to "may I send this part?".
+
+    ``new``: yes, nobody has. ``unknown``: a send was started long ago and never
+    recorded — send again with the same ``nonce`` where the platform deduplicates, or
+    look it up. ``sent``: done already (ids given). ``busy``: another run is sending it
+    right now. ``failed``: the channel refused it.
+    """
+
+    state: str
+    nonce: str
+    message_id: str | None = None
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    platform: str
+    target: str
+    post_key: str
+    outcome: str
+    detail: str
+    at: dt.datetime
 
 
 class Store(Protocol):
@@ -123,6 +152,38 @@ class Store(Protocol):
     async def schedule(self, platform: str, channel: str) -> Schedule | None: ...
 
     async def schedules(self) -> list[Schedule]: ...
+
+    # -- topic alerts --------------------------------------------------------------
+    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+        """Subscriptions whose index gram is among the given ones (to be verified)."""
+
+    async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
+                           papers: dict[str, list[str]]) -> list[str]:
+        """Record alerts for ``{arxiv_id: terms}``; the ids never alerted to this subscriber before."""
+
+    # -- delivery ledger -------------------------------------------------------------
+    async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
+                         *, stale_after: float = 120.0) -> Claim: ...
+
+    async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
+                        message_id: str, thread_id: str | None) -> None: ...
+
+    async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None: ...
+
+    async def sent_posts(self, platform: str, target: str) -> set[str]:
+        """Post keys whose parts were all sent (or that failed) to ``target``."""
+
+    async def started_posts(self, platform: str, target: str) -> set[str]:
+        """Post keys with at least one claimed or sent part for ``target``."""
+
+    async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None: ...
+
+    async def last_runs(self) -> list[RunRecord]: ...
+
+    async def set_unavailable(self, platform: str, target: str, reason: str) -> bool:
+        """Mark a channel unavailable; ``True`` the first time (report it then)."""
+
+    async def unavailable(self, platform: str) -> dict[str, str]: ...
 
     async def close(self) -> None: ...
 

@@ -18,12 +18,15 @@ from typing import Any
 
 import aiosqlite
 
+from bot import matching
 from bot.models import Digest, Paper
 from bot.text import fold, word_tokens
 from storage import fts
 from storage.base import (
+    Claim,
     IngestReport,
     QueryError,
+    RunRecord,
     Schedule,
     SearchHit,
     SearchPage,
@@ -140,6 +143,11 @@ class SQLiteStore:
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
+        if current < 4 <= LATEST:  # subscriptions stored before 0004 get their index gram
+            rows = await db.execute_fetchall("SELECT id, kind, term_key FROM subscriptions WHERE gram = ''")
+            for sub_id, kind, key in rows:
+                gram = await self._gram(kind, key)
+                await db.execute("UPDATE subscriptions SET gram = ? WHERE id = ?", (gram, sub_id))
 
     async def schema_version(self) -> int:
         rows = await self._db.execute_fetchall("SELECT max(version) FROM schema_version")
@@ -419,19 +427,34 @@ class SQLiteStore:
         return [h.paper.paper.title for h in page.hits]
 
     # -- subscriptions ---------------------------------------------------------------
+    async def _gram(self, kind: str, key: str) -> str:
+        """The gram that indexes a subscription: for keywords, its rarest trigram in the papers."""
+        if kind == "author":
+            words = matching.author_grams(key)
+            return words[0] if words else key
+        grams = matching.keyword_grams(key)
+        if len(grams) == 1:
+            return grams[0]
+        found = await self._db.execute_fetchall(
+            f"SELECT term, doc FROM papers_fts_vocab WHERE term IN ({_marks(len(grams))})", grams
+        )
+        counts = dict(found)  # type: ignore[arg-type]
+        return min(grams, key=lambda g: counts.get(g, 0))
+
     async def add_subscription(
         self, platform: str, subscriber: str, kind: str, term: str
     ) -> tuple[Subscription, bool]:
         key = fold(term)
+        gram = await self._gram(kind, key)
         async with self._write:
             cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO subscriptions(platform, subscriber, kind, term, term_key)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (platform, subscriber, kind, term, key),
+                "INSERT OR IGNORE INTO subscriptions(platform, subscriber, kind, term, term_key, gram)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, subscriber, kind, term, key, gram),
             )
             created = cursor.rowcount == 1
         rows = await self._db.execute_fetchall(
-            "SELECT id, platform, subscriber, kind, term, created_at FROM subscriptions"
+            f"SELECT {_SUB_COLUMNS} FROM subscriptions"
             " WHERE platform = ? AND subscriber = ? AND kind = ? AND term_key = ?",
             (platform, subscriber, kind, key),
         )
@@ -447,22 +470,181 @@ class SQLiteStore:
 
     async def subscriptions(self, platform: str, subscriber: str) -> list[Subscription]:
         rows = await self._db.execute_fetchall(
-            "SELECT id, platform, subscriber, kind, term, created_at FROM subscriptions"
-            " WHERE platform = ? AND subscriber = ? ORDER BY id",
+            f"SELECT {_SUB_COLUMNS} FROM subscriptions WHERE platform = ? AND subscriber = ? ORDER BY id",
             (platform, subscriber),
         )
         return [_subscription(r) for r in rows]
+
+    async def all_subscriptions(self) -> list[Subscription]:
+        rows = await self._db.execute_fetchall(f"SELECT {_SUB_COLUMNS} FROM subscriptions ORDER BY id")
+        return [_subscription(r) for r in rows]
+
+    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+        db = self._db
+        found: list[Subscription] = []
+        async with self._write:  # the temp table is per connection: keep other writers out meanwhile
+            await db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS match_grams (kind TEXT, gram TEXT, PRIMARY KEY (kind, gram))"
+                " WITHOUT ROWID"
+            )
+            await db.execute("DELETE FROM temp.match_grams")
+            await db.executemany("INSERT OR IGNORE INTO temp.match_grams VALUES ('keyword', ?)",
+                                 [(g,) for g in keyword_grams])
+            await db.executemany("INSERT OR IGNORE INTO temp.match_grams VALUES ('author', ?)",
+                                 [(g,) for g in author_grams])
+            rows = await db.execute_fetchall(
+                f"SELECT {_SUB_COLUMNS} FROM temp.match_grams g"
+                " JOIN subscriptions ON subscriptions.kind = g.kind AND subscriptions.gram = g.gram"
+            )
+            found = [_subscription(r) for r in rows]
+            await db.execute("DELETE FROM temp.match_grams")
+        return found
+
+    async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
+                           papers: dict[str, list[str]]) -> list[str]:
+        now = _now()
+        claimed: list[str] = []
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for arxiv_id, terms in papers.items():
+                    cursor = await self._db.execute(
+                        "INSERT OR IGNORE INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (platform, subscriber, arxiv_id, post_key, json.dumps(terms, ensure_ascii=False), now),
+                    )
+                    if cursor.rowcount == 1:
+                        claimed.append(arxiv_id)
+                    else:  # claimed by an earlier run for this same batch: still part of it
+                        rows = await self._db.execute_fetchall(
+                            "SELECT post_key FROM alerted WHERE platform = ? AND subscriber = ? AND arxiv_id = ?",
+                            (platform, subscriber, arxiv_id),
+                        )
+                        if rows and rows[0][0] == post_key:  # type: ignore[index]
+                            claimed.append(arxiv_id)
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        return claimed
+
+    # -- delivery ledger ---------------------------------------------------------------
+    async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
+                         *, stale_after: float = 120.0) -> Claim:
+        db = self._db
+        now = dt.datetime.now(dt.UTC)
+        async with self._write:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO deliveries(platform, target, post_key, part, state, nonce, claimed_at)"
+                " VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
+                (platform, target, post_key, part, nonce, now.isoformat()),
+            )
+            if cursor.rowcount == 1:
+                return Claim("new", nonce)
+            rows = await db.execute_fetchall(
+                "SELECT state, nonce, message_id, thread_id, claimed_at FROM deliveries"
+                " WHERE platform = ? AND target = ? AND post_key = ? AND part = ?",
+                (platform, target, post_key, part),
+            )
+            state, old_nonce, message_id, thread_id, claimed_at = rows[0]  # type: ignore[index,misc]
+            if state != "claimed":
+                return Claim(state, old_nonce, message_id, thread_id)
+            if (now - dt.datetime.fromisoformat(claimed_at)).total_seconds() < stale_after:
+                return Claim("busy", old_nonce)
+            cursor = await db.execute(  # take the stale claim over, atomically
+                "UPDATE deliveries SET claimed_at = ? WHERE platform = ? AND target = ? AND post_key = ?"
+                " AND part = ? AND state = 'claimed' AND claimed_at = ?",
+                (now.isoformat(), platform, target, post_key, part, claimed_at),
+            )
+            return Claim("unknown" if cursor.rowcount == 1 else "busy", old_nonce)
+
+    async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
+                        message_id: str, thread_id: str | None) -> None:
+        async with self._write:
+            await self._db.execute(
+                "UPDATE deliveries SET state = 'sent', message_id = ?, thread_id = ?, sent_at = ?, error = NULL"
+                " WHERE platform = ? AND target = ? AND post_key = ? AND part = ?",
+                (message_id, thread_id, _now(), platform, target, post_key, part),
+            )
+
+    async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
+        async with self._write:
+            await self._db.execute(
+                "UPDATE deliveries SET state = 'failed', error = ? WHERE platform = ? AND target = ?"
+                " AND post_key = ? AND part = ?",
+                (error, platform, target, post_key, part),
+            )
+
+    async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
+        """Forget a claim whose send certainly did not happen, so a later run sends it."""
+        async with self._write:
+            await self._db.execute(
+                "DELETE FROM deliveries WHERE platform = ? AND target = ? AND post_key = ? AND part = ?"
+                " AND state = 'claimed'",
+                (platform, target, post_key, part),
+            )
+
+    async def sent_posts(self, platform: str, target: str) -> set[str]:
+        rows = await self._db.execute_fetchall(
+            "SELECT post_key FROM deliveries WHERE platform = ? AND target = ? GROUP BY post_key"
+            " HAVING sum(state = 'claimed') = 0",
+            (platform, target),
+        )
+        return {r[0] for r in rows}
+
+    async def started_posts(self, platform: str, target: str) -> set[str]:
+        rows = await self._db.execute_fetchall(
+            "SELECT DISTINCT post_key FROM deliveries WHERE platform = ? AND target = ?", (platform, target)
+        )
+        return {r[0] for r in rows}
+
+    async def part_count(self, platform: str, target: str, post_key: str) -> int:
+        rows = await self._db.execute_fetchall(
+            "SELECT count(*) FROM deliveries WHERE platform = ? AND target = ? AND post_key = ? AND state = 'sent'",
+            (platform, target, post_key),
+        )
+        return rows[0][0]  # type: ignore[index]
+
+    async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None:
+        async with self._write:
+            await self._db.execute(
+                "INSERT INTO delivery_runs(platform, target, post_key, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, target, post_key, outcome, detail, _now()),
+            )
+
+    async def last_runs(self) -> list[RunRecord]:
+        rows = await self._db.execute_fetchall(
+            "SELECT platform, target, post_key, outcome, detail, at FROM delivery_runs r"
+            " WHERE id = (SELECT max(id) FROM delivery_runs x WHERE x.platform = r.platform AND x.target = r.target)"
+            " ORDER BY platform, target"
+        )
+        return [RunRecord(r[0], r[1], r[2], r[3], r[4], dt.datetime.fromisoformat(r[5])) for r in rows]
+
+    async def set_unavailable(self, platform: str, target: str, reason: str) -> bool:
+        async with self._write:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO unavailable_channels(platform, target, reason, since) VALUES (?, ?, ?, ?)",
+                (platform, target, reason, _now()),
+            )
+            return cursor.rowcount == 1
+
+    async def unavailable(self, platform: str) -> dict[str, str]:
+        rows = await self._db.execute_fetchall(
+            "SELECT target, reason FROM unavailable_channels WHERE platform = ?", (platform,)
+        )
+        return {r[0]: r[1] for r in rows}
 
     # -- schedules -------------------------------------------------------------------
     async def set_schedule(self, schedule: Schedule) -> None:
         async with self._write:
             await self._db.execute(
                 "INSERT INTO schedules(platform, channel, workspace, time, timezone, weekdays, top_n, min_votes,"
-                " enabled, set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))"
+                " enabled, set_by, quiet, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))"
                 " ON CONFLICT(platform, channel) DO UPDATE SET workspace = excluded.workspace, time = excluded.time,"
                 " timezone = excluded.timezone, weekdays = excluded.weekdays, top_n = excluded.top_n,"
                 " min_votes = excluded.min_votes, enabled = excluded.enabled, set_by = excluded.set_by,"
-                " updated_at = excluded.updated_at",
+                " quiet = excluded.quiet, updated_at = excluded.updated_at",
                 (
                     schedule.platform,
                     schedule.channel,
@@ -474,7 +656,13 @@ class SQLiteStore:
                     schedule.min_votes,
                     int(schedule.enabled),
                     schedule.set_by,
+                    int(schedule.quiet),
                 ),
+            )
+            # a schedule set again is a fresh start for a channel that was unavailable
+            await self._db.execute(
+                "DELETE FROM unavailable_channels WHERE platform = ? AND target = ?",
+                (schedule.platform, schedule.channel),
             )
 
     async def schedule(self, platform: str, channel: str) -> Schedule | None:
@@ -488,7 +676,14 @@ class SQLiteStore:
         return [_schedule(r) for r in rows]
 
 
-_SCHEDULE_COLUMNS = "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by"
+_SCHEDULE_COLUMNS = (
+    "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by, quiet, updated_at"
+)
+_SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def _schedule(row: Sequence[Any]) -> Schedule:
@@ -503,12 +698,14 @@ def _schedule(row: Sequence[Any]) -> Schedule:
         min_votes=row[7],
         enabled=bool(row[8]),
         set_by=row[9],
+        quiet=bool(row[10]),
+        since=dt.datetime.strptime(row[11], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC),
     )
 
 
 def _subscription(row: Sequence[Any]) -> Subscription:
     created = dt.datetime.strptime(row[5], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    return Subscription(row[0], row[1], row[2], row[3], row[4], created)
+    return Subscription(row[0], row[1], row[2], row[3], row[4], created, row[6])
 
 
 def _make_parent(path: str) -> None:
