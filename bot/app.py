@@ -7,11 +7,16 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.alerts import deliver_alerts
 from bot.commands import Commands
 from bot.config import Settings
+from bot.delivery import Deliverer, Transport
 from bot.digest_markdown import parse_file
+from bot.fetch import JOB_ID as FETCH_JOB
+from bot.fetch import FetchJob
+from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
-from storage.base import Store
+from storage.base import IngestReport, Store
 from storage.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,43 @@ class PaperBot:
         log.info("first start: stored the bundled sample digest (%d papers)", added)
         return added
 
+    deliverer: Deliverer | None = None
+    poster: ChannelPoster | None = None
+    channels: ChannelScheduler | None = None
+
+    async def start(self, platform: str, transports: dict[str, Transport]) -> None:
+        """Start the background work of a running bot: channel posts, the daily fetch, alerts.
+
+        Adapters call this once they can send. Schedules are loaded from the database,
+        kept in step with `/papers schedule` changes, and posts missed while the bot was
+        down are caught up now (once: the delivery ledger sees to that).
+        """
+        self.deliverer = Deliverer(self.store, transports)
+        self.poster = ChannelPoster(self.store, self.deliverer)
+        self.channels = ChannelScheduler(self.scheduler, self.store, self.poster)
+        self.commands.on_schedule_change = self.channels.update
+        loaded = await self.channels.load()
+        self.start_fetching(platform)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        log.info("%d channel schedule(s) loaded", loaded)
+        await self.poster.run_due()
+
+    async def after_ingest(self, report: IngestReport) -> None:
+        """New papers: alert their subscribers, then post digests that arrived late."""
+        if self.deliverer is None or self.poster is None:
+            return
+        if report.added:
+            papers = [p.paper for p in [await self.store.paper(pid) for pid in report.added] if p is not None]
+            await deliver_alerts(self.store, self.deliverer, report.date, papers)
+        if report.changed:
+            await self.poster.run_due()
+
+    async def fetch_now(self, job: FetchJob) -> None:
+        for outcome in await job.run():
+            if outcome.report is not None:
+                await self.after_ingest(outcome.report)
+
     def start_fetching(self, platform: str) -> list[str]:
         """Schedule the daily fetch from the configured sources; names of the sources.
 
@@ -57,9 +99,10 @@ class PaperBot:
         sources = sources_from_setting(setting, hf_api=self.settings.hf_api)
         if not sources:
             return []
-        build_fetch_job(self.scheduler, self.store, sources, self.settings.fetch_time, self.settings.fetch_timezone)
-        if not self.scheduler.running:
-            self.scheduler.start()
+        job = build_fetch_job(self.scheduler, self.store, sources, self.settings.fetch_time,
+                              self.settings.fetch_timezone)
+        # same schedule, but new papers then go on to alerts and late posts
+        self.scheduler.modify_job(FETCH_JOB, func=self.fetch_now, args=(job,))
         log.info("daily fetch at %s %s from %s", self.settings.fetch_time.strftime("%H:%M"),
                  self.settings.fetch_timezone, ", ".join(s.name for s in sources))
         return [s.name for s in sources]

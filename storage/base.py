@@ -77,6 +77,7 @@ class Subscription:
     term: str
     created_at: dt.datetime = field(compare=False)
     term_key: str = ""  # folded term, what matching compares
+    gram: str = ""  # the gram that indexes it (see bot.matching)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class Store(Protocol):
 
     # -- delivery ledger -------------------------------------------------------------
     async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
-                         *, stale_after: float = 120.0) -> Claim: ...
+                         *, stale_after: float = 120.0, now: dt.datetime | None = None) -> Claim: ...
 
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None: ...
@@ -175,6 +176,8 @@ class Store(Protocol):
 
     async def started_posts(self, platform: str, target: str) -> set[str]:
         """Post keys with at least one claimed or sent part for ``target``."""
+
+    async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool: ...
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None: ...
 

@@ -493,7 +493,8 @@ class SQLiteStore:
             await db.executemany("INSERT OR IGNORE INTO temp.match_grams VALUES ('author', ?)",
                                  [(g,) for g in author_grams])
             rows = await db.execute_fetchall(
-                f"SELECT {_SUB_COLUMNS} FROM temp.match_grams g"
+                f"SELECT {', '.join('subscriptions.' + c.strip() for c in _SUB_COLUMNS.split(','))}"
+                " FROM temp.match_grams g"
                 " JOIN subscriptions ON subscriptions.kind = g.kind AND subscriptions.gram = g.gram"
             )
             found = [_subscription(r) for r in rows]
@@ -515,13 +516,6 @@ class SQLiteStore:
                     )
                     if cursor.rowcount == 1:
                         claimed.append(arxiv_id)
-                    else:  # claimed by an earlier run for this same batch: still part of it
-                        rows = await self._db.execute_fetchall(
-                            "SELECT post_key FROM alerted WHERE platform = ? AND subscriber = ? AND arxiv_id = ?",
-                            (platform, subscriber, arxiv_id),
-                        )
-                        if rows and rows[0][0] == post_key:  # type: ignore[index]
-                            claimed.append(arxiv_id)
                 await self._db.execute("COMMIT")
             except BaseException:
                 await self._db.execute("ROLLBACK")
@@ -530,9 +524,9 @@ class SQLiteStore:
 
     # -- delivery ledger ---------------------------------------------------------------
     async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
-                         *, stale_after: float = 120.0) -> Claim:
+                         *, stale_after: float = 120.0, now: dt.datetime | None = None) -> Claim:
         db = self._db
-        now = dt.datetime.now(dt.UTC)
+        now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         async with self._write:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO deliveries(platform, target, post_key, part, state, nonce, claimed_at)"
@@ -597,6 +591,15 @@ class SQLiteStore:
             "SELECT DISTINCT post_key FROM deliveries WHERE platform = ? AND target = ?", (platform, target)
         )
         return {r[0] for r in rows}
+
+    async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool:
+        """Whether a post whose key starts with ``prefix`` was claimed for ``target`` at or after ``since``."""
+        rows = await self._db.execute_fetchall(
+            "SELECT 1 FROM deliveries WHERE platform = ? AND target = ? AND post_key >= ? AND post_key < ?"
+            " AND part = 0 AND claimed_at >= ? LIMIT 1",
+            (platform, target, prefix, prefix + "\uffff", since.astimezone(dt.UTC).isoformat()),
+        )
+        return bool(rows)
 
     async def part_count(self, platform: str, target: str, post_key: str) -> int:
         rows = await self._db.execute_fetchall(
@@ -679,7 +682,7 @@ class SQLiteStore:
 _SCHEDULE_COLUMNS = (
     "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by, quiet, updated_at"
 )
-_SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key"
+_SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key, gram"
 
 
 def _now() -> str:
@@ -705,7 +708,7 @@ def _schedule(row: Sequence[Any]) -> Schedule:
 
 def _subscription(row: Sequence[Any]) -> Subscription:
     created = dt.datetime.strptime(row[5], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    return Subscription(row[0], row[1], row[2], row[3], row[4], created, row[6])
+    return Subscription(row[0], row[1], row[2], row[3], row[4], created, row[6], row[7])
 
 
 def _make_parent(path: str) -> None:

@@ -14,6 +14,7 @@ from typing import TextIO
 from rich.console import Console
 
 from adapters.console.render import message_renderable
+from adapters.console.transport import ConsoleTransport
 from bot.app import PaperBot
 from bot.commands import COMMAND, Request, parse_line
 from bot.layout import digest_messages
@@ -57,6 +58,7 @@ class ConsoleBot:
     async def run(self) -> int:
         await self.bot.ensure_seeded()
         await self.daily_post()
+        await self.bot.start("console", {"console": ConsoleTransport(self.console)})
         interactive = self.stdin.isatty()
         loop = asyncio.get_running_loop()
         while True:

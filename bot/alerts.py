@@ -1,0 +1,140 @@
+"""Topic alerts: which subscribers a batch of new papers concerns, and the message they get.
+
+Matching never loops over every subscription: the papers' grams go to the store, which
+returns only subscriptions indexed by one of them (see :mod:`bot.matching`); those few
+are verified against the papers that contain their gram. Cost grows with the papers
+and the matches, not with the number of subscriptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import matching
+from bot.delivery import Deliverer, PostResult
+from bot.layout import card_actions
+from bot.messages import Detail, Header, Message, PaperCard, Text
+from bot.models import Paper
+from storage.base import Store, Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBatch:
+    """One subscriber's alert for one digest: the matching papers and why each matched."""
+
+    platform: str
+    subscriber: str  # "user:<id>" or "channel:<id>"
+    date: dt.date
+    papers: tuple[tuple[Paper, tuple[str, ...]], ...]
+
+    @property
+    def post_key(self) -> str:
+        """Unique per batch: the papers of one batch are never alerted again."""
+        digest = hashlib.sha1(",".join(p.arxiv_id for p, _ in self.papers).encode()).hexdigest()[:12]
+        return f"alert:{self.date.isoformat()}:{digest}"
+
+    @property
+    def target(self) -> str:
+        return self.subscriber
+
+
+def describe(sub: Subscription) -> str:
+    return f'author:"{sub.term}"' if sub.kind == "author" else sub.term
+
+
+async def match(store: Store, papers: Sequence[Paper]) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """``{(platform, subscriber): {arxiv_id: [matched terms]}}`` for the given papers."""
+    texts = {p.arxiv_id: matching.paper_text(p) for p in papers}
+    grams = {pid: matching.text_grams(text) for pid, text in texts.items()}
+    authors = {p.arxiv_id: matching.paper_author_tokens(p) for p in papers}
+    keyword_grams: set[str] = set().union(*grams.values()) if grams else set()
+    author_grams: set[str] = {t for tokens in authors.values() for name in tokens for t in name}
+    candidates = await store.subscription_candidates(keyword_grams, author_grams)
+    if not candidates:
+        return {}
+    # papers containing each candidate's index gram: set intersections, not a scan per term
+    wanted = {c.gram for c in candidates if c.kind == "keyword"}
+    gram_papers: dict[str, list[str]] = defaultdict(list)
+    for pid, paper_grams in grams.items():
+        for gram in paper_grams & wanted:
+            gram_papers[gram].append(pid)
+    keyword_hits: dict[tuple[str, str], list[str]] = {}
+    for c in candidates:
+        if c.kind == "keyword" and (c.term_key, c.gram) not in keyword_hits:
+            keyword_hits[(c.term_key, c.gram)] = [
+                pid for pid in gram_papers.get(c.gram, ()) if matching.keyword_matches(c.term_key, texts[pid])
+            ]
+    wanted_authors = {c.gram for c in candidates if c.kind == "author"}
+    token_papers: dict[str, list[str]] = defaultdict(list)
+    for pid, names in authors.items():
+        for token in set().union(*names) & wanted_authors if names else ():
+            token_papers[token].append(pid)
+    author_hits = {
+        c.term_key: [pid for pid in token_papers.get(c.gram, ()) if matching.author_matches(c.term_key, authors[pid])]
+        for c in candidates if c.kind == "author"
+    }
+    result: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(dict)
+    for sub in candidates:
+        if sub.kind == "keyword":
+            hits = keyword_hits.get((sub.term_key, sub.gram), [])
+        else:
+            hits = author_hits.get(sub.term_key, [])
+        for pid in hits:
+            result[(sub.platform, sub.subscriber)].setdefault(pid, []).append(describe(sub))
+    return dict(result)
+
+
+async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
+                  platforms: set[str] | None = None) -> list[AlertBatch]:
+    """New alerts for papers of the digest of ``date``; each (subscriber, paper) at most once ever.
+
+    Papers are claimed in the store before the alert is sent: a crash between the claim
+    and the send loses that alert rather than ever repeating one.
+    """
+    by_id = {p.arxiv_id: p for p in papers}
+    out: list[AlertBatch] = []
+    for (platform, subscriber), hits in sorted((await match(store, papers)).items()):
+        if platforms is not None and platform not in platforms:
+            continue  # not claimed: whoever runs that platform alerts it
+        fresh = await store.claim_alerts(platform, subscriber, f"alert:{date.isoformat()}", hits)
+        if fresh:
+            ordered = [pid for pid in by_id if pid in fresh]  # digest order
+            out.append(AlertBatch(platform, subscriber, date,
+                                  tuple((by_id[pid], tuple(hits[pid])) for pid in ordered)))
+    return out
+
+
+def alert_messages(batch: AlertBatch) -> tuple[Message, ...]:
+    count = len(batch.papers)
+    blocks: list = [
+        Header(f"🔔 {count} new paper{'s' if count != 1 else ''} for your alerts — {batch.date.isoformat()}"),
+    ]
+    for rank, (paper, terms) in enumerate(batch.papers, start=1):
+        blocks.append(PaperCard(paper, Detail.COMPACT, rank=rank, dates=(batch.date,), matched=terms,
+                                actions=card_actions(paper)))
+    blocks.append(Text("Stop an alert with `/papers unsubscribe <topic>`."))
+    return (Message(tuple(blocks), kind="alert"),)
+
+
+def target_of(subscriber: str) -> str:
+    """Where an alert goes: ``user:<id>`` stays a DM target, ``channel:<id>`` becomes the channel id."""
+    return subscriber.removeprefix("channel:")
+
+
+async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
+                         *, dry_run: bool = False) -> list[PostResult]:
+    """Match new papers, then send each subscriber one batched alert (platforms with a transport only)."""
+    if dry_run:
+        found = await match(store, papers)
+        return [PostResult(platform, target_of(sub), f"alert:{date.isoformat()}", "dry-run",
+                           detail=f"{len(hits)} papers") for (platform, sub), hits in sorted(found.items())]
+    results = []
+    for batch in await batches(store, date, papers, set(deliverer.transports)):
+        result = await deliverer.deliver(batch.platform, target_of(batch.subscriber), batch.post_key,
+                                         alert_messages(batch))
+        results.append(result)
+    return results

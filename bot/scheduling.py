@@ -1,0 +1,174 @@
+"""Channel schedules: when each channel's daily post is due, and which digest it carries.
+
+One APScheduler 3.x ``CronTrigger`` per schedule, in the channel's own time zone (so DST
+transitions fire once, at the right local time), built from the database at start and
+kept in step when a schedule changes. Jobs live in the memory job store: the database is
+the source of truth, and the ledger makes every run idempotent.
+
+Which digest a post carries is explicit: at the channel's latest due time *F* (its most
+recent scheduled local time, not before the schedule was set), the post is the newest
+stored digest no older than the window, unless it was posted already. When there is none,
+the channel gets one "no new papers" note for that day (or silence, if it asked for
+``quiet``). A digest that arrives after *F* is posted when it arrives, unless the channel
+already had a digest since *F*; a run missed while the bot was down is caught up at
+start, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.delivery import Deliverer, PostResult, RunSummary
+from bot.layout import DigestOptions, digest_messages, digest_title
+from bot.messages import Header, Message, Notice
+from bot.schedule_spec import DAYS
+from storage.base import Schedule, Store
+
+log = logging.getLogger(__name__)
+
+WINDOW_DAYS = 2
+
+
+def trigger(schedule: Schedule) -> CronTrigger:
+    return CronTrigger(day_of_week=",".join(DAYS[d] for d in schedule.weekdays), hour=schedule.time.hour,
+                       minute=schedule.time.minute, timezone=ZoneInfo(schedule.timezone))
+
+
+def last_fire(schedule: Schedule, now: dt.datetime) -> dt.datetime | None:
+    """The most recent scheduled local time at or before ``now`` (within a week), aware."""
+    zone = ZoneInfo(schedule.timezone)
+    local_now = now.astimezone(zone)
+    for back in range(8):
+        day = local_now.date() - dt.timedelta(days=back)
+        if day.weekday() not in schedule.weekdays:
+            continue
+        at = dt.datetime.combine(day, schedule.time, tzinfo=zone)
+        if at <= local_now:
+            return at
+    return None
+
+
+def job_id(platform: str, channel: str) -> str:
+    return f"post:{platform}:{channel}"
+
+
+class ChannelPoster:
+    """Decides and delivers each channel's post at a given instant."""
+
+    def __init__(self, store: Store, deliverer: Deliverer, *, window_days: int = WINDOW_DAYS,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.store = store
+        self.deliverer = deliverer
+        self.window_days = window_days
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    async def plan(self, schedule: Schedule, now: dt.datetime) -> tuple[str, tuple[Message, ...]] | str:
+        """``(post_key, messages)`` to deliver now, or why nothing is due."""
+        platform, channel = schedule.platform, schedule.channel
+        if not schedule.enabled:
+            return "schedule off"
+        if channel in await self.store.unavailable(platform):
+            return "channel unavailable"
+        fire = last_fire(schedule, now)
+        if fire is None or (schedule.since is not None and fire < schedule.since):
+            return "not due yet"
+        local_day = fire.date()
+        oldest = local_day - dt.timedelta(days=self.window_days)
+        started = await self.store.started_posts(platform, channel)
+        done = await self.store.sent_posts(platform, channel)
+        options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes)
+        for day in sorted(await self.store.digest_dates(), reverse=True):
+            if day < oldest or day > local_day:
+                continue
+            stored = await self.store.digest(day)
+            if stored is None or not stored.papers:
+                continue  # an empty day (weekend) is no digest to post
+            key = f"digest:{day.isoformat()}"
+            if key in done:
+                break  # the newest digest was posted: nothing new
+            if key not in started and await self.store.posted_since(platform, channel, "digest:", fire):
+                return "already posted since the last due time"
+            return key, digest_messages(stored, options)
+        key = f"empty:{local_day.isoformat()}"
+        if schedule.quiet or key in started or await self.store.posted_since(platform, channel, "digest:", fire):
+            return "nothing new"
+        note = Message((Header(digest_title(local_day)), Notice("No new papers today.")), kind="digest")
+        return key, (note,)
+
+    async def run_channel(self, schedule: Schedule, now: dt.datetime | None = None,
+                          *, dry_run: bool = False) -> PostResult:
+        now = now or self.clock()
+        plan = await self.plan(schedule, now)
+        if isinstance(plan, str):
+            return PostResult(schedule.platform, schedule.channel, "", "skipped", detail=plan)
+        key, messages = plan
+        if dry_run:
+            return PostResult(schedule.platform, schedule.channel, key, "dry-run", detail=f"{len(messages)} messages")
+        result = await self.deliverer.deliver(schedule.platform, schedule.channel, key, messages,
+                                              report_to=f"user:{schedule.set_by}" if schedule.set_by else "")
+        await self.store.record_run(schedule.platform, schedule.channel, key, result.outcome, result.detail)
+        return result
+
+    async def run_due(self, now: dt.datetime | None = None, *, channels: set[str] | None = None,
+                      platforms: set[str] | None = None, dry_run: bool = False) -> RunSummary:
+        """Every enabled schedule at once (bounded by the deliverer), one summary line."""
+        now = now or self.clock()
+        schedules = [s for s in await self.store.schedules()
+                     if s.enabled and (channels is None or s.channel in channels)
+                     and (platforms is None or s.platform in platforms)
+                     and s.platform in self.deliverer.transports]
+        results = await asyncio.gather(*(self._safe(s, now, dry_run) for s in schedules))
+        summary = RunSummary([r for r in results if r.outcome != "skipped" or r.post_key])
+        summary.results += [r for r in results if r.outcome == "skipped" and not r.post_key]
+        log.info(summary.line())
+        return summary
+
+    async def _safe(self, schedule: Schedule, now: dt.datetime, dry_run: bool) -> PostResult:
+        try:
+            return await self.run_channel(schedule, now, dry_run=dry_run)
+        except Exception as exc:  # one channel's failure never stops the others
+            log.exception("%s %s: delivery crashed", schedule.platform, schedule.channel)
+            return PostResult(schedule.platform, schedule.channel, "", "failed", detail=type(exc).__name__)
+
+
+class ChannelScheduler:
+    """Keeps one cron job per enabled schedule in an ``AsyncIOScheduler``."""
+
+    def __init__(self, scheduler: AsyncIOScheduler, store: Store, poster: ChannelPoster) -> None:
+        self.scheduler = scheduler
+        self.store = store
+        self.poster = poster
+
+    async def load(self) -> int:
+        count = 0
+        for schedule in await self.store.schedules():
+            if schedule.platform in self.poster.deliverer.transports:
+                await self.update(schedule)
+                count += schedule.enabled
+        return count
+
+    async def update(self, schedule: Schedule) -> None:
+        """Add, move or remove a channel's job after its schedule changed."""
+        jid = job_id(schedule.platform, schedule.channel)
+        if not schedule.enabled or schedule.platform not in self.poster.deliverer.transports:
+            if self.scheduler.get_job(jid):
+                self.scheduler.remove_job(jid)
+            return
+        self.scheduler.add_job(self.fire, trigger(schedule), args=(schedule.platform, schedule.channel), id=jid,
+                               name=f"daily post {schedule.platform}:{schedule.channel}", replace_existing=True,
+                               coalesce=True, misfire_grace_time=3600, max_instances=1)
+
+    async def fire(self, platform: str, channel: str, now: dt.datetime | None = None) -> PostResult | None:
+        schedule = await self.store.schedule(platform, channel)
+        if schedule is None:
+            return None
+        result = await self.poster.run_channel(schedule, now)
+        log.info("%s %s: %s %s %s", platform, channel, result.outcome, result.post_key, result.detail)
+        return result
