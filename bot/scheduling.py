@@ -33,12 +33,33 @@ from storage.base import Schedule, Store
 
 log = logging.getLogger(__name__)
 
-WINDOW_DAYS = 2
+WINDOW_DAYS = 4  # a Friday digest is still news on Monday morning
+
+
+class LocalTimeTrigger(CronTrigger):
+    """A ``CronTrigger`` that fires once per local day even when DST repeats the hour.
+
+    APScheduler 3.x fires at both occurrences of an ambiguous local time (01:30 EDT and
+    01:30 EST on the night clocks go back) and then keeps returning the second one; this
+    keeps the first and moves on to the next day.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+        nxt = super().get_next_fire_time(previous_fire_time, now)
+        for _ in range(3):
+            if nxt is None:
+                return None
+            repeated = nxt.fold == 1 and nxt.replace(fold=0).utcoffset() != nxt.utcoffset()
+            stuck = previous_fire_time is not None and nxt <= previous_fire_time
+            if not (repeated or stuck):
+                return nxt
+            nxt = super().get_next_fire_time(None, nxt + dt.timedelta(hours=1, seconds=1))
+        return nxt
 
 
 def trigger(schedule: Schedule) -> CronTrigger:
-    return CronTrigger(day_of_week=",".join(DAYS[d] for d in schedule.weekdays), hour=schedule.time.hour,
-                       minute=schedule.time.minute, timezone=ZoneInfo(schedule.timezone))
+    return LocalTimeTrigger(day_of_week=",".join(DAYS[d] for d in schedule.weekdays), hour=schedule.time.hour,
+                            minute=schedule.time.minute, timezone=ZoneInfo(schedule.timezone))
 
 
 def last_fire(schedule: Schedule, now: dt.datetime) -> dt.datetime | None:

@@ -643,7 +643,7 @@ class SQLiteStore:
             await self._db.execute(
                 "INSERT INTO schedules(platform, channel, workspace, time, timezone, weekdays, top_n, min_votes,"
                 " enabled, set_by, quiet, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ'))"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ')))"
                 " ON CONFLICT(platform, channel) DO UPDATE SET workspace = excluded.workspace, time = excluded.time,"
                 " timezone = excluded.timezone, weekdays = excluded.weekdays, top_n = excluded.top_n,"
                 " min_votes = excluded.min_votes, enabled = excluded.enabled, set_by = excluded.set_by,"
@@ -660,6 +660,7 @@ class SQLiteStore:
                     int(schedule.enabled),
                     schedule.set_by,
                     int(schedule.quiet),
+                    schedule.since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if schedule.since else None,
                 ),
             )
             # a schedule set again is a fresh start for a channel that was unavailable
