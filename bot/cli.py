@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import importlib
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=iso_date, help="day to fetch (default: the latest available)")
     p.add_argument("--source", action="append", metavar="hf|PATH|URL",
                    help="where from (repeatable; default: $PAPERBOT_SOURCES)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("schedule", help="channel schedules")
+    p.add_argument("action", choices=["list"])
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("deliver", help="post what is due to scheduled channels (catch-up included)")
+    p.add_argument("--now", action="store_true", help="treat every selected channel as due right now")
+    p.add_argument("--dry-run", action="store_true", help="say what would be posted; send nothing")
+    p.add_argument("--channel", action="append", metavar="ID", help="only this channel (repeatable)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("alerts", help="send topic alerts for a digest's papers (once per subscriber and paper)")
+    p.add_argument("--date", type=iso_date, help="digest date (default: the latest)")
+    p.add_argument("--dry-run", action="store_true", help="show who would be alerted; send and record nothing")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("status", help="last delivery per channel, and unavailable channels")
     p.add_argument("--json", action="store_true")
 
     for register in _extra_commands:
@@ -410,6 +429,129 @@ async def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return EXIT_REJECTED if failed else EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def transports(settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    """A transport for every platform this process can reach: the console always, Discord and
+    Slack when their tokens are configured (REST / Web API only, no gateway)."""
+    from adapters.console.transport import ConsoleTransport
+
+    found: dict[str, Any] = {"console": ConsoleTransport()}
+    async with contextlib.AsyncExitStack() as stack:
+        for platform in ("discord", "slack"):
+            try:
+                module = adapter_module(platform, "transport")
+            except ModuleNotFoundError:
+                continue
+            transport = await stack.enter_async_context(module.open_transport(settings))
+            if transport is not None:
+                found[platform] = transport
+        yield found
+
+
+def _results_json(results: list[Any]) -> str:
+    return json.dumps([{"platform": r.platform, "channel": r.target, "post": r.post_key, "outcome": r.outcome,
+                        "sent": r.sent, "detail": r.detail} for r in results], ensure_ascii=False, indent=2)
+
+
+@command("schedule")
+async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.commands import describe
+    from bot.scheduling import trigger
+
+    store = await open_store(args, settings)
+    try:
+        schedules = await store.schedules()
+        unavailable = {(p, t): r for p in ("console", "discord", "slack")
+                       for t, r in (await store.unavailable(p)).items()}
+    finally:
+        await store.close()
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for s in schedules:
+        nxt = trigger(s).get_next_fire_time(None, now) if s.enabled else None
+        rows.append({"platform": s.platform, "channel": s.channel, "schedule": describe(s),
+                     "next": nxt.isoformat() if nxt else None, "set_by": s.set_by,
+                     "unavailable": unavailable.get((s.platform, s.channel))})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        out.print("No channel schedules yet. In a channel: /papers schedule set 09:00 Asia/Seoul mon-fri")
+    for r in rows:
+        extra = f"  UNAVAILABLE: {r['unavailable']}" if r["unavailable"] else ""
+        out.print(f"{r['platform']}:{r['channel']}  {r['schedule']}  next: {r['next'] or '-'}{extra}", markup=False)
+    return EXIT_OK
+
+
+@command("deliver")
+async def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.delivery import Deliverer
+    from bot.scheduling import ChannelPoster
+
+    store = await open_store(args, settings)
+    try:
+        async with transports(settings) as found:
+            poster = ChannelPoster(store, Deliverer(store, found))
+            summary = await poster.run_due(channels=set(args.channel) if args.channel else None,
+                                           dry_run=args.dry_run, force=args.now)
+    finally:
+        await store.close()
+    if args.json:
+        print(_results_json(summary.results))
+    else:
+        for r in summary.results:
+            out.print(f"{r.platform}:{r.target}  {r.outcome}  {r.post_key}  {r.detail}".rstrip(), markup=False)
+        out.print(summary.line(), markup=False)
+    return EXIT_REJECTED if summary.count("failed") + summary.count("incomplete") else EXIT_OK
+
+
+@command("alerts")
+async def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.alerts import deliver_alerts
+    from bot.delivery import Deliverer
+
+    store = await open_store(args, settings)
+    try:
+        stored = await store.digest(args.date)
+        if stored is None:
+            err.print("No digest stored" + (f" for {args.date.isoformat()}." if args.date else " yet."))
+            return EXIT_REJECTED
+        async with transports(settings) as found:
+            results = await deliver_alerts(store, Deliverer(store, found), stored.date,
+                                           [p.paper for p in stored.papers], dry_run=args.dry_run)
+    finally:
+        await store.close()
+    if args.json:
+        print(_results_json(results))
+    else:
+        for r in results:
+            out.print(f"{r.platform}:{r.target}  {r.outcome}  {r.detail or str(r.sent) + ' messages'}", markup=False)
+        out.print(f"alerts for {stored.date.isoformat()}: {len(results)} subscriber(s)", markup=False)
+    return EXIT_OK
+
+
+@command("status")
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = await open_store(args, settings)
+    try:
+        runs = await store.last_runs()
+        gone = {p: await store.unavailable(p) for p in ("console", "discord", "slack")}
+    finally:
+        await store.close()
+    rows = [{"platform": r.platform, "channel": r.target, "when": r.at.isoformat(), "post": r.post_key,
+             "outcome": r.outcome, "detail": r.detail, "unavailable": gone.get(r.platform, {}).get(r.target)}
+            for r in runs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        out.print("No deliveries yet.")
+    for r in rows:
+        out.print(f"{r['platform']}:{r['channel']}  {r['when']}  {r['post']}  {r['outcome']}  {r['detail']}".rstrip()
+                  + (f"  UNAVAILABLE: {r['unavailable']}" if r["unavailable"] else ""), markup=False)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,15 +90,19 @@ class ChannelPoster:
         self.window_days = window_days
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    async def plan(self, schedule: Schedule, now: dt.datetime) -> tuple[str, tuple[Message, ...]] | str:
-        """``(post_key, messages)`` to deliver now, or why nothing is due."""
+    async def plan(self, schedule: Schedule, now: dt.datetime,
+                   *, force: bool = False) -> tuple[str, tuple[Message, ...]] | str:
+        """``(post_key, messages)`` to deliver now, or why nothing is due.
+
+        ``force`` treats the channel as due right now (``paperbot deliver --now``).
+        """
         platform, channel = schedule.platform, schedule.channel
         if not schedule.enabled:
             return "schedule off"
         if channel in await self.store.unavailable(platform):
             return "channel unavailable"
-        fire = last_fire(schedule, now)
-        if fire is None or (schedule.since is not None and fire < schedule.since):
+        fire = now.astimezone(ZoneInfo(schedule.timezone)) if force else last_fire(schedule, now)
+        if fire is None or (not force and schedule.since is not None and fire < schedule.since):
             return "not due yet"
         local_day = fire.date()
         oldest = local_day - dt.timedelta(days=self.window_days)
@@ -124,9 +128,9 @@ class ChannelPoster:
         return key, (note,)
 
     async def run_channel(self, schedule: Schedule, now: dt.datetime | None = None,
-                          *, dry_run: bool = False) -> PostResult:
+                          *, dry_run: bool = False, force: bool = False) -> PostResult:
         now = now or self.clock()
-        plan = await self.plan(schedule, now)
+        plan = await self.plan(schedule, now, force=force)
         if isinstance(plan, str):
             return PostResult(schedule.platform, schedule.channel, "", "skipped", detail=plan)
         key, messages = plan
@@ -138,22 +142,22 @@ class ChannelPoster:
         return result
 
     async def run_due(self, now: dt.datetime | None = None, *, channels: set[str] | None = None,
-                      platforms: set[str] | None = None, dry_run: bool = False) -> RunSummary:
+                      platforms: set[str] | None = None, dry_run: bool = False, force: bool = False) -> RunSummary:
         """Every enabled schedule at once (bounded by the deliverer), one summary line."""
         now = now or self.clock()
         schedules = [s for s in await self.store.schedules()
                      if s.enabled and (channels is None or s.channel in channels)
                      and (platforms is None or s.platform in platforms)
                      and s.platform in self.deliverer.transports]
-        results = await asyncio.gather(*(self._safe(s, now, dry_run) for s in schedules))
+        results = await asyncio.gather(*(self._safe(s, now, dry_run, force) for s in schedules))
         summary = RunSummary([r for r in results if r.outcome != "skipped" or r.post_key])
         summary.results += [r for r in results if r.outcome == "skipped" and not r.post_key]
         log.info(summary.line())
         return summary
 
-    async def _safe(self, schedule: Schedule, now: dt.datetime, dry_run: bool) -> PostResult:
+    async def _safe(self, schedule: Schedule, now: dt.datetime, dry_run: bool, force: bool) -> PostResult:
         try:
-            return await self.run_channel(schedule, now, dry_run=dry_run)
+            return await self.run_channel(schedule, now, dry_run=dry_run, force=force)
         except Exception as exc:  # one channel's failure never stops the others
             log.exception("%s %s: delivery crashed", schedule.platform, schedule.channel)
             return PostResult(schedule.platform, schedule.channel, "", "failed", detail=type(exc).__name__)
