@@ -1,0 +1,95 @@
+"""The gateway client: a ``discord.Client`` with the ``/papers`` command tree.
+
+No privileged intent is needed: slash commands arrive as interactions whatever the
+intents, and ``guilds`` alone keeps channels and permissions cached. Every message
+defaults to ``AllowedMentions.none()``. Commands are synced in :meth:`setup_hook`
+(after login, before the gateway): to ``DISCORD_GUILD_ID`` when set (instant, for
+development), else globally (Discord may take a while to show changes everywhere).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.commands import build_papers
+from adapters.discord.connection import describe
+from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
+from adapters.discord.poster import DiscordPoster
+from adapters.discord.transport import DiscordTransport
+from bot.app import PaperBot
+
+log = logging.getLogger(__name__)
+
+FAILED = "❌ Sorry, something went wrong on our side. Please try again later."
+OUTDATED = "⚠️ This command changed; Discord will show the new version shortly. Please try again in a minute."
+
+
+def intents() -> discord.Intents:
+    return discord.Intents(guilds=True)
+
+
+class PaperTree(app_commands.CommandTree):
+    """A command tree whose failures always get an answer."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        name = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.warning("Discord: /%s is out of date (%s); commands are re-synced on start", name, type(error).__name__)
+            await reply_error(interaction, OUTDATED)
+            return
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        log.error("Discord: /%s failed: %s", name, describe(cause), exc_info=cause)
+        await reply_error(interaction, FAILED)
+
+
+class PaperClient(discord.Client):
+    def __init__(
+        self,
+        bot: PaperBot,
+        *,
+        guild_id: int | None = None,
+        sync_commands: bool = True,
+        background: bool = False,
+        defer_after: float = DEFER_AFTER,
+        **options: Any,
+    ) -> None:
+        options.setdefault("intents", intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(**options)
+        self.bot = bot
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.tree = PaperTree(self)
+        self.responder = Responder(bot, defer_after=defer_after)
+        self.tree.add_command(build_papers(bot, self.responder))
+        self.poster = DiscordPoster(self)
+        self.synced: list[app_commands.AppCommand] = []
+        self.background = background
+
+    async def setup_hook(self) -> None:
+        if self.sync_commands:
+            await self.sync()
+        if self.background:  # daily posts, the daily fetch and alerts, delivered over this client
+            await self.bot.start(PLATFORM, {PLATFORM: DiscordTransport(self)})
+
+    async def sync(self) -> list[app_commands.AppCommand]:
+        """Register ``/papers`` with Discord: in ``guild_id`` only when set, else globally."""
+        guild = discord.Object(self.guild_id) if self.guild_id else None
+        try:
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            where = f"guild {self.guild_id}" if guild else "globally"
+            log.error("Discord: could not sync commands %s (%s); the last synced version stays", where, describe(exc))
+            return []
+        where = f"to guild {self.guild_id}" if guild else "globally (may take a while to appear)"
+        log.info("Discord: synced /%s %s", ", /".join(c.name for c in self.synced), where)
+        return self.synced
+
+    async def on_ready(self) -> None:
+        log.info("Discord: logged in as %s in %d servers", self.user, len(self.guilds))
