@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in _extra_commands:
         register(sub)
+    for platform in ("discord",):  # platform-specific subcommands (`paperbot discord invite-url`)
+        module = adapter_module(platform, "cli")
+        module.register(sub)
+        HANDLERS[platform] = module.handle
     return parser
 
 
@@ -340,7 +344,6 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     runner = adapter_module(platform, "app").run
     bot = await PaperBot.open(settings, db=args.db)
     try:
-        bot.start_fetching(platform)
         return int(await runner(bot) or 0)
     finally:
         await bot.close()

@@ -254,8 +254,8 @@ class Commands:
         if action not in ("set", "off", "on"):
             return Reply.notice(f"Usage: `{COMMAND} schedule set|show|off`, e.g. {EXAMPLE}.", Level.WARNING)
         if not request.can_manage_channel:
-            return Reply.notice("Only people who can manage this channel (or workspace admins) can change its "
-                                "daily post.", Level.WARNING)
+            return Reply.notice("Only people who can manage this channel (Manage Channels on Discord, workspace "
+                                "admins on Slack) can change its daily post.", Level.WARNING)
         if action in ("off", "on"):
             if current is None:
                 return Reply.notice(f"No daily post to turn {action}. Set one with {EXAMPLE}.")
@@ -264,7 +264,7 @@ class Commands:
             spec = parse_schedule(rest, self.default_timezone)
             updated = Schedule(platform=request.platform, channel=request.channel, workspace=request.workspace,
                                time=spec.time, timezone=spec.timezone, weekdays=spec.weekdays, top_n=spec.top_n,
-                               min_votes=spec.min_votes, enabled=True, set_by=request.user)
+                               min_votes=spec.min_votes, enabled=True, set_by=request.user, quiet=spec.quiet)
         await self.store.set_schedule(updated)
         if self.on_schedule_change is not None:
             await self.on_schedule_change(updated)
@@ -286,6 +286,8 @@ def describe(schedule: Schedule) -> str:
         parts.append(f"top {schedule.top_n}")
     if schedule.min_votes is not None:
         parts.append(f"at least {schedule.min_votes} votes")
+    if schedule.quiet:
+        parts.append("quiet on days without papers")
     if not schedule.enabled:
         parts.append("off")
     return ", ".join(parts)

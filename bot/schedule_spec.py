@@ -14,7 +14,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun",
             "weekend": "sat-sun", "all": "mon-sun"}
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.IGNORECASE)
-EXAMPLE = "`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`)"
+EXAMPLE = "`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`, `quiet`)"
 
 
 class ScheduleError(ValueError):
@@ -28,6 +28,7 @@ class ScheduleSpec:
     weekdays: tuple[int, ...]
     top_n: int | None = None
     min_votes: int | None = None
+    quiet: bool = False
 
 
 def parse_time(text: str) -> dt.time:
@@ -94,7 +95,11 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
     time = parse_time(words[0])
     timezone, weekdays = default_timezone, tuple(range(7))
     top_n = min_votes = None
+    quiet = False
     for word in words[1:]:
+        if word.lower() in ("quiet", "silent"):
+            quiet = True
+            continue
         key, eq, value = word.partition("=")
         if eq:
             if key.lower() in ("top", "top-n", "top_n"):
@@ -106,8 +111,15 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
         elif "/" in word or word.upper() in ("UTC", "GMT", "Z"):
             timezone = parse_timezone(word)
         else:
-            weekdays = parse_weekdays(word)
-    return ScheduleSpec(time, timezone, weekdays, top_n, min_votes)
+            try:
+                weekdays = parse_weekdays(word)
+            except ScheduleError:
+                try:  # a zone without a slash: Japan, EST5EDT, Singapore
+                    timezone = parse_timezone(word)
+                except ScheduleError:
+                    raise ScheduleError(f"{word!r} is neither weekdays (mon-fri, daily, mon,wed,fri) nor an IANA "
+                                        "time zone (Asia/Seoul).") from None
+    return ScheduleSpec(time, timezone, weekdays, top_n, min_votes, quiet)
 
 
 def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:

@@ -118,7 +118,7 @@ def list_embeds(header: str, intro: str, block: PaperList) -> list[discord.Embed
         prefix = f"`{i:>2}.` {votes_label(p.votes)} "
         lines.append(prefix + link(p.title, p.url, 300))
     embeds: list[discord.Embed] = []
-    current = escape(intro) + "\n\n" if intro else ""
+    current = intro + "\n\n" if intro else ""  # our own text: its `code` marks are meant
     for line in lines:
         if len(current) + len(line) + 1 > limits.DESCRIPTION - 100:
             embeds.append(discord.Embed(description=current.rstrip(), colour=COLOUR))
@@ -166,9 +166,9 @@ def render_message(message: Message) -> list[dict[str, Any]]:
     lists = [b for b in blocks if isinstance(b, PaperList)]
     if lists:  # the daily post: header and intro go into the listing embed
         header = next((b.text for b in blocks if isinstance(b, Header)), "Papers")
-        intro = " ".join(b.text for b in blocks if isinstance(b, Text))
-        for block in lists:
-            embeds.extend(list_embeds(header, intro, block))
+        intro = "\n".join(b.text for b in blocks if isinstance(b, Text))
+        for listing in lists:
+            embeds.extend(list_embeds(header, intro, listing))
         texts = [t for b in blocks if isinstance(b, Notice) and (t := _text_of(b))]
     else:
         for block in blocks:

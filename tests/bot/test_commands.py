@@ -135,7 +135,7 @@ async def test_schedule_needs_a_channel_manager(commands, seeded):
 @pytest.mark.parametrize(
     ("args", "message"),
     [("set 25:00 Asia/Seoul", "not a time"), ("set 09:00 Mars/Olympus", "not a time zone"),
-     ("set 09:00 UTC someday", "not a weekday"), ("set", "Say when"), ("set 09:00 top=0", "whole number")],
+     ("set 09:00 UTC someday", "neither weekdays"), ("set", "Say when"), ("set 09:00 top=0", "whole number")],
 )
 async def test_bad_schedules_get_clear_messages(commands, seeded, args, message):
     reply = notices(await commands.handle(req("schedule", args, manage=True)))[0]
@@ -157,3 +157,10 @@ async def test_help_lists_every_command(commands):
 async def test_empty_store_says_no_digest_yet(store):
     reply = await Commands(store).handle(req("today"))
     assert "No digest stored yet" in notices(reply)[0].text
+
+
+async def test_schedule_accepts_zones_without_a_slash_and_quiet(commands, seeded):
+    done = notices(await commands.handle(req("schedule", "set 8am Japan weekdays quiet min-votes=2", manage=True)))[0]
+    assert done.text == "Daily post set: 08:00 Japan, mon-fri, at least 2 votes, quiet on days without papers."
+    stored = await seeded.schedule("slack", "C1")
+    assert stored.quiet and stored.timezone == "Japan" and stored.min_votes == 2
