@@ -1,0 +1,114 @@
+"""Scheduled delivery over real discord.py against the fake: exactly once, even across crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+
+from adapters.discord.transport import DiscordTransport
+from adapters.payload import Payload
+from bot.delivery import Deliverer, SentRef
+from bot.scheduling import ChannelPoster
+from storage.base import Schedule
+from tests.fakes.discord import FakeDiscord
+
+FRIDAY_0901_SEOUL = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def rest(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
+    client = discord.Client(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
+    await client.login(fake.token)
+    yield client
+    await client.close()
+
+
+def schedule(channel: int, set_by: int | None = None) -> Schedule:
+    return Schedule("discord", str(channel), dt.time(9), "Asia/Seoul", (0, 1, 2, 3, 4),
+                    set_by=str(set_by or ""), since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+
+
+def poster(store, transport, at: dt.datetime) -> ChannelPoster:
+    clock = lambda: at  # noqa: E731
+    return ChannelPoster(store, Deliverer(store, {"discord": transport}, clock=clock, stale_after=60), clock=clock)
+
+
+def in_channel(fake: FakeDiscord, channel: int) -> list:
+    """Messages in the channel and in threads started on its messages."""
+    ids = {m.id for m in fake.messages if m.channel_id == channel}
+    return [m for m in fake.messages if m.channel_id == channel or m.channel_id in ids]
+
+
+class Crash:
+    """The real transport, killed at one step of one part: before the send or after it (unrecorded)."""
+
+    def __init__(self, inner: DiscordTransport, part: int, when: str) -> None:
+        self.inner, self.part, self.when, self.calls = inner, part, when, 0
+        self.platform = inner.platform
+        self.render = inner.render
+
+    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
+                   unknown: bool) -> SentRef:
+        index, self.calls = self.calls, self.calls + 1
+        if index == self.part and self.when == "before":
+            raise asyncio.CancelledError
+        ref = await self.inner.send(target, payload, parent=parent, nonce=nonce, unknown=unknown)
+        if index == self.part and self.when == "after":
+            raise asyncio.CancelledError  # the platform has it; the ledger does not
+        return ref
+
+
+@pytest.mark.parametrize(("part", "when"), [(0, "before"), (0, "after"), (1, "before"), (1, "after"), (2, "after")])
+async def test_a_crash_at_any_step_never_duplicates_and_the_restart_completes(seeded, fake, rest, part, when):
+    channel = fake.add_channel("daily-papers")
+    await seeded.set_schedule(schedule(channel))
+    with pytest.raises(asyncio.CancelledError):
+        await poster(seeded, Crash(DiscordTransport(rest), part, when), FRIDAY_0901_SEOUL) \
+            .run_channel(await seeded.schedule("discord", str(channel)))
+    # a live run right after the crash must not touch the part in flight
+    busy = await poster(seeded, DiscordTransport(rest), FRIDAY_0901_SEOUL + dt.timedelta(seconds=5)).run_due()
+    assert busy.count("sent") == 0
+    # restart ten minutes later: the stale claim is resolved with its nonce, the rest is sent
+    later = FRIDAY_0901_SEOUL + dt.timedelta(minutes=10)
+    result = await poster(seeded, DiscordTransport(rest), later).run_due()
+    assert [r.outcome for r in result.results] == ["sent"]
+    messages = in_channel(fake, channel)
+    assert len(messages) == 3  # the post and two thread messages carrying nine cards
+    assert len({m.nonce for m in messages}) == 3
+    urls = [e["url"] for m in messages for e in m.embeds if e.get("url")]
+    assert len(urls) == len(set(urls)) == 9
+    again = await poster(seeded, DiscordTransport(rest), later + dt.timedelta(hours=1)).run_due()
+    assert again.count("sent") == 0 and len(in_channel(fake, channel)) == 3
+
+
+async def test_a_forbidden_channel_is_disabled_and_reported_once_while_others_are_delivered(seeded, fake, rest):
+    good, bad = fake.add_channel("papers-a"), fake.add_channel("papers-b")
+    fake.fail_channel(bad, 403)
+    await seeded.set_schedule(schedule(good))
+    await seeded.set_schedule(schedule(bad, set_by=fake.owner_id))
+    first = await poster(seeded, DiscordTransport(rest), FRIDAY_0901_SEOUL).run_due()
+    outcomes = {r.target: r.outcome for r in first.results}
+    assert outcomes == {str(good): "sent", str(bad): "failed"}
+    assert len(in_channel(fake, good)) == 3 and in_channel(fake, bad) == []
+    assert str(bad) in await seeded.unavailable("discord")
+    dm = [m for m in fake.messages if m.channel_id == fake.dm_channel(fake.owner_id)]
+    assert len(dm) == 1 and f"can't post the daily papers to channel {bad}" in dm[0].content
+    second = await poster(seeded, DiscordTransport(rest), FRIDAY_0901_SEOUL + dt.timedelta(days=3)).run_due()
+    assert {r.target: r.detail for r in second.results}[str(bad)] == "channel unavailable"
+    assert len([m for m in fake.messages if m.channel_id == fake.dm_channel(fake.owner_id)]) == 1
+
+
+async def test_rate_limited_posts_arrive_exactly_once(seeded, fake, rest):
+    channels = [fake.add_channel(f"papers-{i}") for i in range(4)]
+    for channel in channels:
+        await seeded.set_schedule(schedule(channel))
+    fake.rate_limit_next(3, retry_after=0.05)
+    result = await poster(seeded, DiscordTransport(rest), FRIDAY_0901_SEOUL).run_due()
+    assert result.count("sent") == 4
+    for channel in channels:
+        assert len(in_channel(fake, channel)) == 3
+    assert any(r.status == 429 for r in fake.requests)
