@@ -1,0 +1,108 @@
+"""The Slack adapter's entry points: the bolt app, ``run(bot)`` and ``post(bot, channel, date)``.
+
+``run`` connects with Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), else
+serves HTTP on ``PAPERBOT_HOST:PAPERBOT_PORT`` at ``/slack/events`` with bolt's aiohttp
+adapter, which verifies every request's signature (``SLACK_SIGNING_SECRET``) and timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret
+from adapters.slack.listeners import register
+from adapters.slack.publish import post
+from bot.app import PaperBot
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+Mode = Literal["socket", "http"]
+
+
+class _QuietTokenWarning(logging.Filter):
+    """bolt warns that ``SLACK_BOT_TOKEN`` from the environment is unused when ``client=`` is given; it is the
+    same token (the client carries it, with our retry handlers), so the warning would only alarm operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+bolt_logger = logging.getLogger("adapters.slack.bolt")
+bolt_logger.addFilter(_QuietTokenWarning())
+
+__all__ = ["EVENTS_PATH", "build_app", "connection_mode", "post", "run", "start_http"]
+
+
+def build_app(bot: PaperBot, *, client: AsyncWebClient | None = None, signing_secret: str | None = None) -> AsyncApp:
+    """The bolt app with every paperbot listener; ``signing_secret`` defaults to the settings'."""
+    if signing_secret is None:
+        signing_secret = secret(bot.settings.slack_signing_secret) or ""
+    app = AsyncApp(
+        client=client or make_client(bot.settings),
+        signing_secret=signing_secret,
+        logger=bolt_logger,
+    )
+    register(app, bot)
+    return app
+
+
+def connection_mode(settings: Settings) -> Mode:
+    if secret(settings.slack_app_token):
+        return "socket"
+    if secret(settings.slack_signing_secret):
+        return "http"
+    raise SlackConfigError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) to run on Slack.")
+
+
+async def start_http(app: AsyncApp, host: str, port: int) -> web.AppRunner:
+    """Serve ``app`` at ``http://host:port/slack/events``; the caller cleans the runner up."""
+    runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def check_token(client: AsyncWebClient) -> None:
+    try:
+        await client.auth_test()
+    except SEND_ERRORS as exc:
+        raise SlackConfigError(f"Slack did not accept SLACK_BOT_TOKEN (auth.test: {error_code(exc)}).") from None
+
+
+async def run(bot: PaperBot, *, mode: Mode | None = None) -> None:
+    """Answer ``/papers`` and buttons until cancelled. Raises :class:`SlackConfigError` on bad settings."""
+    settings = bot.settings
+    mode = mode or connection_mode(settings)
+    client = make_client(settings)
+    await check_token(client)
+    app = build_app(bot, client=client)
+    if mode == "socket":
+        app_token = secret(settings.slack_app_token)
+        if app_token is None:
+            raise SlackConfigError("SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.")
+        handler = AsyncSocketModeHandler(app, app_token=app_token)
+        await handler.connect_async()
+        log.info("Slack: connected with Socket Mode")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()
+    else:
+        if not secret(settings.slack_signing_secret):
+            raise SlackConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode.")
+        runner = await start_http(app, settings.host, settings.port)
+        log.info("Slack: listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()

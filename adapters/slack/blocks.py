@@ -1,0 +1,184 @@
+"""One neutral block → Slack Block Kit blocks (plain dicts), each within :mod:`.limits`.
+
+Layout:
+
+* ``Header`` → a ``header`` block (plain_text, shortened to 150 characters);
+* ``Text`` / ``Notice`` → ``section`` blocks of escaped mrkdwn, split on line ends at 3000
+  characters; a notice starts with an emoji for its level;
+* ``PaperList`` → sections of ``N. ▲votes <url|title>`` lines, split between lines so no
+  paper is ever dropped;
+* ``PaperCard`` → a section with the rank and linked bold title (and the thumbnail as an image
+  accessory when Slack can show it: png/jpg/gif, never SVG); a context line (votes, digest
+  dates, authors, why it matched, extra links); the snippet with matches in bold (COMPACT) or
+  one section per summary section (FULL, long text cut with :func:`bot.text.fit` and a
+  ``more`` link to the paper); then its buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from adapters.slack import limits
+from adapters.slack.mrkdwn import bold, escape, http_url, label, link, plain
+from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
+from bot.models import Paper
+from bot.text import fit
+
+SlackBlock = dict[str, Any]
+
+LEVEL_EMOJI: dict[Level, str] = {
+    Level.INFO: ":information_source:",
+    Level.SUCCESS: ":white_check_mark:",
+    Level.WARNING: ":warning:",
+    Level.ERROR: ":x:",
+}
+MAX_LINKS = 5
+SECTION_NAME = 200
+
+
+# -- primitives ---------------------------------------------------------------------------------------------------
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def plain_text(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": fit(text.strip(), limit) or "…", "emoji": True}
+
+
+def section(text: str, accessory: dict[str, Any] | None = None) -> SlackBlock:
+    block: SlackBlock = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def sections(lines: Iterable[str]) -> list[SlackBlock]:
+    """Lines (each already within a section's limit) packed into as few sections as fit."""
+    chunks: list[str] = []
+    current: str | None = None
+    for line in lines:
+        if current is not None and len(current) + 1 + len(line) > limits.SECTION_TEXT:
+            chunks.append(current)
+            current = None
+        current = line if current is None else f"{current}\n{line}"
+    if current is not None:
+        chunks.append(current)
+    return [section(chunk) for chunk in chunks if chunk.strip()]
+
+
+def our_lines(text: str, prefix: str = "") -> list[str]:
+    """Our own text (may hold formatting): escaped, line by line, each line within a section."""
+    raw = text.splitlines() or [""]
+    if prefix:
+        raw[0] = f"{prefix} {raw[0]}"
+    return [fit(line, limits.SECTION_TEXT, escape=escape) for line in raw]
+
+
+# -- blocks ---------------------------------------------------------------------------------------------------
+def render_block(block: Block) -> list[SlackBlock]:
+    match block:
+        case Header(text=text):
+            return [{"type": "header", "text": plain_text(text, limits.HEADER_TEXT)}] if text.strip() else []
+        case Text(text=text):
+            return sections(our_lines(text))
+        case Notice(text=text, level=level):
+            return sections(our_lines(text, LEVEL_EMOJI[level]))
+        case PaperList(papers=papers, start=start):
+            return sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))
+        case PaperCard():
+            return card(block)
+    raise TypeError(f"not a block: {block!r}")
+
+
+def title_markup(paper: Paper) -> str:
+    return fit(paper.title.strip() or paper.arxiv_id, limits.TITLE_TEXT, escape=label)
+
+
+def list_line(paper: Paper, rank: int | None) -> str:
+    head = f"{rank}. " if rank is not None else ""
+    return f"{head}{votes_label(paper.votes)} {link(paper.url, title_markup(paper))}"
+
+
+def card(block: PaperCard) -> list[SlackBlock]:
+    paper = block.paper
+    if block.detail is Detail.LINE:
+        return [section(list_line(paper, block.rank))]
+    head = f"{block.rank}. " if block.rank is not None else ""
+    out = [section(f"{head}*{link(paper.url, title_markup(paper))}*", thumbnail(paper))]
+    out.append({"type": "context", "elements": [mrkdwn(t) for t in context_texts(block)]})
+    if block.detail is Detail.FULL:
+        out += summary_sections(paper)
+    elif block.snippet:
+        out.append(section(snippet(block.snippet)))
+    if buttons := actions(block.actions):
+        out.append(buttons)
+    return out
+
+
+def thumbnail(paper: Paper) -> dict[str, Any] | None:
+    """An image accessory, only for images Slack can show (png/jpg/gif over http(s); not SVG)."""
+    url = http_url(paper.thumbnail)
+    if url is None or len(url) > limits.IMAGE_URL or not urlsplit(url).path.lower().endswith(limits.IMAGE_SUFFIXES):
+        return None
+    return {"type": "image", "image_url": url, "alt_text": fit(paper.title, limits.IMAGE_ALT_TEXT) or "thumbnail"}
+
+
+def context_texts(block: PaperCard) -> list[str]:
+    paper = block.paper
+    budget = limits.CONTEXT_TEXT - 3  # the emoji and a space
+    texts = [votes_label(paper.votes)]
+    if block.dates:
+        texts.append("📅 " + fit(", ".join(d.isoformat() for d in block.dates), budget))
+    if paper.authors:
+        texts.append("👥 " + fit(", ".join(paper.authors), budget, escape=plain))
+    if block.matched:
+        texts.append("🎯 " + fit(", ".join(block.matched), budget, escape=plain))
+    links = [link(url, fit(name, 100, escape=label)) for name, url in paper.links[:MAX_LINKS]]
+    while links and len(" · ".join(links)) > limits.CONTEXT_TEXT:
+        links.pop()
+    if links:
+        texts.append(" · ".join(links))
+    return texts[: limits.CONTEXT_ELEMENTS]
+
+
+def snippet(segments: tuple[tuple[str, bool], ...]) -> str:
+    """The excerpt with its matches in bold; plain (no bold) if the markup would not fit."""
+    parts = []
+    for text, is_match in segments:
+        if is_match and text.strip():
+            lead, core, trail = text[: len(text) - len(text.lstrip())], text.strip(), text[len(text.rstrip()):]
+            parts.append(f"{lead}{bold(plain(core))}{trail}")
+        else:
+            parts.append(plain(text))
+    marked = "".join(parts)
+    if len(marked) <= limits.SECTION_TEXT:
+        return marked
+    return fit("".join(t for t, _ in segments), limits.SECTION_TEXT, escape=plain)
+
+
+def summary_sections(paper: Paper) -> list[SlackBlock]:
+    more = link(paper.url, "more")
+    out = []
+    for name, text in paper.sections:
+        if not text.strip():
+            continue
+        head = f"*{fit(name, SECTION_NAME, escape=plain)}*\n"
+        out.append(section(head + fit(text, limits.SECTION_TEXT - len(head), escape=plain, more=more)))
+    return out
+
+
+def actions(items: tuple[Action, ...]) -> SlackBlock | None:
+    buttons = []
+    seen: set[str] = set()
+    for action in items[: limits.ACTIONS_ELEMENTS]:
+        if action.id in seen or len(action.id) > limits.ACTION_ID or len(action.value) > limits.ACTION_VALUE:
+            continue  # ids must be unique in a block; a cut value would be a different argument
+        seen.add(action.id)
+        button: SlackBlock = {"type": "button", "text": plain_text(action.label, limits.BUTTON_TEXT),
+                              "action_id": action.id}
+        if action.value:
+            button["value"] = action.value
+        buttons.append(button)
+    return {"type": "actions", "elements": buttons} if buttons else None

@@ -1,0 +1,85 @@
+"""The Slack Web API client paperbot uses, and keeping secrets out of messages.
+
+Retries are slack-sdk's own handlers: HTTP 429 (sleeping ``Retry-After``), 500/503, and
+dropped connections. Nothing here ever formats a token into a string; :func:`redact` is the
+safety net for texts that come from elsewhere (exception messages) before they are logged
+or printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import aiohttp
+from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+
+RATE_LIMIT_RETRIES = 5
+SERVER_ERROR_RETRIES = 2
+CONNECTION_RETRIES = 2
+TIMEOUT_SECONDS = 30
+
+#: what a Web API or response_url call may raise besides bugs: Slack errors, network and timeouts
+SEND_ERRORS: tuple[type[BaseException], ...] = (SlackApiError, aiohttp.ClientError, OSError, TimeoutError)
+
+_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
+
+
+class SlackConfigError(Exception):
+    """A missing or rejected Slack setting; the message names the variable, never its value."""
+
+
+def secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
+
+
+def bot_token(settings: Settings) -> str:
+    token = secret(settings.slack_bot_token)
+    if token is None:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set (the Bot User OAuth Token, xoxb-…).")
+    return token
+
+
+def make_client(settings: Settings, *, rate_limit_retries: int = RATE_LIMIT_RETRIES) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=bot_token(settings),
+        base_url=settings.slack_api_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        ],
+    )
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` with the given secrets and anything shaped like a Slack token replaced by ``[redacted]``."""
+    for value in secrets:
+        if value:
+            text = text.replace(value, "[redacted]")
+    return _TOKEN.sub("[redacted]", text)
+
+
+def settings_secrets(settings: Settings) -> list[str | None]:
+    return [secret(settings.slack_bot_token), secret(settings.slack_app_token), secret(settings.slack_signing_secret)]
+
+
+def error_code(exc: BaseException) -> str:
+    """A short, secret-free description of a failed call: Slack's error code, or the exception type."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        code = response.get("error") if response is not None else None
+        status = getattr(response, "status_code", None)
+        return str(code or f"http_{status}")
+    return type(exc).__name__

@@ -1,0 +1,100 @@
+"""Neutral messages → Slack message bodies: ``render(messages) -> list[Payload]``.
+
+Each body is a plain dict ``{"text": fallback, "blocks": [...]}`` — exactly what
+``chat.postMessage`` (plus ``channel``/``thread_ts``) or a ``response_url`` takes. Blocks come
+from :mod:`.blocks`; text rules (escaping every piece of paper/user text, neutralising
+``*_~``` `` with zero-width spaces, our own ``<url|label>`` links, ``verbatim`` mrkdwn) are
+in :mod:`.mrkdwn`.
+
+A message with more blocks than one Slack message holds (50, or more text than
+:data:`~adapters.slack.limits.MESSAGE_BLOCKS_TEXT`) becomes several payloads, split between
+neutral blocks where possible. Continuations keep the message's ``thread_of``; a neutral
+``thread_of`` (an index into ``messages``) becomes the index of that message's *first*
+payload. ``ephemeral`` is carried over; ``source`` is the neutral message's index and
+``meta`` holds ``{"part", "parts", "kind"}``.
+
+The fallback ``text`` (notifications, clients without blocks) is the message's plain text,
+escaped and neutralised like paper text, cut at :data:`~adapters.slack.limits.FALLBACK_TEXT`
+and never empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.payload import Payload
+from adapters.slack import limits
+from adapters.slack.blocks import SlackBlock, render_block, section
+from adapters.slack.mrkdwn import plain
+from bot.messages import Message
+from bot.text import fit
+
+EMPTY_FALLBACK = "paperbot"
+
+
+def render(messages: Sequence[Message]) -> list[Payload]:
+    payloads: list[Payload] = []
+    first_payload: list[int] = []  # neutral message index → index of its first payload
+    for index, message in enumerate(messages):
+        groups = [group for block in message.blocks if (group := render_block(block))]
+        fallback = fallback_text(message)
+        if not groups:
+            groups = [[section(fallback)]]
+        chunks = split(groups)
+        thread_of = None
+        if message.thread_of is not None and 0 <= message.thread_of < index:
+            thread_of = first_payload[message.thread_of]
+        first_payload.append(len(payloads))
+        for part, chunk in enumerate(chunks, start=1):
+            text = fallback if part == 1 else continued(fallback, part, len(chunks))
+            payloads.append(Payload(
+                body={"text": text, "blocks": chunk},
+                thread_of=thread_of,
+                ephemeral=message.ephemeral,
+                source=index,
+                meta={"part": part, "parts": len(chunks), "kind": message.kind},
+            ))
+    return payloads
+
+
+def fallback_text(message: Message) -> str:
+    return fit(message.fallback(), limits.FALLBACK_TEXT, escape=plain) or EMPTY_FALLBACK
+
+
+def continued(fallback: str, part: int, parts: int) -> str:
+    first_line = fallback.splitlines()[0] if fallback.strip() else EMPTY_FALLBACK
+    return f"{fit(first_line, 200)} ({part}/{parts})"
+
+
+def text_size(value: Any) -> int:
+    """Characters of text in a block (every ``text`` string, at any depth)."""
+    if isinstance(value, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else text_size(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(text_size(v) for v in value)
+    return 0
+
+
+def split(groups: list[list[SlackBlock]]) -> list[list[SlackBlock]]:
+    """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can."""
+    chunks: list[list[SlackBlock]] = [[]]
+    size = 0
+
+    def fits(block_count: int, chars: int) -> bool:
+        return (len(chunks[-1]) + block_count <= limits.MAX_BLOCKS
+                and size + chars <= limits.MESSAGE_BLOCKS_TEXT)
+
+    for group in groups:
+        group_chars = sum(text_size(b) for b in group)
+        if chunks[-1] and not fits(len(group), group_chars):
+            chunks.append([])
+            size = 0
+        for block in group:
+            chars = text_size(block)
+            if chunks[-1] and not fits(1, chars):
+                chunks.append([])
+                size = 0
+            chunks[-1].append(block)
+            size += chars
+    return [chunk for chunk in chunks if chunk]
