@@ -107,7 +107,10 @@ class PaperBot:
                  self.settings.fetch_timezone, ", ".join(s.name for s in sources))
         return [s.name for s in sources]
 
-    async def close(self) -> None:
+    def stop_background(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def close(self) -> None:
+        self.stop_background()
         await self.store.close()

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bot import arxiv
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.digest_markdown import parse_file
 from bot.serialize import digest_json, hit_json, paper_json
 from storage.base import QueryError, SearchPage, StoreError
@@ -580,6 +580,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         err.print(f"paperbot: {exc}")
         return EXIT_REJECTED
+    except ConfigError as exc:
+        err.print(f"paperbot {args.command}: {exc}", markup=False)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

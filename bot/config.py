@@ -14,6 +14,10 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class ConfigError(Exception):
+    """A missing or rejected setting; the message names the variable, never its value."""
+
+
 def default_db_path() -> Path:
     return Path(user_data_dir("paperbot", appauthor=False)) / "paperbot.db"
 

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret
 from adapters.slack.listeners import register
 from adapters.slack.publish import post
+from adapters.slack.transport import SlackTransport
 from bot.app import PaperBot
 from bot.config import Settings
 
@@ -79,13 +80,15 @@ async def check_token(client: AsyncWebClient) -> None:
         raise SlackConfigError(f"Slack did not accept SLACK_BOT_TOKEN (auth.test: {error_code(exc)}).") from None
 
 
-async def run(bot: PaperBot, *, mode: Mode | None = None) -> None:
+async def run(bot: PaperBot, *, mode: Mode | None = None, background: bool = True) -> None:
     """Answer ``/papers`` and buttons until cancelled. Raises :class:`SlackConfigError` on bad settings."""
     settings = bot.settings
     mode = mode or connection_mode(settings)
     client = make_client(settings)
     await check_token(client)
     app = build_app(bot, client=client)
+    if background:  # daily posts, the daily fetch and alerts, delivered over this client
+        await bot.start("slack", {"slack": SlackTransport(client)})
     if mode == "socket":
         app_token = secret(settings.slack_app_token)
         if app_token is None:
@@ -97,6 +100,7 @@ async def run(bot: PaperBot, *, mode: Mode | None = None) -> None:
             await asyncio.Event().wait()
         finally:
             await handler.close_async()
+            bot.stop_background()
     else:
         if not secret(settings.slack_signing_secret):
             raise SlackConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode.")
@@ -106,3 +110,4 @@ async def run(bot: PaperBot, *, mode: Mode | None = None) -> None:
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()
+            bot.stop_background()

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
@@ -34,7 +34,7 @@ SEND_ERRORS: tuple[type[BaseException], ...] = (SlackApiError, aiohttp.ClientErr
 _TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 
-class SlackConfigError(Exception):
+class SlackConfigError(ConfigError):
     """A missing or rejected Slack setting; the message names the variable, never its value."""
 
 

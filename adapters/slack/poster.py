@@ -87,7 +87,7 @@ class SlackPoster:
                     result.errors.append(f"payload {index}: its thread's parent was not posted")
                     continue
             try:
-                response = await self._send(channel, thread_ts, payload.body)
+                response = await self.send(channel, thread_ts, payload.body)
             except SEND_ERRORS as exc:
                 code = error_code(exc)
                 if code in UNAVAILABLE_ERRORS:
@@ -108,7 +108,7 @@ class SlackPoster:
             result.ts.append(str(response["ts"]))
         return result
 
-    async def _send(self, channel: str, thread_ts: str | None, body: dict[str, Any]) -> AsyncSlackResponse:
+    async def send(self, channel: str, thread_ts: str | None, body: dict[str, Any]) -> AsyncSlackResponse:
         """``chat.postMessage``; on ``invalid_blocks`` once more without images (Slack refuses a message whose
         image it cannot download, and a thumbnail is not worth losing the summary for)."""
         try:

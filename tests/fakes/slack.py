@@ -62,6 +62,8 @@ KNOWN_METHODS = frozenset(
         "chat.postEphemeral",
         "chat.update",
         "conversations.open",
+        "conversations.history",
+        "conversations.replies",
         "apps.connections.open",
         "users.info",
     }
@@ -790,7 +792,21 @@ class FakeSlack:
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
             message["parent_user_id"] = self.bot_user_id
+        if args.get("metadata") is not None:
+            message["metadata"] = args["metadata"]
         return message
+
+    def _history(self, args: dict[str, Any], found: list[DeliveredMessage]) -> dict[str, Any]:
+        """Messages newest first, as Slack lists them; metadata only with ``include_all_metadata``."""
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(args.get("limit") or 100)
+        out = []
+        for m in sorted(found, key=lambda m: float(m.ts), reverse=True)[:limit]:
+            obj = self._message_object(m.ts, m.args)
+            if not with_metadata:
+                obj.pop("metadata", None)
+            out.append(obj)
+        return {"ok": True, "messages": out, "has_more": False}
 
     @staticmethod
     def _content_error(args: dict[str, Any]) -> str | None:
@@ -912,6 +928,22 @@ class FakeSlack:
         if already:
             result.update(no_op=True, already_open=True)
         return result
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(args.get("channel"))
+        if channel is None or channel in self.channel_failures:
+            return {"ok": False, "error": self.channel_failures.get(channel or "", "channel_not_found")}
+        found = [m for m in self.messages if m.channel == channel and m.thread_ts in (None, m.ts)]
+        return self._history(args, found)
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(args.get("channel"))
+        ts = args.get("ts")
+        parent = [m for m in self.messages if m.channel == channel and m.ts == ts]
+        if not parent:
+            return {"ok": False, "error": "thread_not_found"}
+        replies = [m for m in self.messages if m.channel == channel and m.thread_ts == ts]
+        return self._history(args, parent + replies)
 
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.user_info(str(args.get("user") or ""))

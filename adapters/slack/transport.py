@@ -1,0 +1,102 @@
+"""Slack as a delivery target for the ledger (:class:`bot.delivery.Transport`).
+
+Slack has no idempotency key, so each ``ts`` is recorded the moment ``chat.postMessage``
+returns it, before the next part, and thread replies hang off the recorded parent ``ts``.
+Each message also carries the ledger's nonce as message metadata; when a part's outcome is
+unknown (a crash between Slack accepting it and the ledger recording it), the transport
+looks for that nonce among the channel's latest messages (or the thread's replies) before
+sending again. Without the ``*:history`` scopes that lookup is refused and the part is sent
+again: the only case where Slack could show one message twice. ``user:<id>`` targets are
+direct messages (``conversations.open``). 429s and server errors are retried by
+slack-sdk's handlers on the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.payload import Payload
+from adapters.slack.client import SlackConfigError, error_code, make_client
+from adapters.slack.poster import UNAVAILABLE_ERRORS, SlackPoster
+from adapters.slack.render import render
+from bot.config import Settings
+from bot.delivery import ChannelUnavailable, SentRef
+from bot.messages import Message
+
+log = logging.getLogger(__name__)
+METADATA_EVENT = "paperbot_part"
+DM_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive"})
+
+
+class SlackTransport:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.poster = SlackPoster(client)
+        self._dms: dict[str, str] = {}
+
+    def render(self, messages: Sequence[Message]) -> list[Payload]:
+        return render(messages)
+
+    async def _channel(self, target: str) -> str:
+        if not target.startswith("user:"):
+            return target
+        user = target.removeprefix("user:")
+        if user not in self._dms:
+            try:
+                response = await self.poster.client.conversations_open(users=user)
+            except SlackApiError as exc:
+                if error_code(exc) in DM_ERRORS:
+                    raise ChannelUnavailable(target, error_code(exc)) from None
+                raise
+            self._dms[user] = str(response["channel"]["id"])
+        return self._dms[user]
+
+    async def _find(self, channel: str, parent: SentRef | None, nonce: str) -> str | None:
+        """The ``ts`` of the message carrying ``nonce``, if Slack has it."""
+        client = self.poster.client
+        try:
+            if parent is not None:
+                response = await client.conversations_replies(channel=channel, ts=parent.message_id,
+                                                              include_all_metadata=True, limit=200)
+            else:
+                response = await client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
+        except SlackApiError as exc:
+            log.warning("Slack: cannot look up an unconfirmed message in %s (%s); sending it again",
+                        channel, error_code(exc))
+            return None
+        for message in response.get("messages") or []:
+            if ((message.get("metadata") or {}).get("event_payload") or {}).get("nonce") == nonce:
+                return str(message["ts"])
+        return None
+
+    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
+                   unknown: bool) -> SentRef:
+        channel = await self._channel(target)
+        if unknown and (ts := await self._find(channel, parent, nonce)) is not None:
+            return SentRef(ts, parent.message_id if parent else ts)
+        body = {**payload.body, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}}
+        try:
+            response = await self.poster.send(channel, parent.message_id if parent else None, body)
+        except SlackApiError as exc:
+            if error_code(exc) in UNAVAILABLE_ERRORS and parent is None:
+                raise ChannelUnavailable(target, error_code(exc)) from None
+            raise
+        ts = str(response["ts"])
+        return SentRef(ts, parent.message_id if parent else ts)
+
+
+@contextlib.asynccontextmanager
+async def open_transport(settings: Settings) -> AsyncIterator[SlackTransport | None]:
+    """A Web API transport for CLI runs (``paperbot deliver``); ``None`` without a bot token."""
+    try:
+        client = make_client(settings)
+    except SlackConfigError:
+        yield None
+        return
+    yield SlackTransport(client)

@@ -1,0 +1,100 @@
+"""Scheduled delivery over slack-sdk against the fake Slack: the ledger, crashes, 429s, gone channels."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.payload import Payload
+from adapters.slack.transport import SlackTransport
+from bot.delivery import Deliverer, SentRef
+from bot.scheduling import ChannelPoster
+from storage.base import Schedule
+from tests.fakes.slack import FakeSlack
+
+FRIDAY_0901_SEOUL = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+def client(slack: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token="xoxb-test", base_url=slack.api_url,
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)])
+
+
+def schedule(channel: str, set_by: str = "") -> Schedule:
+    return Schedule("slack", channel, dt.time(9), "Asia/Seoul", (0, 1, 2, 3, 4), set_by=set_by,
+                    since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+
+
+def poster(store, transport, at: dt.datetime) -> ChannelPoster:
+    clock = lambda: at  # noqa: E731
+    return ChannelPoster(store, Deliverer(store, {"slack": transport}, clock=clock, stale_after=60), clock=clock)
+
+
+class Crash:
+    def __init__(self, inner: SlackTransport, part: int, when: str) -> None:
+        self.inner, self.part, self.when, self.calls = inner, part, when, 0
+        self.platform, self.render = inner.platform, inner.render
+
+    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
+                   unknown: bool) -> SentRef:
+        index, self.calls = self.calls, self.calls + 1
+        if index == self.part and self.when == "before":
+            raise asyncio.CancelledError
+        ref = await self.inner.send(target, payload, parent=parent, nonce=nonce, unknown=unknown)
+        if index == self.part and self.when == "after":
+            raise asyncio.CancelledError  # Slack has it; the ledger does not
+        return ref
+
+
+@pytest.mark.parametrize(("part", "when"), [(0, "before"), (0, "after"), (4, "before"), (4, "after")])
+async def test_a_crash_at_any_step_never_duplicates_and_the_restart_completes(seeded, slack, part, when):
+    await seeded.set_schedule(schedule("C1"))
+    with pytest.raises(asyncio.CancelledError):
+        await poster(seeded, Crash(SlackTransport(client(slack)), part, when), FRIDAY_0901_SEOUL) \
+            .run_channel(await seeded.schedule("slack", "C1"))
+    later = FRIDAY_0901_SEOUL + dt.timedelta(minutes=10)
+    result = await poster(seeded, SlackTransport(client(slack)), later).run_due()
+    assert [r.outcome for r in result.results] == ["sent"]
+    posts = [m for m in slack.messages if m.channel == "C1"]
+    assert len(posts) == 10  # the post and one thread reply per paper, none twice
+    parent = next(m for m in posts if m.thread_ts is None)
+    assert all(m.thread_ts == parent.ts for m in posts if m is not parent)
+    assert len({m.args["metadata"]["event_payload"]["nonce"] for m in posts}) == 10
+
+
+async def test_rate_limited_posts_arrive_exactly_once_in_thread_order(seeded, slack):
+    await seeded.set_schedule(schedule("C1"))
+    await seeded.set_schedule(schedule("C2"))
+    slack.rate_limit_next(3, retry_after=0)
+    result = await poster(seeded, SlackTransport(client(slack)), FRIDAY_0901_SEOUL).run_due()
+    assert result.count("sent") == 2
+    for channel in ("C1", "C2"):
+        posts = [m for m in slack.messages if m.channel == channel]
+        assert len(posts) == 10
+        titles = [m.text for m in posts[1:]]
+        assert titles[0].startswith("1.") and titles[-1].startswith("9.")
+
+
+async def test_a_channel_the_bot_left_is_disabled_and_reported_once(seeded, slack):
+    slack.fail_channel("C9", "not_in_channel")
+    await seeded.set_schedule(schedule("C1"))
+    await seeded.set_schedule(schedule("C9", set_by="U7"))
+    first = await poster(seeded, SlackTransport(client(slack)), FRIDAY_0901_SEOUL).run_due()
+    assert {r.target: r.outcome for r in first.results} == {"C1": "sent", "C9": "failed"}
+    dm = [m for m in slack.messages if m.channel == slack.dm_channel("U7")]
+    assert len(dm) == 1
+    assert "can't post the daily papers to channel C9: not_in_channel" in dm[0].text.replace("\u200b", "")
+    await poster(seeded, SlackTransport(client(slack)), FRIDAY_0901_SEOUL + dt.timedelta(days=3)).run_due()
+    assert len([m for m in slack.messages if m.channel == slack.dm_channel("U7")]) == 1
+    assert [m for m in slack.messages if m.channel == "C9"] == []
