@@ -151,6 +151,7 @@ def test_manifest_declares_what_the_adapter_uses() -> None:
     manifest = (pathlib.Path(adapters.slack.__file__).parent / "manifest.yml").read_text(encoding="utf-8")
     lines = [line.split("#")[0].strip() for line in manifest.splitlines()]
     scopes = {line.removeprefix("- ") for line in lines[lines.index("bot:") + 1:lines.index("settings:")]} - {""}
-    assert scopes == {"chat:write", "chat:write.public", "commands", "im:write", "users:read"}
+    assert scopes == {"chat:write", "chat:write.public", "commands", "im:write", "users:read",
+                      "channels:history", "groups:history", "im:history"}  # history: unconfirmed-send lookup
     assert "- command: /papers" in lines and any(line.startswith("usage_hint:") for line in lines)
     assert "socket_mode_enabled: true" in lines and "is_enabled: true" in lines
