@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -79,8 +80,9 @@ class PaperBot:
         if report.changed:
             await self.poster.run_due()
 
-    async def fetch_now(self, job: FetchJob) -> None:
-        for outcome in await job.run():
+    async def fetch_now(self, job: FetchJob, now: dt.datetime | None = None) -> None:
+        """The daily fetch job: fetch, store, then alerts and late posts for what was new."""
+        for outcome in await job.run(now):
             if outcome.report is not None:
                 await self.after_ingest(outcome.report)
 
