@@ -44,7 +44,7 @@ async def test_the_scheduled_fetch_stores_alerts_and_posts_a_late_digest(store, 
         await bot.start("console", {"console": ConsoleTransport(Console(file=out, width=120, color_system=None))})
         assert "No new papers today." in out.getvalue()
         job = bot.scheduler.get_job(JOB_ID)
-        assert job is not None and "hour='6', minute='0', timezone='UTC'" in str(job.trigger)
+        assert job is not None and "(hour='6', minute='0', timezone='UTC')" in repr(job.trigger)
         await job.func(*job.args)  # what the scheduler runs at 06:00
         text = out.getvalue()
         assert "new paper" in text and f"matched: {term}" in text  # the alert, once
