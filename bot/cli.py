@@ -247,34 +247,29 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
-@command("search")
-async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    query = " ".join(args.query)
+async def _lookup(args: argparse.Namespace, settings: Settings, by_author: bool) -> int:
+    text = " ".join(args.name if by_author else args.query)
     store = await open_store(args, settings)
     try:
-        page = await store.search(query, limit=args.limit)
+        lookup = store.search_authors if by_author else store.search
+        page = await lookup(text, limit=args.limit)
     finally:
         await store.close()
     if args.json:
         print(json.dumps([hit_json(h) for h in page.hits], ensure_ascii=False, indent=2))
     else:
-        _print_page(page, repr(query))
+        _print_page(page, f"author {text!r}" if by_author else repr(text))
     return EXIT_OK
+
+
+@command("search")
+async def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    return await _lookup(args, settings, by_author=False)
 
 
 @command("author")
 async def cmd_author(args: argparse.Namespace, settings: Settings) -> int:
-    name = " ".join(args.name)
-    store = await open_store(args, settings)
-    try:
-        page = await store.search_authors(name, limit=args.limit)
-    finally:
-        await store.close()
-    if args.json:
-        print(json.dumps([hit_json(h) for h in page.hits], ensure_ascii=False, indent=2))
-    else:
-        _print_page(page, f"author {name!r}")
-    return EXIT_OK
+    return await _lookup(args, settings, by_author=True)
 
 
 @command("show")

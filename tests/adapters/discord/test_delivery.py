@@ -10,10 +10,10 @@ import discord
 import pytest
 
 from adapters.discord.transport import DiscordTransport
-from adapters.payload import Payload
-from bot.delivery import Deliverer, SentRef
+from bot.delivery import Deliverer
 from bot.scheduling import ChannelPoster
 from storage.base import Schedule
+from tests.bot.crashing import CrashingTransport
 from tests.fakes.discord import FakeDiscord
 
 FRIDAY_0901_SEOUL = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)
@@ -43,31 +43,12 @@ def in_channel(fake: FakeDiscord, channel: int) -> list:
     return [m for m in fake.messages if m.channel_id == channel or m.channel_id in ids]
 
 
-class Crash:
-    """The real transport, killed at one step of one part: before the send or after it (unrecorded)."""
-
-    def __init__(self, inner: DiscordTransport, part: int, when: str) -> None:
-        self.inner, self.part, self.when, self.calls = inner, part, when, 0
-        self.platform = inner.platform
-        self.render = inner.render
-
-    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
-                   unknown: bool) -> SentRef:
-        index, self.calls = self.calls, self.calls + 1
-        if index == self.part and self.when == "before":
-            raise asyncio.CancelledError
-        ref = await self.inner.send(target, payload, parent=parent, nonce=nonce, unknown=unknown)
-        if index == self.part and self.when == "after":
-            raise asyncio.CancelledError  # the platform has it; the ledger does not
-        return ref
-
-
 @pytest.mark.parametrize(("part", "when"), [(0, "before"), (0, "after"), (1, "before"), (1, "after"), (2, "after")])
 async def test_a_crash_at_any_step_never_duplicates_and_the_restart_completes(seeded, fake, rest, part, when):
     channel = fake.add_channel("daily-papers")
     await seeded.set_schedule(schedule(channel))
     with pytest.raises(asyncio.CancelledError):
-        await poster(seeded, Crash(DiscordTransport(rest), part, when), FRIDAY_0901_SEOUL) \
+        await poster(seeded, CrashingTransport(DiscordTransport(rest), part, when), FRIDAY_0901_SEOUL) \
             .run_channel(await seeded.schedule("discord", str(channel)))
     # a live run right after the crash must not touch the part in flight
     busy = await poster(seeded, DiscordTransport(rest), FRIDAY_0901_SEOUL + dt.timedelta(seconds=5)).run_due()

@@ -10,11 +10,11 @@ import pytest
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.payload import Payload
 from adapters.slack.transport import SlackTransport
-from bot.delivery import Deliverer, SentRef
+from bot.delivery import Deliverer
 from bot.scheduling import ChannelPoster
 from storage.base import Schedule
+from tests.bot.crashing import CrashingTransport
 from tests.fakes.slack import FakeSlack
 
 FRIDAY_0901_SEOUL = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)
@@ -41,27 +41,11 @@ def poster(store, transport, at: dt.datetime) -> ChannelPoster:
     return ChannelPoster(store, Deliverer(store, {"slack": transport}, clock=clock, stale_after=60), clock=clock)
 
 
-class Crash:
-    def __init__(self, inner: SlackTransport, part: int, when: str) -> None:
-        self.inner, self.part, self.when, self.calls = inner, part, when, 0
-        self.platform, self.render = inner.platform, inner.render
-
-    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
-                   unknown: bool) -> SentRef:
-        index, self.calls = self.calls, self.calls + 1
-        if index == self.part and self.when == "before":
-            raise asyncio.CancelledError
-        ref = await self.inner.send(target, payload, parent=parent, nonce=nonce, unknown=unknown)
-        if index == self.part and self.when == "after":
-            raise asyncio.CancelledError  # Slack has it; the ledger does not
-        return ref
-
-
 @pytest.mark.parametrize(("part", "when"), [(0, "before"), (0, "after"), (4, "before"), (4, "after")])
 async def test_a_crash_at_any_step_never_duplicates_and_the_restart_completes(seeded, slack, part, when):
     await seeded.set_schedule(schedule("C1"))
     with pytest.raises(asyncio.CancelledError):
-        await poster(seeded, Crash(SlackTransport(client(slack)), part, when), FRIDAY_0901_SEOUL) \
+        await poster(seeded, CrashingTransport(SlackTransport(client(slack)), part, when), FRIDAY_0901_SEOUL) \
             .run_channel(await seeded.schedule("slack", "C1"))
     later = FRIDAY_0901_SEOUL + dt.timedelta(minutes=10)
     result = await poster(seeded, SlackTransport(client(slack)), later).run_due()
