@@ -238,7 +238,7 @@ def _print_page(page: SearchPage, what: str) -> None:
             text = "".join(f"[reverse]{_esc(t)}[/reverse]" if m else _esc(t) for t, m in hit.snippet)
             out.print("   " + text)
     if page.more:
-        out.print(f"… and {page.more} more (use --limit).")
+        out.print(f"… and {page.more_text} more (use --limit).")
 
 
 def _esc(text: str) -> str:

@@ -157,13 +157,13 @@ class Commands:
             hint = "Try a shorter word or another spelling." if page.total == 0 else "No more results."
             return Reply.notice(f"No papers found for {title}. {hint}")
         shown_to = page.offset + len(page.hits)
-        blocks: list = [Header(f"🔎 {title}: {page.total} paper{'s' if page.total != 1 else ''}"
+        blocks: list = [Header(f"🔎 {title}: {page.total_text} paper{'s' if page.total != 1 else ''}"
                                + (f" (showing {page.offset + 1}-{shown_to})" if page.total > len(page.hits) else ""))]
         for rank, hit in enumerate(page.hits, start=page.offset + 1):
             blocks.append(paper_card(hit.paper, Detail.COMPACT, rank=rank, snippet=hit.snippet,
                                      matched=hit.matched_authors if by_author else ()))
         if page.more:
-            blocks.append(Notice(f"… and {page.more} more: `{more_command} --page {number + 1}`"))
+            blocks.append(Notice(f"… and {page.more_text} more: `{more_command} --page {number + 1}`"))
         return Reply((Message(tuple(blocks), ephemeral=True),))
 
     async def search(self, request: Request) -> Reply:

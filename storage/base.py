@@ -49,10 +49,20 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     total: int
     offset: int = 0
+    #: ``total`` is a floor: counting stopped there (a very common term)
+    capped: bool = False
 
     @property
     def more(self) -> int:
         return max(0, self.total - self.offset - len(self.hits))
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total - 1:,}+" if self.capped else f"{self.total:,}"
+
+    @property
+    def more_text(self) -> str:
+        return f"{self.more - 1:,}+" if self.capped else f"{self.more:,}"
 
 
 @dataclass(frozen=True, slots=True)

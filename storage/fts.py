@@ -17,6 +17,7 @@ TRIGRAM_MIN = 3
 MAX_QUERY_CHARS = 200
 
 _TERMS = re.compile(r'"([^"]*)"|(\S+)')
+_ASCII_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-']*")
 
 
 def quote(text: str) -> str:
@@ -30,12 +31,14 @@ class KeywordQuery:
 
     long_terms: tuple[str, ...]
     short_terms: tuple[str, ...]  # folded words, matched as word prefixes
+    phrases: tuple[str, ...] = ()  # folded Latin phrases, matched as word sequences
 
     def trigram_match(self) -> str | None:
         return " AND ".join(quote(t) for t in self.long_terms) or None
 
     def words_match(self) -> str | None:
-        return " AND ".join(quote(t) + "*" for t in self.short_terms) or None
+        parts = [quote(t) + "*" for t in self.short_terms] + [quote(p) for p in self.phrases]
+        return " AND ".join(parts) or None
 
 
 def keyword_query(text: str) -> KeywordQuery:
@@ -50,17 +53,22 @@ def keyword_query(text: str) -> KeywordQuery:
         raise QueryError(f"That query is too long ({len(text)} characters); keep it under {MAX_QUERY_CHARS}.")
     long_terms: list[str] = []
     short_terms: list[str] = []
+    phrases: list[str] = []
     for match in _TERMS.finditer(text):
         term = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
         if not term:
             continue
-        if len(term) >= TRIGRAM_MIN:
+        if _ASCII_WORDS.fullmatch(term) and match.group(1) is None:
+            short_terms.extend(word_tokens(term))  # Latin words: the word index, as prefixes
+        elif _ASCII_WORDS.fullmatch(term):
+            phrases.append(" ".join(word_tokens(term)))  # a quoted Latin phrase: a word-index phrase
+        elif len(term) >= TRIGRAM_MIN:
             long_terms.append(term)
         else:
             short_terms.extend(word_tokens(term))
-    if not long_terms and not short_terms:
+    if not long_terms and not short_terms and not phrases:
         raise QueryError(f"Nothing to search for in {text!r}: try a word, e.g. `추론` or `LLM`.")
-    return KeywordQuery(tuple(dict.fromkeys(long_terms)), tuple(dict.fromkeys(short_terms)))
+    return KeywordQuery(tuple(dict.fromkeys(long_terms)), tuple(dict.fromkeys(short_terms)), tuple(phrases))
 
 
 def author_query(name: str) -> tuple[str, list[str]]:

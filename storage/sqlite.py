@@ -42,6 +42,7 @@ _PAPER_COLUMNS = "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.auth
 _CHUNK = 900  # bound variables per IN (...) list
 #: bm25 weights for (title, authors, body): the title counts most, then authors
 _WEIGHTS = "10.0, 4.0, 1.0"
+COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
 
 
 def search_body(paper: Paper) -> str:
@@ -273,7 +274,11 @@ class SQLiteStore:
         await db.executemany("INSERT INTO papers_fts(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
+        rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM authors")
+        newest = rows[0][0]  # type: ignore[index]
         await db.executemany("INSERT OR IGNORE INTO authors(name) VALUES (?)", [(n,) for n in names])
+        # one statement, not a trigger per row: FTS5 flushes pending data at every statement savepoint
+        await db.execute("INSERT INTO authors_fts(rowid, name) SELECT id, name FROM authors WHERE id > ?", (newest,))
         author_ids: dict[str, int] = {}
         for chunk in _chunks(names):
             found = await db.execute_fetchall(
@@ -337,27 +342,36 @@ class SQLiteStore:
         extra = ""
         if tri is not None:
             table, params = "papers_fts", [tri]
-            if words:  # short words filter the trigram hits through the word index
-                extra = " AND papers_fts.rowid IN (SELECT rowid FROM papers_words WHERE papers_words MATCH ?)"
+            if words:  # `+` keeps FTS5 from probing the trigram index once per listed rowid
+                extra = " AND +papers_fts.rowid IN (SELECT rowid FROM papers_words WHERE papers_words MATCH ?)"
                 params.append(words)
         else:
             table, params = "papers_words", [words]
+        where = f"{table} MATCH ?{extra}"
         try:
             total_rows = await self._db.execute_fetchall(
-                f"SELECT count(*) FROM {table} WHERE {table} MATCH ?{extra}", params
+                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {COUNT_CAP + 1})", params
             )
-            rows = await self._db.execute_fetchall(
-                f"SELECT {_PAPER_COLUMNS}, snippet({table}, -1, '{HL_START}', '{HL_END}', '…', 24)"
-                f" FROM {table} JOIN papers p ON p.id = {table}.rowid"
-                f" WHERE {table} MATCH ?{extra} ORDER BY bm25({table}, {_WEIGHTS}), p.last_date DESC"
-                " LIMIT ? OFFSET ?",
+            total = total_rows[0][0]  # type: ignore[index]
+            # bm25 must score every match; past COUNT_CAP matches, newest first costs O(limit)
+            order = f"bm25({table}, {_WEIGHTS}), {table}.rowid DESC" if total <= COUNT_CAP else f"{table}.rowid DESC"
+            top = await self._db.execute_fetchall(
+                f"SELECT {table}.rowid, snippet({table}, -1, '{HL_START}', '{HL_END}', '…', 24)"
+                f" FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             )
-        except sqlite3.OperationalError as exc:  # quoting makes this unexpected; never a traceback
+        except sqlite3.OperationalError as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        stored = await self._stored(row[:10] for row in rows)
-        hits = tuple(SearchHit(sp, split_snippet(row[10] or "")) for sp, row in zip(stored, rows, strict=True))
-        return SearchPage(hits, total_rows[0][0], offset)  # type: ignore[index]
+        ids = [row[0] for row in top]
+        if not ids:
+            return SearchPage((), total, offset, capped=total > COUNT_CAP)
+        found = await self._db.execute_fetchall(
+            f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id IN ({_marks(len(ids))})", ids
+        )
+        by_id = {row[0]: row for row in found}
+        stored = await self._stored(by_id[pid] for pid in ids)
+        hits = tuple(SearchHit(sp, split_snippet(row[1] or "")) for sp, row in zip(stored, top, strict=True))
+        return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def search_authors(self, name: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         match, words = fts.author_query(name)
@@ -367,39 +381,65 @@ class SQLiteStore:
         if not rows:
             return SearchPage((), 0, offset)
         names = {row[0]: row[1] for row in rows}
-        # whole-word matches first: `Ning` prefers "Xuefei Ning" over "Ningyu Zhang"
-        exact = {aid for aid, n in names.items() if set(words) <= set(word_tokens(n))}
-        ids = list(names)
-        per_paper: dict[int, set[int]] = {}
-        for chunk in _chunks(ids):
+        wanted = set(words)
+        exact = {aid for aid, n in names.items() if wanted <= set(word_tokens(n))}
+        m = json.dumps([(aid, int(aid in exact)) for aid in names])
+        with_m = ("WITH m(aid, exact) AS"
+                  " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) ")
+        distinct = "SELECT DISTINCT pa.paper_id FROM m JOIN paper_authors pa ON pa.author_id = m.aid"
+        counts = await self._db.execute_fetchall(
+            with_m + f"SELECT (SELECT count(*) FROM ({distinct} LIMIT {COUNT_CAP + 1})),"
+            f" (SELECT count(*) FROM ({distinct} WHERE m.exact LIMIT {COUNT_CAP + 1}))",
+            (m,),
+        )
+        total, n_exact = counts[0]  # type: ignore[index]
+        want = offset + limit
+
+        async def grouped(only_exact: bool) -> list[int]:  # sorts every matching paper: only for <= COUNT_CAP
             found = await self._db.execute_fetchall(
-                f"SELECT paper_id, author_id FROM paper_authors WHERE author_id IN ({_marks(len(chunk))})", chunk
+                with_m + "SELECT pa.paper_id FROM m JOIN paper_authors pa ON pa.author_id = m.aid"
+                + (" WHERE m.exact" if only_exact else "")
+                + " GROUP BY pa.paper_id ORDER BY max(m.exact) DESC, pa.paper_id DESC LIMIT ?2",
+                (m, want),
             )
-            for pid, aid in found:
-                per_paper.setdefault(pid, set()).add(aid)
-        if not per_paper:
-            return SearchPage((), 0, offset)
-        order: list[tuple[Any, ...]] = []
-        pids = list(per_paper)
-        for chunk in _chunks(pids):
+            return [r[0] for r in found]
+
+        async def newest(only_exact: bool, skip: set[int]) -> list[int]:  # walks papers newest first: dense sets
             found = await self._db.execute_fetchall(
-                f"SELECT id, last_date, coalesce(votes, -1) FROM papers WHERE id IN ({_marks(len(chunk))})", chunk
+                with_m + "SELECT DISTINCT pa.paper_id FROM paper_authors pa WHERE +pa.author_id IN"
+                f" (SELECT aid FROM m{' WHERE exact' if only_exact else ''}) ORDER BY pa.paper_id DESC LIMIT ?2",
+                (m, want + len(skip)),
             )
-            order.extend(found)
-        order.sort(key=lambda r: (not (per_paper[r[0]] & exact), _neg(r[1]), -r[2]))
-        page = [r[0] for r in order[offset : offset + limit]]
+            return [r[0] for r in found if r[0] not in skip]
+
+        if total <= COUNT_CAP:
+            order = await grouped(False)
+        elif n_exact > COUNT_CAP:
+            order = await newest(True, set())
+        else:
+            order = await grouped(True) if n_exact else []
+            if len(order) < want:
+                order += (await newest(False, set(order)))[: want - len(order)]
+        page = order[offset:want]
         if not page:
-            return SearchPage((), len(order), offset)
+            return SearchPage((), total, offset, capped=total > COUNT_CAP)
         found = await self._db.execute_fetchall(
             f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id IN ({_marks(len(page))})", page
         )
         by_id = {row[0]: row for row in found}
+        links = await self._db.execute_fetchall(
+            f"SELECT paper_id, author_id FROM paper_authors WHERE paper_id IN ({_marks(len(page))})", page
+        )
+        per_paper: dict[int, list[int]] = {}
+        for pid, aid in links:
+            if aid in names:
+                per_paper.setdefault(pid, []).append(aid)
         stored = await self._stored(by_id[pid] for pid in page)
         hits = tuple(
-            SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper[pid], key=lambda a: a not in exact)))
+            SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper.get(pid, []), key=lambda a: a not in exact)))
             for sp, pid in zip(stored, page, strict=True)
         )
-        return SearchPage(hits, len(order), offset)
+        return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def author_names(self, prefix: str, *, limit: int = 25) -> list[str]:
         if not word_tokens(prefix):

@@ -188,3 +188,19 @@ async def test_subscriptions_are_unique_per_meaning(store):
     assert [s.term for s in await store.subscriptions("discord", "user:1")] == ["추론", "José Hernández"]
     assert await store.remove_subscription("discord", "user:1", "author", "jose hernandez")
     assert not await store.remove_subscription("discord", "user:1", "author", "jose hernandez")
+
+
+async def test_very_common_terms_count_up_to_a_cap_and_show_newest_first(store):
+    from storage.sqlite import COUNT_CAP
+
+    for day in range(3):
+        papers = tuple(paper(f"2407.{day:01d}{i:04d}", f"Common model {day}-{i}", ["Li Wei"], text="공통 모델 연구")
+                       for i in range(COUNT_CAP // 2 + 3))
+        await store.ingest(Digest(dt.date(2024, 7, 1 + day), papers))
+    page = await store.search("공통 모델", limit=5)
+    assert page.capped and page.total_text == f"{COUNT_CAP:,}+"
+    assert page.hits[0].paper.paper.title.startswith("Common model 2-")  # newest digest first
+    authors = await store.search_authors("Li", limit=5)
+    assert authors.capped and authors.hits[0].matched_authors == ("Li Wei",)
+    exact = await store.search('"Common model 1-7"', limit=5)  # a quoted phrase: whole words
+    assert [h.paper.paper.title for h in exact.hits] == ["Common model 1-7"] and not exact.capped

@@ -1,0 +1,479 @@
+"""Fan-out benchmark: one digest delivered to many channels through the rate-limited fakes.
+
+    python -m bench.fanout [--channels 1000] [--platform discord|slack|both] [--concurrency N]
+                           [--slack-session per-call|shared|both] [--connector-limit 100] [--json]
+
+The bundled seed digest is ingested into a temporary SQLite store, one schedule per channel
+is set, and the real :class:`ChannelPoster` / :class:`Deliverer` / transports deliver it at a
+fixed instant (a controlled clock) over real sockets on 127.0.0.1 to
+
+* the fake Discord, which answers more than 50 requests/s (globally) with 429s, through a
+  REST-only ``discord.Client`` (discord.py's own 429 handling), and
+* the fake Slack, which answers a second ``chat.postMessage`` to a channel within 1 s with a
+  429 ``Retry-After`` (slack-sdk's ``AsyncRateLimitErrorRetryHandler`` via ``make_client``).
+
+The floor is what the rate limits allow at best: Discord — every request the delivery
+needs (messages and thread creations) at 50/s; Slack — the slowest channel's
+``messages - 1`` seconds, channels running in parallel. Duplicates are a payload delivered
+twice to a channel (or its thread); a loss is a channel missing any of its payloads.
+Progress goes to stderr; the table (or ``--json``) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rich.console import Console
+from rich.table import Table
+
+from adapters.payload import Payload
+from bot.delivery import Deliverer, SentRef, Transport
+from bot.digest_markdown import parse_file
+from bot.layout import DigestOptions, digest_messages
+from bot.messages import Message
+from bot.scheduling import ChannelPoster
+from storage.base import Schedule
+from storage.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "daily-papers-2024-06-28.md"
+NOW = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)  # Friday 09:01 in Seoul: every schedule is due
+DISCORD_RATE = 50  # requests per second, globally
+SLACK_GAP = 1.0  # seconds between two messages in one channel
+TARGET_RATIO = 1.25
+log = logging.getLogger("bench.fanout")
+
+
+# -- measuring ---------------------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    platform: str
+    variant: str
+    channels: int
+    concurrency: int
+    payloads_per_channel: int
+    requests_per_channel: int  # what the delivery needs (Discord: messages + thread creations)
+    floor_s: float
+    wall_s: float = 0.0
+    ok_requests: int = 0
+    rate_limited: int = 0  # 429s answered by the fake
+    other_errors: int = 0  # non-2xx, non-429 answers
+    duplicates: int = 0
+    lost_channels: int = 0
+    missing_payloads: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    first_send_s: float = 0.0  # run start → first transport.send (planning every channel)
+    channel_span_s: dict[str, float] = field(default_factory=dict)  # first → last send per channel
+    retry_sleeps: dict[str, float] = field(default_factory=dict)  # what the client's 429 handling slept
+    peak_fds: int = 0
+    cpu_s: float = 0.0
+    timed_out: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.wall_s / self.floor_s if self.floor_s else float("inf")
+
+    @property
+    def passed(self) -> bool:
+        return (not self.timed_out and self.ratio <= TARGET_RATIO and self.duplicates == 0
+                and self.lost_channels == 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": round(self.ratio, 3), "pass": self.passed}
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    return {"n": len(ordered), "min": round(ordered[0], 3), "median": round(statistics.median(ordered), 3),
+            "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 3),
+            "max": round(ordered[-1], 3), "sum": round(sum(ordered), 1)}
+
+
+class Timed:
+    """The real transport, with the time of each send per target recorded (nothing else changes)."""
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+        self.sends: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self.errors: Counter[str] = Counter()
+
+    def render(self, messages: Sequence[Message]) -> list[Payload]:
+        return self.inner.render(messages)
+
+    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
+                   unknown: bool) -> SentRef:
+        start = time.perf_counter()
+        try:
+            return await self.inner.send(target, payload, parent=parent, nonce=nonce, unknown=unknown)
+        except Exception as exc:
+            self.errors[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+            raise
+        finally:
+            self.sends[target].append((start, time.perf_counter()))
+
+
+class LogCounter(logging.Handler):
+    """Counts (and keeps the arguments of) log records by message template."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.counts: Counter[str] = Counter()
+        self.args: dict[str, list[Any]] = defaultdict(list)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.msg] += 1
+        if len(self.args[record.msg]) < 200_000:
+            self.args[record.msg].append(record.args)
+
+
+@contextlib.contextmanager
+def capture_logs(*names: str) -> Any:
+    """Count the records of these loggers instead of printing them (a 429 storm logs thousands of lines)."""
+    handler = LogCounter()
+    saved = []
+    for name in names:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    try:
+        yield handler
+    finally:
+        for logger, level, propagate in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+@contextlib.asynccontextmanager
+async def sampling_fds() -> AsyncIterator[list[int]]:
+    """Peak number of open file descriptors of this process (client and in-process server sockets)."""
+    peak = [0]
+
+    async def sample() -> None:
+        while True:
+            with contextlib.suppress(OSError):
+                peak[0] = max(peak[0], len(os.listdir("/proc/self/fd")))
+            await asyncio.sleep(0.05)
+
+    task = asyncio.create_task(sample())
+    try:
+        yield peak
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def raise_nofile(wanted: int) -> str:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return f"RLIMIT_NOFILE raised {soft} → {target} (hard {hard})"
+    return f"RLIMIT_NOFILE {soft} (hard {hard})"
+
+
+# -- the scenario ----------------------------------------------------------------------------------------------
+def schedule(platform: str, channel: str) -> Schedule:
+    return Schedule(platform, channel, dt.time(9), "Asia/Seoul", (0, 1, 2, 3, 4),
+                    since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+
+
+@contextlib.asynccontextmanager
+async def seeded_store(platform: str, channels: Sequence[str]) -> AsyncIterator[SQLiteStore]:
+    parsed = parse_file(SEED)
+    assert parsed.digest is not None, f"cannot parse {SEED}"
+    with tempfile.TemporaryDirectory(prefix="paperbot-fanout-") as tmp:
+        store = await SQLiteStore.open(Path(tmp) / "paperbot.db")
+        try:
+            await store.ingest(parsed.digest, source=str(SEED))
+            for channel in channels:
+                await store.set_schedule(schedule(platform, channel))
+            yield store
+        finally:
+            await store.close()
+
+
+async def expected_payloads(store: SQLiteStore, transport: Transport) -> list[Payload]:
+    stored = await store.digest(NOW.date())
+    assert stored is not None
+    return transport.render(digest_messages(stored, DigestOptions()))
+
+
+async def deliver(store: SQLiteStore, transport: Timed, concurrency: int,
+                  limit_s: float) -> tuple[float, float, dict[str, int], bool]:
+    """Run every due schedule once; (wall seconds, cpu seconds, outcomes, timed out)."""
+    clock: Callable[[], dt.datetime] = lambda: NOW  # noqa: E731
+    deliverer = Deliverer(store, {transport.platform: transport}, clock=clock, concurrency=concurrency)
+    poster = ChannelPoster(store, deliverer, clock=clock)
+    cpu0, start = time.process_time(), time.perf_counter()
+    timed_out = False
+    outcomes: dict[str, int] = {}
+    try:
+        async with asyncio.timeout(limit_s):
+            result = await poster.run_due(NOW)
+        outcomes = dict(Counter(r.outcome for r in result.results))
+    except TimeoutError:
+        timed_out = True
+    return time.perf_counter() - start, time.process_time() - cpu0, outcomes, timed_out
+
+
+def spans(transport: Timed, start: float) -> tuple[float, dict[str, float]]:
+    firsts = [s[0][0] for s in transport.sends.values() if s]
+    first = min(firsts) - start if firsts else 0.0
+    return first, summary([s[-1][1] - s[0][0] for s in transport.sends.values() if s])
+
+
+def limit_for(floor: float) -> float:
+    return max(60.0, 4 * floor + 60)
+
+
+# -- Discord -----------------------------------------------------------------------------------------------------
+def _fingerprint(*parts: Any) -> str:
+    return json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+
+
+async def run_discord(n: int, concurrency: int) -> Result:
+    import discord
+
+    from adapters.discord.transport import DiscordTransport
+    from tests.fakes.discord import FakeDiscord
+
+    async with FakeDiscord(global_rate_per_second=DISCORD_RATE) as fake, fake.patch_discord():
+        ids = [fake.add_channel(f"papers-{i}") for i in range(n)]
+        async with seeded_store("discord", [str(i) for i in ids]) as store:
+            client = discord.Client(intents=discord.Intents(guilds=True),
+                                    allowed_mentions=discord.AllowedMentions.none())
+            await client.login(fake.token)
+            try:
+                transport = Timed(DiscordTransport(client))
+                payloads = await expected_payloads(store, transport)
+                threads = len({p.thread_of for p in payloads if p.thread_of is not None})
+                per_channel = len(payloads) + threads
+                floor = n * per_channel / DISCORD_RATE
+                result = Result("discord", "discord.py REST", n, concurrency, len(payloads), per_channel,
+                                round(floor, 3))
+                print(f"discord: {n} channels × {per_channel} requests, floor {floor:.1f}s, "
+                      f"concurrency {concurrency} …", file=sys.stderr)
+                first_request = len(fake.requests)
+                with capture_logs("discord.http", "discord.client", "bot.delivery", "bot.scheduling") as logs:
+                    async with sampling_fds() as peak:
+                        start = time.perf_counter()
+                        wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
+                                                                       limit_for(floor))
+            finally:
+                await client.close()
+            result.wall_s, result.cpu_s, result.outcomes, result.timed_out = (round(wall, 3), round(cpu, 2),
+                                                                              outcomes, timed_out)
+            result.peak_fds = peak[0]
+            result.first_send_s, result.channel_span_s = spans(transport, start)
+            result.first_send_s = round(result.first_send_s, 3)
+            requests = fake.requests[first_request:]
+            result.ok_requests = sum(1 for r in requests if r.status is not None and r.status < 300)
+            result.rate_limited = sum(1 for r in requests if r.status == 429)
+            result.other_errors = sum(1 for r in requests if r.status is not None and r.status >= 300
+                                      and r.status != 429)
+            global_hits = [a[0] for a in logs.args.get("Global rate limit has been hit. Retrying in %.2f seconds.",
+                                                       [])]
+            result.retry_sleeps = summary(global_hits)
+            give_ups = sum(c for k, c in transport.errors.items() if "429" in k)
+            if give_ups:
+                result.notes.append(f"{give_ups} sends raised after discord.py's 5 tries, all 429 "
+                                    f"(Deliverer: 'incomplete')")
+            for text, count in transport.errors.most_common(3):
+                result.notes.append(f"send error ×{count}: {text}")
+            # what reached each channel: its messages, and those in threads started on them
+            by_channel: dict[int, list[Any]] = defaultdict(list)
+            owner = {int(c): int(c) for c in ids}
+            for m in fake.messages:  # a thread's id is its starter message's id
+                owner.setdefault(m.id, owner.get(m.channel_id, -1))
+            for m in fake.messages:
+                by_channel[owner.get(m.channel_id, -1)].append(m)
+            parents = set(ids)
+            check_deliveries(result, ids, by_channel, len(payloads),
+                             lambda m: _fingerprint(m.content, m.embeds, m.channel_id in parents), lambda m: m.nonce)
+            return result
+
+
+def check_deliveries(result: Result, ids: Sequence[Any], by_channel: dict[Any, list[Any]], expected: int,
+                     fingerprint: Callable[[Any], str], nonce: Callable[[Any], Any]) -> None:
+    for cid in ids:
+        got = by_channel.get(cid, [])
+        distinct = {fingerprint(m) for m in got}
+        nonces = Counter(nonce(m) for m in got)
+        result.duplicates += max(len(got) - len(distinct), sum(c - 1 for c in nonces.values()))
+        if len(distinct) < expected:
+            result.lost_channels += 1
+            result.missing_payloads += expected - len(distinct)
+
+
+# -- Slack -------------------------------------------------------------------------------------------------------
+async def run_slack(n: int, concurrency: int, session: str, connector_limit: int) -> Result:
+    from adapters.slack.client import make_client
+    from adapters.slack.transport import SlackTransport
+    from bot.config import Settings
+    from tests.fakes.slack import FakeSlack
+
+    channels = [f"C{i:08d}" for i in range(1, n + 1)]
+    async with FakeSlack(per_channel_per_second=1 / SLACK_GAP) as slack, \
+            seeded_store("slack", channels) as store:
+        settings = Settings(_env_file=None, SLACK_BOT_TOKEN=slack.bot_token, SLACK_API_URL=slack.api_url)
+        client = make_client(settings)
+        shared: aiohttp.ClientSession | None = None
+        if session == "shared":
+            shared = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connector_limit),
+                                           timeout=aiohttp.ClientTimeout(total=client.timeout))
+            client.session = shared
+        variant = (f"shared session, limit {connector_limit}" if shared else "a session per call (as shipped)")
+        # measure what slack-sdk's 429 handling sleeps, without changing it
+        sleeps: list[float] = []
+        handler = next(h for h in client.retry_handlers if type(h).__name__ == "AsyncRateLimitErrorRetryHandler")
+        original = handler.prepare_for_next_attempt_async
+
+        async def timed_prepare(**kwargs: Any) -> None:
+            t = time.perf_counter()
+            try:
+                await original(**kwargs)
+            finally:
+                sleeps.append(time.perf_counter() - t)
+
+        handler.prepare_for_next_attempt_async = timed_prepare  # type: ignore[method-assign]
+        try:
+            transport = Timed(SlackTransport(client))
+            payloads = await expected_payloads(store, transport)
+            floor = (len(payloads) - 1) * SLACK_GAP
+            result = Result("slack", variant, n, concurrency, len(payloads), len(payloads), round(floor, 3))
+            print(f"slack ({variant}): {n} channels × {len(payloads)} messages, floor {floor:.1f}s, "
+                  f"concurrency {concurrency} …", file=sys.stderr)
+            first_request = len(slack.requests)
+            with capture_logs("slack_sdk", "bot.delivery", "bot.scheduling"):
+                async with sampling_fds() as peak:
+                    start = time.perf_counter()
+                    wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency, limit_for(floor))
+        finally:
+            if shared is not None:
+                await shared.close()
+        result.wall_s, result.cpu_s, result.outcomes, result.timed_out = (round(wall, 3), round(cpu, 2), outcomes,
+                                                                          timed_out)
+        result.peak_fds = peak[0]
+        first, result.channel_span_s = spans(transport, start)
+        result.first_send_s = round(first, 3)
+        requests = slack.requests[first_request:]
+        result.ok_requests = sum(1 for r in requests if r.ok)
+        result.rate_limited = sum(1 for r in requests if r.status == 429)
+        result.other_errors = sum(1 for r in requests if r.status != 429 and not r.ok)
+        result.retry_sleeps = summary(sleeps)
+        for text, count in transport.errors.most_common(3):
+            result.notes.append(f"send error ×{count}: {text}")
+        by_channel: dict[str, list[Any]] = defaultdict(list)
+        for m in slack.messages:
+            by_channel[m.channel].append(m)
+        parents = {m.channel: m.ts for m in slack.messages if m.thread_ts is None}
+        strays = sum(1 for m in slack.messages if m.thread_ts is not None and m.thread_ts != parents.get(m.channel))
+        if strays:
+            result.notes.append(f"{strays} replies outside their channel's digest thread")
+        check_deliveries(result, channels, by_channel, len(payloads),
+                         lambda m: _fingerprint(m.text, m.blocks, m.thread_ts is None),
+                         lambda m: ((m.args.get("metadata") or {}).get("event_payload") or {}).get("nonce"))
+        return result
+
+
+# -- output ------------------------------------------------------------------------------------------------------
+def table(results: Sequence[Result]) -> Table:
+    t = Table(title="Fan-out: one digest to every channel (real transports → rate-limited fakes on 127.0.0.1)")
+    t.add_column("platform")
+    t.add_column("client")
+    for name in ("channels", "conc.", "payloads/ch", "ok requests", "429s", "wall s", "floor s", "wall/floor",
+                 "dups", "lost ch.", "verdict"):
+        t.add_column(name, justify="right")
+    for r in results:
+        ratio = f"{r.ratio:.2f}×" + (" (timed out)" if r.timed_out else "")
+        verdict = "[green]PASS[/]" if r.passed else "[red]MISS[/]"
+        t.add_row(r.platform, r.variant, str(r.channels), str(r.concurrency), str(r.payloads_per_channel),
+                  str(r.ok_requests), str(r.rate_limited), f"{r.wall_s:.1f}", f"{r.floor_s:.1f}", ratio,
+                  str(r.duplicates), str(r.lost_channels), verdict)
+    t.caption = (f"target: wall ≤ {TARGET_RATIO}× floor, 0 duplicates, 0 lost channels. Floor — Discord: "
+                 f"(messages + thread creations) / {DISCORD_RATE} per s; Slack: (messages − 1) × {SLACK_GAP:g} s, "
+                 "channels in parallel")
+    return t
+
+
+def details(results: Sequence[Result]) -> Table:
+    t = Table(title="Where the time went")
+    for name in ("platform / client", "outcomes", "planning → 1st send s", "channel span s (med / max)",
+                 "client 429 sleeps (n, med, max)", "peak fds", "cpu s", "notes"):
+        t.add_column(name)
+    for r in results:
+        span = r.channel_span_s
+        sleeps = r.retry_sleeps
+        t.add_row(f"{r.platform} / {r.variant}", ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())),
+                  f"{r.first_send_s:.2f}", f"{span.get('median', 0):.2f} / {span.get('max', 0):.2f}",
+                  f"{sleeps.get('n', 0)}, {sleeps.get('median', 0):.2f}, {sleeps.get('max', 0):.2f}",
+                  str(r.peak_fds), f"{r.cpu_s:.1f}", "; ".join(r.notes) or "—")
+    return t
+
+
+async def main_async(args: argparse.Namespace) -> list[Result]:
+    results: list[Result] = []
+    concurrency = args.concurrency or args.channels
+    if args.platform in ("discord", "both"):
+        results.append(await run_discord(args.channels, concurrency))
+    if args.platform in ("slack", "both"):
+        sessions = ["per-call", "shared"] if args.slack_session == "both" else [args.slack_session]
+        for session in sessions:
+            results.append(await run_slack(args.channels, concurrency, session, args.connector_limit))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--platform", choices=("discord", "slack", "both"), default="both")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="Deliverer concurrency (posts in flight); default: one per channel")
+    parser.add_argument("--slack-session", choices=("per-call", "shared", "both"), default="both",
+                        help="slack-sdk without a session (a new one per call, as shipped) or one shared session")
+    parser.add_argument("--connector-limit", type=int, default=100, help="connections of the shared Slack session")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+    note = raise_nofile(max(4096, args.channels * 8))
+    print(note, file=sys.stderr)
+    started = time.perf_counter()
+    results = asyncio.run(main_async(args))
+    elapsed = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({"results": [r.as_dict() for r in results], "elapsed_s": round(elapsed, 1),
+                          "nofile": note}, indent=2, ensure_ascii=False))
+    else:
+        console = Console(width=200)
+        console.print(table(results))
+        console.print(details(results))
+        console.print(f"bench wall time {elapsed:.1f}s; {note}")
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,373 @@
+"""Storage benchmark: ingest throughput, search latency and memory of :class:`SQLiteStore`.
+
+    python -m bench.store [--papers 100000] [--queries 1000] [--scan-queries 100] [--seed 0] [--budget 2]
+                          [--db PATH] [--json]
+
+Synthetic Korean digests (``bench.synth``) are ingested one digest at a time, as users do;
+then keyword and author searches are timed against a ``LIKE '%q%'`` scan of the same file.
+Progress goes to stderr; the table (or ``--json``) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import synth
+from storage.base import QueryError, SearchPage
+from storage.sqlite import SQLiteStore
+
+TARGET_INGEST = 10_000  # papers/s, at least
+TARGET_P99_MS = 20.0  # search p99, at most
+TARGET_SPEEDUP = 20.0  # scan latency / ours, at least
+TARGET_RSS_MB = 200.0  # peak RSS, at most
+WARMUP = 10
+TIMED_OUT = -2  # the total recorded for a query interrupted at the time budget
+
+err = Console(stderr=True)
+
+
+# -- measuring ---------------------------------------------------------------------------------
+def rss_kb() -> int:
+    """The current resident set size (Linux ``/proc``), in KB."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p99 of 100 values is the 99th smallest)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary(latencies_s: Sequence[float]) -> dict[str, float]:
+    ms = [x * 1000 for x in latencies_s]
+    return {
+        "n": len(ms),
+        "p50_ms": percentile(ms, 50),
+        "p90_ms": percentile(ms, 90),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": max(ms, default=math.nan),
+        "mean_ms": sum(ms) / len(ms) if ms else math.nan,
+    }
+
+
+def by_kind(queries: Sequence[tuple[str, str]], latencies: Sequence[float], totals: Sequence[int]) -> dict[str, Any]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, (kind, _) in enumerate(queries):
+        groups[kind].append(i)
+    out = {}
+    for kind, idx in groups.items():
+        worst = max(idx, key=lambda i: latencies[i])
+        out[kind] = {
+            **summary([latencies[i] for i in idx]),
+            "median_total": percentile([float(totals[i]) for i in idx], 50),
+            "slowest": queries[worst][1],
+        }
+    return out
+
+
+# -- phases ----------------------------------------------------------------------------------
+async def ingest(store: SQLiteStore, gen: synth.Generator, n_papers: int) -> dict[str, Any]:
+    rss_before = rss_kb()
+    ingest_s = generate_s = 0.0
+    papers = digests = 0
+    wall = time.perf_counter()
+    it = gen.digests(n_papers)
+    while True:
+        t0 = time.perf_counter()
+        digest = next(it, None)
+        t1 = time.perf_counter()
+        generate_s += t1 - t0
+        if digest is None:
+            break
+        await store.ingest(digest)
+        ingest_s += time.perf_counter() - t1
+        papers += len(digest.papers)
+        digests += 1
+        if digests % 200 == 0:
+            err.print(f"  ingested {papers:,} papers ({papers / ingest_s:,.0f}/s), RSS {rss_kb() / 1024:.0f} MB")
+    return {
+        "papers": papers,
+        "digests": digests,
+        "ingest_s": ingest_s,
+        "generate_s": generate_s,
+        "wall_s": time.perf_counter() - wall,
+        "papers_per_s": papers / ingest_s if ingest_s else math.nan,
+        "rss_before_mb": rss_before / 1024,
+        "rss_after_mb": rss_kb() / 1024,
+        "peak_rss_after_mb": max(peak_rss_kb(), rss_kb()) / 1024,
+        "rss_growth_mb": (max(peak_rss_kb(), rss_kb()) - rss_before) / 1024,
+    }
+
+
+async def timed(
+    store: SQLiteStore,
+    call: Callable[[str], Awaitable[SearchPage]],
+    queries: Sequence[tuple[str, str]],
+    budget_s: float,
+) -> tuple[list[float], list[int], int]:
+    """Latency of each query; one over ``budget_s`` is interrupted and counted at the budget, and
+    later repeats of the same text are not run again (they would only burn minutes)."""
+    for _, q in queries[:WARMUP]:  # the first calls pay for thread start-up and statement preparation
+        await _bounded(store, call, q, budget_s)
+    latencies, totals, timeouts = [], [], 0
+    over: set[str] = set()
+    for _, q in queries:
+        if q in over:
+            latencies.append(budget_s)
+            totals.append(TIMED_OUT)
+            timeouts += 1
+            continue
+        t0 = time.perf_counter()
+        total = await _bounded(store, call, q, budget_s)
+        latencies.append(time.perf_counter() - t0)
+        totals.append(total)
+        if total == TIMED_OUT:
+            over.add(q)
+            timeouts += 1
+            err.print(f"  [yellow]{q!r} took over {budget_s:g} s; interrupted[/]")
+    return latencies, totals, timeouts
+
+
+async def _bounded(store: SQLiteStore, call: Callable[[str], Awaitable[SearchPage]], q: str, budget_s: float) -> int:
+    try:
+        async with asyncio.timeout(budget_s):  # no extra task, unlike wait_for
+            return (await call(q)).total
+    except QueryError:
+        return -1
+    except TimeoutError:
+        # the Store API has no cancellation: stop the statement still running on aiosqlite's thread
+        await store._db.interrupt()
+        return TIMED_OUT
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def scan_keyword(conn: sqlite3.Connection, q: str) -> int:
+    """The baseline: what a store without FTS would do for a keyword query (hits + total)."""
+    pattern = _like(q.replace('"', ""))
+    where = "title LIKE ?1 ESCAPE '\\' OR sections LIKE ?1 ESCAPE '\\' OR authors LIKE ?1 ESCAPE '\\'"
+    conn.execute(f"SELECT id FROM papers WHERE {where} LIMIT 10", (pattern,)).fetchall()
+    return conn.execute(f"SELECT count(*) FROM papers WHERE {where}", (pattern,)).fetchone()[0]
+
+
+def scan_author(conn: sqlite3.Connection, name: str) -> int:
+    pattern = _like(name)
+    conn.execute("SELECT id FROM papers WHERE authors LIKE ? ESCAPE '\\' LIMIT 10", (pattern,)).fetchall()
+    return conn.execute("SELECT count(*) FROM papers WHERE authors LIKE ? ESCAPE '\\'", (pattern,)).fetchone()[0]
+
+
+def timed_scan(scan: Callable[[str], int], queries: Sequence[tuple[str, str]]) -> tuple[list[float], list[int]]:
+    latencies, totals = [], []
+    for _, q in queries:
+        t0 = time.perf_counter()
+        totals.append(scan(q))
+        latencies.append(time.perf_counter() - t0)
+    return latencies, totals
+
+
+def sample(items: Sequence[Any], n: int) -> list[Any]:
+    """``n`` items evenly spread over ``items`` (keeps the query mix)."""
+    if n >= len(items):
+        return list(items)
+    step = len(items) / n
+    return [items[int(i * step)] for i in range(n)]
+
+
+# -- the run -----------------------------------------------------------------------------------
+async def bench(args: argparse.Namespace, db_path: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    t0 = time.perf_counter()
+    gen = synth.Generator(args.seed)
+    pool_s = time.perf_counter() - t0
+    keyword_qs = synth.keyword_queries(args.seed, args.queries)
+    author_qs = synth.author_queries(gen.pool, args.seed, args.queries)
+
+    err.print(f"[bold]ingesting {args.papers:,} papers into {db_path}[/]")
+    store = await SQLiteStore.open(db_path)
+    try:
+        ing = await ingest(store, gen, args.papers)
+        ing["author_pool_s"] = pool_s
+        err.print(f"[bold]{len(keyword_qs)} keyword searches[/]")
+        kw_lat, kw_tot, kw_out = await timed(store, lambda q: store.search(q, limit=10), keyword_qs, args.budget)
+        err.print(f"[bold]{len(author_qs)} author searches[/]")
+        au_lat, au_tot, au_out = await timed(store, lambda q: store.search_authors(q, limit=10), author_qs, args.budget)
+    finally:
+        await store.close()
+
+    kw_sample, au_sample = sample(keyword_qs, args.scan_queries), sample(author_qs, args.scan_queries)
+    err.print(f"[bold]LIKE scan baseline: {len(kw_sample)} keyword + {len(au_sample)} author queries[/]")
+    conn = sqlite3.connect(db_path)
+    try:
+        sk_lat, sk_tot = timed_scan(lambda q: scan_keyword(conn, q), kw_sample)
+        sa_lat, sa_tot = timed_scan(lambda q: scan_author(conn, q), au_sample)
+    finally:
+        conn.close()
+    # ours over exactly the sampled queries too, for a like-for-like ratio
+    kw_idx = {id(q): i for i, q in enumerate(keyword_qs)}
+    au_idx = {id(q): i for i, q in enumerate(author_qs)}
+    kw_on_sample = [kw_lat[kw_idx[id(q)]] for q in kw_sample]
+    au_on_sample = [au_lat[au_idx[id(q)]] for q in au_sample]
+
+    db_bytes = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    return {
+        "papers": args.papers,
+        "queries": args.queries,
+        "scan_queries": len(kw_sample),
+        "seed": args.seed,
+        "db": str(db_path),
+        "db_mb": db_bytes / 1e6,
+        "sqlite_version": sqlite3.sqlite_version,
+        "ingest": ing,
+        "keyword": {
+            **summary(kw_lat),
+            "on_scan_sample": summary(kw_on_sample),
+            "zero_hits": sum(1 for t in kw_tot if t == 0),
+            "timeouts": kw_out,
+            "by_kind": by_kind(keyword_qs, kw_lat, kw_tot),
+        },
+        "author": {
+            **summary(au_lat),
+            "on_scan_sample": summary(au_on_sample),
+            "zero_hits": sum(1 for t in au_tot if t == 0),
+            "timeouts": au_out,
+            "by_kind": by_kind(author_qs, au_lat, au_tot),
+        },
+        "scan_keyword": {**summary(sk_lat), "zero_hits": sum(1 for t in sk_tot if t == 0)},
+        "scan_author": {**summary(sa_lat), "zero_hits": sum(1 for t in sa_tot if t == 0)},
+        "peak_rss_mb": max(peak_rss_kb(), rss_kb()) / 1024,
+        "budget_s": args.budget,
+        "wall_s": time.perf_counter() - started,
+    }
+
+
+def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's rows: (metric, value, unit, target, pass) with ``pass`` None when there is no target."""
+    ing, kw, au, sk, sa = r["ingest"], r["keyword"], r["author"], r["scan_keyword"], r["scan_author"]
+    n_scan = r["scan_queries"]
+
+    def row(metric: str, value: float, unit: str, target: str = "", ok: bool | None = None) -> dict[str, Any]:
+        return {"metric": metric, "value": value, "unit": unit, "target": target, "pass": ok}
+
+    def speedup(scan: float, ours: float) -> float:
+        return scan / ours if ours > 0 else math.inf
+
+    rows = [
+        row("ingest throughput", ing["papers_per_s"], "papers/s", f">= {TARGET_INGEST:,}",
+            ing["papers_per_s"] >= TARGET_INGEST),
+        row("ingest time", ing["ingest_s"], "s"),
+        row("RSS growth during ingest", ing["rss_growth_mb"], "MB"),
+        row("keyword search p50", kw["p50_ms"], "ms"),
+        row("keyword search p99", kw["p99_ms"], "ms", f"<= {TARGET_P99_MS:g}", kw["p99_ms"] <= TARGET_P99_MS),
+        row(f"keyword searches interrupted at {r['budget_s']:g} s", kw["timeouts"], "queries"),
+        row("author search p50", au["p50_ms"], "ms"),
+        row("author search p99", au["p99_ms"], "ms", f"<= {TARGET_P99_MS:g}", au["p99_ms"] <= TARGET_P99_MS),
+        row(f"author searches interrupted at {r['budget_s']:g} s", au["timeouts"], "queries"),
+        row(f"LIKE scan keyword p50 (n={n_scan})", sk["p50_ms"], "ms"),
+        row(f"LIKE scan keyword p99 (n={n_scan})", sk["p99_ms"], "ms"),
+        row(f"LIKE scan author p50 (n={n_scan})", sa["p50_ms"], "ms"),
+        row(f"LIKE scan author p99 (n={n_scan})", sa["p99_ms"], "ms"),
+    ]  # fmt: skip
+    for label, scan, ours in (("keyword", sk, kw), ("author", sa, au)):
+        for p in ("p50", "p99"):
+            x = speedup(scan[f"{p}_ms"], ours[f"{p}_ms"])
+            rows.append(row(f"speed-up {label} {p} (scan / ours)", x, "x", f">= {TARGET_SPEEDUP:g}x",
+                            x >= TARGET_SPEEDUP))  # fmt: skip
+    rows.append(row("peak RSS", r["peak_rss_mb"], "MB", f"<= {TARGET_RSS_MB:g}", r["peak_rss_mb"] <= TARGET_RSS_MB))
+    return rows
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "papers/s":
+        return f"{value:,.0f}"
+    if unit == "queries":
+        return f"{value:,}"
+    if unit == "x":
+        return f"{value:,.1f}x"
+    return f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+
+
+def render(r: dict[str, Any], console: Console) -> None:
+    ing = r["ingest"]
+    table = Table(
+        title=f"paperbot store benchmark: {r['papers']:,} papers in {ing['digests']:,} digests, "
+        f"{r['queries']:,} keyword + {r['queries']:,} author queries (limit=10)",
+        caption=f"LIKE scan over an evenly spread sample of {r['scan_queries']} queries of each kind; "
+        f"an interrupted search counts as {r['budget_s']:g} s, so its p99 is then a lower bound; "
+        f"speed-ups use ours over all queries. SQLite {r['sqlite_version']}, DB {r['db_mb']:,.0f} MB, "
+        f"seed {r['seed']}, generator {ing['generate_s']:.1f} s (not in ingest time), "
+        f"whole run {r['wall_s']:.1f} s",
+    )
+    for name, justify in (("metric", "left"), ("value", "right"), ("unit", "left"), ("target", "left"),
+                          ("result", "center")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in verdicts(r):
+        result = "" if row["pass"] is None else ("[green]PASS[/]" if row["pass"] else "[red bold]MISS[/]")
+        table.add_row(row["metric"], _fmt(row["value"], row["unit"]), row["unit"], row["target"], result)
+    console.print(table)
+
+    kinds = Table(title="latency by query kind (ours)")
+    for name in ("search", "kind", "n", "p50 ms", "p99 ms", "max ms", "median total", "slowest query"):
+        kinds.add_column(name, justify="left" if name in ("search", "kind", "slowest query") else "right")
+    for label in ("keyword", "author"):
+        for kind, s in sorted(r[label]["by_kind"].items(), key=lambda kv: -kv[1]["p99_ms"]):
+            kinds.add_row(label, kind, str(s["n"]), f"{s['p50_ms']:.2f}", f"{s['p99_ms']:.2f}", f"{s['max_ms']:.2f}",
+                          f"{s['median_total']:,.0f}", s["slowest"])  # fmt: skip
+    console.print(kinds)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.store", description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=100_000, help="papers to generate and ingest")
+    parser.add_argument("--queries", type=int, default=1000, help="keyword queries, and as many author queries")
+    parser.add_argument("--scan-queries", type=int, default=100, help="queries of each kind for the LIKE baseline")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds before a search is interrupted")
+    parser.add_argument("--db", type=Path, help="database file (default: a new file in a temporary directory)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="paperbot-bench-") as tmp:
+        db_path = args.db or Path(tmp) / "bench.sqlite3"
+        if db_path.exists() and db_path.stat().st_size:
+            parser.error(f"{db_path} already exists; the benchmark needs a fresh database")
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(bench(args, db_path))
+    result["verdicts"] = verdicts(result)
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        render(result, Console(width=max(140, Console().width)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
