@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from adapters.payload import Payload
 from bot.messages import Level, Message, Notice
+from bot.payload import Payload
 from storage.base import Store
 
 log = logging.getLogger(__name__)

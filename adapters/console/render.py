@@ -8,8 +8,8 @@ from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text as RichText
 
-from adapters.payload import Payload
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
+from bot.payload import Payload
 
 WIDTH = 100
 _LEVEL_STYLE = {Level.INFO: "cyan", Level.SUCCESS: "green", Level.WARNING: "yellow", Level.ERROR: "bold red"}

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from adapters.console.render import render
-from adapters.payload import Payload
 from bot.delivery import SentRef
 from bot.messages import Message
+from bot.payload import Payload
 
 
 class ConsoleTransport:

@@ -18,10 +18,10 @@ import discord
 
 from adapters.discord.outgoing import NO_MENTIONS, send_kwargs
 from adapters.discord.render import render
-from adapters.payload import Payload
 from bot.app import PaperBot
 from bot.commands import Request
 from bot.messages import Reply
+from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from adapters.payload import Payload
+from bot.payload import Payload
 
 NO_MENTIONS = discord.AllowedMentions.none()
 

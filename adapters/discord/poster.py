@@ -27,7 +27,7 @@ import discord
 
 from adapters.discord.connection import describe
 from adapters.discord.outgoing import send_kwargs
-from adapters.payload import Payload
+from bot.payload import Payload
 
 if TYPE_CHECKING:
     from discord.types.threads import ThreadArchiveDuration

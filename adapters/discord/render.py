@@ -18,9 +18,9 @@ from typing import Any
 import discord
 
 from adapters.discord import limits
-from adapters.payload import Payload
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
 from bot.models import Paper
+from bot.payload import Payload
 from bot.text import fit
 
 COLOUR = 0xF5A623

@@ -20,10 +20,10 @@ from adapters.discord.connection import describe, endpoints, token
 from adapters.discord.outgoing import send_kwargs
 from adapters.discord.poster import AUTO_ARCHIVE_MINUTES
 from adapters.discord.render import render
-from adapters.payload import Payload
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, SentRef
 from bot.messages import Message
+from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"

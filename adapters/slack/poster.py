@@ -24,8 +24,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.payload import Payload
 from adapters.slack.client import SEND_ERRORS, error_code
+from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.payload import Payload
 from adapters.slack import limits
 from adapters.slack.blocks import SlackBlock, render_block, section
 from adapters.slack.mrkdwn import plain
 from bot.messages import Message
+from bot.payload import Payload
 from bot.text import fit
 
 EMPTY_FALLBACK = "paperbot"

@@ -20,13 +20,13 @@ from collections.abc import AsyncIterator, Sequence
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.payload import Payload
 from adapters.slack.client import SlackConfigError, error_code, make_client
 from adapters.slack.poster import UNAVAILABLE_ERRORS, SlackPoster
 from adapters.slack.render import render
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, SentRef
 from bot.messages import Message
+from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 METADATA_EVENT = "paperbot_part"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.payload import Payload
 from bot.delivery import SentRef, Transport
+from bot.payload import Payload
 
 
 class CrashingTransport:

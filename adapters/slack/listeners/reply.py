@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.payload import Payload
 from adapters.slack import limits
 from adapters.slack.client import SEND_ERRORS, error_code
+from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 

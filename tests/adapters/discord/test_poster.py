@@ -12,9 +12,9 @@ import pytest
 from adapters.discord.app import rest_client
 from adapters.discord.poster import THREAD_NOTE, DiscordPoster, thread_name
 from adapters.discord.render import render
-from adapters.payload import Payload
 from bot.layout import digest_messages
 from bot.messages import Message, Notice
+from bot.payload import Payload
 from tests.adapters.discord.conftest import TODAY, assert_within_limits
 from tests.fakes.discord import DEFAULT_BOT_PERMISSIONS, CreatedMessage, FakeDiscord, P
 from tests.fakes.discord import PUBLIC_THREAD as PUBLIC_THREAD_TYPE

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from adapters.payload import Payload
 from adapters.slack.client import make_client, redact
 from adapters.slack.listeners.reply import ReplyTarget, send_reply
 from adapters.slack.poster import SlackPoster
@@ -18,6 +17,7 @@ from adapters.slack.render import render
 from bot.app import PaperBot
 from bot.layout import digest_messages
 from bot.messages import Message, Text
+from bot.payload import Payload
 from storage.base import Schedule
 from tests.adapters.slack.checks import assert_within_limits
 from tests.adapters.slack.conftest import SIGNING_SECRET, serve_http

@@ -12,13 +12,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.payload import Payload
 from adapters.slack import limits
 from adapters.slack.mrkdwn import ZWSP, escape, label, link, plain, safe_url
 from adapters.slack.render import render
 from bot.layout import digest_messages, paper_card
 from bot.messages import SHOW_DETAILS, Action, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text
 from bot.models import Digest, Paper
+from bot.payload import Payload
 from storage.base import StoredDigest, StoredPaper
 from tests.adapters.slack.checks import assert_within_limits, foreign_markup, mrkdwn_texts
 from tests.bot.strategies import HOSTILE, KOREAN, digests, papers

@@ -1,4 +1,8 @@
-"""What a renderer returns: the exact body one API call sends, and where it goes."""
+"""What a renderer returns: the exact body one API call sends, and where it goes.
+
+Platform-neutral: renderers in ``adapters/`` produce it, and delivery (``bot.delivery``)
+hands it to a platform's transport.
+"""
 
 from __future__ import annotations
 
