@@ -433,9 +433,7 @@ async def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 async def transports(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     """A transport for every platform this process can reach: the console always, Discord and
     Slack when their tokens are configured (REST / Web API only, no gateway)."""
-    from adapters.console.transport import ConsoleTransport
-
-    found: dict[str, Any] = {"console": ConsoleTransport()}
+    found: dict[str, Any] = {"console": adapter_module("console", "transport").ConsoleTransport()}
     async with contextlib.AsyncExitStack() as stack:
         for platform in ("discord", "slack"):
             try:
