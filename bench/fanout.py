@@ -25,8 +25,10 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import resource
 import statistics
@@ -36,18 +38,20 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from rich.console import Console
 from rich.table import Table
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
-from adapters.payload import Payload
 from bot.delivery import Deliverer, SentRef, Transport
 from bot.digest_markdown import parse_file
 from bot.layout import DigestOptions, digest_messages
 from bot.messages import Message
+from bot.payload import Payload
 from bot.scheduling import ChannelPoster
 from storage.base import Schedule
 from storage.sqlite import SQLiteStore
@@ -59,6 +63,7 @@ DISCORD_RATE = 50  # requests per second, globally
 SLACK_GAP = 1.0  # seconds between two messages in one channel
 TARGET_RATIO = 1.25
 log = logging.getLogger("bench.fanout")
+GLOBAL_429_LOG = "Global rate limit has been hit. Retrying in %.2f seconds."
 
 
 # -- measuring ---------------------------------------------------------------------------------------------------
@@ -83,7 +88,8 @@ class Result:
     channel_span_s: dict[str, float] = field(default_factory=dict)  # first → last send per channel
     retry_sleeps: dict[str, float] = field(default_factory=dict)  # what the client's 429 handling slept
     peak_fds: int = 0
-    cpu_s: float = 0.0
+    cpu_s: float = 0.0  # the bot's process (client side)
+    server_cpu_s: float = 0.0  # the fake's process
     timed_out: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -251,79 +257,175 @@ def limit_for(floor: float) -> float:
     return max(60.0, 4 * floor + 60)
 
 
-# -- Discord -----------------------------------------------------------------------------------------------------
+# -- the fakes, in a process of their own --------------------------------------------------------------------------
+# The fake servers run in a child process so that their CPU (JSON, HTTP parsing, the 429 logic) does not compete
+# with the bot's event loop: on the real platforms the server side costs the bot nothing.
+
+
 def _fingerprint(*parts: Any) -> str:
-    return json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def _serve(kind: str, n: int, conn: Connection) -> None:
+    """Child process: start the fake, create ``n`` channels, answer ``mark`` / ``report`` / ``stop``."""
+    logging.disable(logging.WARNING)
+    asyncio.run(_serve_async(kind, n, conn))
+
+
+async def _serve_async(kind: str, n: int, conn: Connection) -> None:
+    fake: Any
+    if kind == "discord":
+        from tests.fakes.discord import FakeDiscord
+
+        fake = FakeDiscord(global_rate_per_second=DISCORD_RATE)
+        await fake.start()
+        channels = [str(fake.add_channel(f"papers-{i}")) for i in range(n)]
+        conn.send({"api_base": fake.api_base, "token": fake.token, "channels": channels})
+    else:
+        from tests.fakes.slack import FakeSlack
+
+        fake = FakeSlack(per_channel_per_second=1 / SLACK_GAP)
+        await fake.start()
+        channels = [f"C{i:08d}" for i in range(1, n + 1)]
+        conn.send({"api_url": fake.api_url, "token": fake.bot_token, "channels": channels})
+    loop = asyncio.get_running_loop()
+    mark, cpu = 0, 0.0
+    try:
+        while True:
+            command = await loop.run_in_executor(None, conn.recv)
+            if command == "mark":
+                mark, cpu = len(fake.requests), time.process_time()
+                conn.send(mark)
+            elif command == "report":
+                report = _discord_report(fake, mark) if kind == "discord" else _slack_report(fake, mark)
+                conn.send({**report, "cpu_s": time.process_time() - cpu})
+            else:
+                break
+    finally:
+        await fake.stop()
+
+
+def _discord_report(fake: Any, mark: int) -> dict[str, Any]:
+    requests = [(r.method, r.route or r.path, r.status, r.time) for r in fake.requests[mark:]]
+    messages = [(m.id, m.channel_id, m.nonce, _fingerprint(m.content, m.embeds)) for m in fake.messages]
+    return {"requests": requests, "messages": messages}
+
+
+def _slack_report(fake: Any, mark: int) -> dict[str, Any]:
+    requests = [(r.api_method, r.status, r.ok) for r in fake.requests[mark:]]
+    messages = [(m.channel, m.ts, m.thread_ts, ((m.args.get("metadata") or {}).get("event_payload") or {}).get("nonce"),
+                 _fingerprint(m.text, m.blocks)) for m in fake.messages]
+    return {"requests": requests, "messages": messages}
+
+
+class FakeProcess:
+    """The parent's handle on a fake running in a child process (stopped, or killed, on exit)."""
+
+    def __init__(self, kind: str, n: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(kind, n, child), name=f"fake-{kind}", daemon=True)
+        self.child = child
+        self.info: dict[str, Any] = {}
+
+    async def call(self, command: str, timeout: float = 120.0) -> Any:  # noqa: ASYNC109
+        self.conn.send(command)
+        return await self._recv(timeout)
+
+    async def _recv(self, timeout: float) -> Any:  # noqa: ASYNC109
+        if not await asyncio.to_thread(self.conn.poll, timeout):
+            raise TimeoutError("the fake server process did not answer")
+        return self.conn.recv()
+
+    async def __aenter__(self) -> FakeProcess:
+        self.process.start()
+        self.child.close()
+        self.info = await self._recv(120.0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send("stop")
+        await asyncio.to_thread(self.process.join, 10.0)
+        if self.process.is_alive():
+            self.process.terminate()
+            await asyncio.to_thread(self.process.join, 5.0)
+        self.conn.close()
+
+
+# -- Discord -----------------------------------------------------------------------------------------------------
 async def run_discord(n: int, concurrency: int) -> Result:
     import discord
+    import discord.http
 
     from adapters.discord.transport import DiscordTransport
-    from tests.fakes.discord import FakeDiscord
 
-    async with FakeDiscord(global_rate_per_second=DISCORD_RATE) as fake, fake.patch_discord():
-        ids = [fake.add_channel(f"papers-{i}") for i in range(n)]
-        async with seeded_store("discord", [str(i) for i in ids]) as store:
-            client = discord.Client(intents=discord.Intents(guilds=True),
-                                    allowed_mentions=discord.AllowedMentions.none())
-            await client.login(fake.token)
-            try:
-                transport = Timed(DiscordTransport(client))
-                payloads = await expected_payloads(store, transport)
-                threads = len({p.thread_of for p in payloads if p.thread_of is not None})
-                per_channel = len(payloads) + threads
-                floor = n * per_channel / DISCORD_RATE
-                result = Result("discord", "discord.py REST", n, concurrency, len(payloads), per_channel,
-                                round(floor, 3))
-                print(f"discord: {n} channels × {per_channel} requests, floor {floor:.1f}s, "
-                      f"concurrency {concurrency} …", file=sys.stderr)
-                first_request = len(fake.requests)
-                with capture_logs("discord.http", "discord.client", "bot.delivery", "bot.scheduling") as logs:
-                    async with sampling_fds() as peak:
-                        start = time.perf_counter()
-                        wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
-                                                                       limit_for(floor))
-            finally:
-                await client.close()
-            result.wall_s, result.cpu_s, result.outcomes, result.timed_out = (round(wall, 3), round(cpu, 2),
-                                                                              outcomes, timed_out)
-            result.peak_fds = peak[0]
-            result.first_send_s, result.channel_span_s = spans(transport, start)
-            result.first_send_s = round(result.first_send_s, 3)
-            requests = fake.requests[first_request:]
-            result.ok_requests = sum(1 for r in requests if r.status is not None and r.status < 300)
-            result.rate_limited = sum(1 for r in requests if r.status == 429)
-            result.other_errors = sum(1 for r in requests if r.status is not None and r.status >= 300
-                                      and r.status != 429)
-            global_hits = [a[0] for a in logs.args.get("Global rate limit has been hit. Retrying in %.2f seconds.",
-                                                       [])]
-            result.retry_sleeps = summary(global_hits)
-            give_ups = sum(c for k, c in transport.errors.items() if "429" in k)
-            if give_ups:
-                result.notes.append(f"{give_ups} sends raised after discord.py's 5 tries, all 429 "
-                                    f"(Deliverer: 'incomplete')")
-            for text, count in transport.errors.most_common(3):
-                result.notes.append(f"send error ×{count}: {text}")
-            # what reached each channel: its messages, and those in threads started on them
-            by_channel: dict[int, list[Any]] = defaultdict(list)
-            owner = {int(c): int(c) for c in ids}
-            for m in fake.messages:  # a thread's id is its starter message's id
-                owner.setdefault(m.id, owner.get(m.channel_id, -1))
-            for m in fake.messages:
-                by_channel[owner.get(m.channel_id, -1)].append(m)
-            parents = set(ids)
-            check_deliveries(result, ids, by_channel, len(payloads),
-                             lambda m: _fingerprint(m.content, m.embeds, m.channel_id in parents), lambda m: m.nonce)
-            return result
+    async with FakeProcess("discord", n) as fake:
+        ids = fake.info["channels"]
+        saved_base = discord.http.Route.BASE
+        discord.http.Route.BASE = fake.info["api_base"]
+        try:
+            async with seeded_store("discord", ids) as store:
+                client = discord.Client(intents=discord.Intents(guilds=True),
+                                        allowed_mentions=discord.AllowedMentions.none())
+                await client.login(fake.info["token"])
+                try:
+                    transport = Timed(DiscordTransport(client))
+                    payloads = await expected_payloads(store, transport)
+                    threads = len({p.thread_of for p in payloads if p.thread_of is not None})
+                    per_channel = len(payloads) + threads
+                    floor = n * per_channel / DISCORD_RATE
+                    result = Result("discord", "discord.py REST", n, concurrency, len(payloads), per_channel,
+                                    round(floor, 3))
+                    print(f"discord: {n} channels × {per_channel} requests, floor {floor:.1f}s, "
+                          f"concurrency {concurrency} …", file=sys.stderr)
+                    await fake.call("mark")
+                    with capture_logs("discord.http", "discord.client", "bot.delivery", "bot.scheduling") as logs:
+                        async with sampling_fds() as peak:
+                            start = time.perf_counter()
+                            wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
+                                                                           limit_for(floor))
+                finally:
+                    await client.close()
+        finally:
+            discord.http.Route.BASE = saved_base
+        report = await fake.call("report")
+    result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
+    result.server_cpu_s = round(report["cpu_s"], 2)
+    result.peak_fds = peak[0]
+    first, result.channel_span_s = spans(transport, start)
+    result.first_send_s = round(first, 3)
+    statuses = Counter(status for _, _, status, _ in report["requests"])
+    result.ok_requests = sum(c for s, c in statuses.items() if s is not None and s < 300)
+    result.rate_limited = statuses.get(429, 0)
+    result.other_errors = sum(c for s, c in statuses.items() if s is not None and s >= 300 and s != 429)
+    result.retry_sleeps = summary([a[0] for a in logs.args.get(GLOBAL_429_LOG, [])])
+    give_ups = sum(c for k, c in transport.errors.items() if "429" in k)
+    if give_ups:
+        result.notes.append(f"{give_ups} sends raised HTTPException 429 after discord.py's 5 tries "
+                            "(Deliverer: 'incomplete')")
+    result.notes += [f"send error ×{c}: {t}" for t, c in transport.errors.most_common(2) if "429" not in t]
+    # what reached each channel: its own messages, and those in the thread started on one of them
+    channel_of = {int(c): c for c in ids}
+    messages = report["messages"]
+    for mid, cid, _, _ in messages:  # a thread started from a message has the message's id
+        if cid in channel_of:
+            channel_of.setdefault(mid, channel_of[cid])
+    by_channel: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    for _, cid, nonce, fingerprint in messages:
+        if cid in channel_of:
+            by_channel[channel_of[cid]].append((nonce, f"{fingerprint}:{channel_of[cid] == str(cid)}"))
+    check_deliveries(result, ids, by_channel, len(payloads))
+    return result
 
 
-def check_deliveries(result: Result, ids: Sequence[Any], by_channel: dict[Any, list[Any]], expected: int,
-                     fingerprint: Callable[[Any], str], nonce: Callable[[Any], Any]) -> None:
+def check_deliveries(result: Result, ids: Sequence[str], by_channel: dict[str, list[tuple[Any, str]]],
+                     expected: int) -> None:
+    """Duplicates: a payload (same content, same place) or a nonce seen twice; a loss: fewer distinct payloads."""
     for cid in ids:
         got = by_channel.get(cid, [])
-        distinct = {fingerprint(m) for m in got}
-        nonces = Counter(nonce(m) for m in got)
+        distinct = {fingerprint for _, fingerprint in got}
+        nonces = Counter(nonce for nonce, _ in got)
         result.duplicates += max(len(got) - len(distinct), sum(c - 1 for c in nonces.values()))
         if len(distinct) < expected:
             result.lost_channels += 1
@@ -335,70 +437,71 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
     from adapters.slack.client import make_client
     from adapters.slack.transport import SlackTransport
     from bot.config import Settings
-    from tests.fakes.slack import FakeSlack
 
-    channels = [f"C{i:08d}" for i in range(1, n + 1)]
-    async with FakeSlack(per_channel_per_second=1 / SLACK_GAP) as slack, \
-            seeded_store("slack", channels) as store:
-        settings = Settings(_env_file=None, SLACK_BOT_TOKEN=slack.bot_token, SLACK_API_URL=slack.api_url)
-        client = make_client(settings)
-        shared: aiohttp.ClientSession | None = None
-        if session == "shared":
-            shared = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connector_limit),
-                                           timeout=aiohttp.ClientTimeout(total=client.timeout))
-            client.session = shared
-        variant = (f"shared session, limit {connector_limit}" if shared else "a session per call (as shipped)")
-        # measure what slack-sdk's 429 handling sleeps, without changing it
-        sleeps: list[float] = []
-        handler = next(h for h in client.retry_handlers if type(h).__name__ == "AsyncRateLimitErrorRetryHandler")
-        original = handler.prepare_for_next_attempt_async
+    async with FakeProcess("slack", n) as fake:
+        channels = fake.info["channels"]
+        async with seeded_store("slack", channels) as store:
+            settings = Settings(_env_file=None, SLACK_BOT_TOKEN=fake.info["token"], SLACK_API_URL=fake.info["api_url"])
+            client = make_client(settings)
+            shared: aiohttp.ClientSession | None = None
+            if session == "shared":
+                shared = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connector_limit),
+                                               timeout=aiohttp.ClientTimeout(total=client.timeout))
+                client.session = shared
+            variant = f"shared session, limit {connector_limit}" if shared else "a session per call (as shipped)"
+            # measure what slack-sdk's 429 handling sleeps, without changing it
+            sleeps: list[float] = []
+            handler = next(h for h in client.retry_handlers if isinstance(h, AsyncRateLimitErrorRetryHandler))
+            original = handler.prepare_for_next_attempt_async
 
-        async def timed_prepare(**kwargs: Any) -> None:
-            t = time.perf_counter()
+            async def timed_prepare(**kwargs: Any) -> None:
+                t = time.perf_counter()
+                try:
+                    await original(**kwargs)
+                finally:
+                    sleeps.append(time.perf_counter() - t)
+
+            handler.prepare_for_next_attempt_async = timed_prepare  # type: ignore[method-assign]
             try:
-                await original(**kwargs)
+                transport = Timed(SlackTransport(client))
+                payloads = await expected_payloads(store, transport)
+                floor = (len(payloads) - 1) * SLACK_GAP
+                result = Result("slack", variant, n, concurrency, len(payloads), len(payloads), round(floor, 3))
+                print(f"slack ({variant}): {n} channels × {len(payloads)} messages, floor {floor:.1f}s, "
+                      f"concurrency {concurrency} …", file=sys.stderr)
+                await fake.call("mark")
+                with capture_logs("slack_sdk", "bot.delivery", "bot.scheduling"):
+                    async with sampling_fds() as peak:
+                        start = time.perf_counter()
+                        wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
+                                                                       limit_for(floor))
             finally:
-                sleeps.append(time.perf_counter() - t)
-
-        handler.prepare_for_next_attempt_async = timed_prepare  # type: ignore[method-assign]
-        try:
-            transport = Timed(SlackTransport(client))
-            payloads = await expected_payloads(store, transport)
-            floor = (len(payloads) - 1) * SLACK_GAP
-            result = Result("slack", variant, n, concurrency, len(payloads), len(payloads), round(floor, 3))
-            print(f"slack ({variant}): {n} channels × {len(payloads)} messages, floor {floor:.1f}s, "
-                  f"concurrency {concurrency} …", file=sys.stderr)
-            first_request = len(slack.requests)
-            with capture_logs("slack_sdk", "bot.delivery", "bot.scheduling"):
-                async with sampling_fds() as peak:
-                    start = time.perf_counter()
-                    wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency, limit_for(floor))
-        finally:
-            if shared is not None:
-                await shared.close()
-        result.wall_s, result.cpu_s, result.outcomes, result.timed_out = (round(wall, 3), round(cpu, 2), outcomes,
-                                                                          timed_out)
-        result.peak_fds = peak[0]
-        first, result.channel_span_s = spans(transport, start)
-        result.first_send_s = round(first, 3)
-        requests = slack.requests[first_request:]
-        result.ok_requests = sum(1 for r in requests if r.ok)
-        result.rate_limited = sum(1 for r in requests if r.status == 429)
-        result.other_errors = sum(1 for r in requests if r.status != 429 and not r.ok)
-        result.retry_sleeps = summary(sleeps)
-        for text, count in transport.errors.most_common(3):
-            result.notes.append(f"send error ×{count}: {text}")
-        by_channel: dict[str, list[Any]] = defaultdict(list)
-        for m in slack.messages:
-            by_channel[m.channel].append(m)
-        parents = {m.channel: m.ts for m in slack.messages if m.thread_ts is None}
-        strays = sum(1 for m in slack.messages if m.thread_ts is not None and m.thread_ts != parents.get(m.channel))
-        if strays:
-            result.notes.append(f"{strays} replies outside their channel's digest thread")
-        check_deliveries(result, channels, by_channel, len(payloads),
-                         lambda m: _fingerprint(m.text, m.blocks, m.thread_ts is None),
-                         lambda m: ((m.args.get("metadata") or {}).get("event_payload") or {}).get("nonce"))
-        return result
+                if shared is not None:
+                    await shared.close()
+        report = await fake.call("report")
+    result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
+    result.server_cpu_s = round(report["cpu_s"], 2)
+    result.peak_fds = peak[0]
+    first, result.channel_span_s = spans(transport, start)
+    result.first_send_s = round(first, 3)
+    result.ok_requests = sum(1 for _, _, ok in report["requests"] if ok)
+    result.rate_limited = sum(1 for _, status, _ in report["requests"] if status == 429)
+    result.other_errors = sum(1 for _, status, ok in report["requests"] if status != 429 and not ok)
+    result.retry_sleeps = summary(sleeps)
+    result.notes += [f"send error ×{c}: {t}" for t, c in transport.errors.most_common(2)]
+    by_channel: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    parents: dict[str, str] = {}
+    for channel, ts, thread_ts, _, _ in report["messages"]:
+        if thread_ts is None:
+            parents.setdefault(channel, ts)
+    strays = 0
+    for channel, _, thread_ts, nonce, fingerprint in report["messages"]:
+        by_channel[channel].append((nonce, f"{fingerprint}:{thread_ts is None}"))
+        strays += thread_ts is not None and thread_ts != parents.get(channel)
+    if strays:
+        result.notes.append(f"{strays} replies outside their channel's digest thread")
+    check_deliveries(result, channels, by_channel, len(payloads))
+    return result
 
 
 # -- output ------------------------------------------------------------------------------------------------------
@@ -424,7 +527,7 @@ def table(results: Sequence[Result]) -> Table:
 def details(results: Sequence[Result]) -> Table:
     t = Table(title="Where the time went")
     for name in ("platform / client", "outcomes", "planning → 1st send s", "channel span s (med / max)",
-                 "client 429 sleeps (n, med, max)", "peak fds", "cpu s", "notes"):
+                 "client 429 sleeps (n, med, max)", "peak fds", "cpu s bot / fake", "notes"):
         t.add_column(name)
     for r in results:
         span = r.channel_span_s
@@ -432,7 +535,7 @@ def details(results: Sequence[Result]) -> Table:
         t.add_row(f"{r.platform} / {r.variant}", ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())),
                   f"{r.first_send_s:.2f}", f"{span.get('median', 0):.2f} / {span.get('max', 0):.2f}",
                   f"{sleeps.get('n', 0)}, {sleeps.get('median', 0):.2f}, {sleeps.get('max', 0):.2f}",
-                  str(r.peak_fds), f"{r.cpu_s:.1f}", "; ".join(r.notes) or "—")
+                  str(r.peak_fds), f"{r.cpu_s:.1f} / {r.server_cpu_s:.1f}", "; ".join(r.notes) or "—")
     return t
 
 

@@ -180,43 +180,48 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     files = digest_files(args.paths)
     if not files:
         raise UsageError("no digest files (*.md, *.txt) found in " + ", ".join(map(str, args.paths)))
-    rejected = False
-    report: list[dict[str, Any]] = []
     store = await open_store(args, settings)
     try:
-        with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
-            task = progress.add_task("ingesting", total=len(files))
-            for path in files:
-                result = parse_file(path)
-                errors = [str(p) for p in result.problems]
-                rejected = rejected or bool(result.errors)
-                entry: dict[str, Any] = {"path": str(path), "problems": errors}
-                if result.digest is not None:
-                    outcome = await store.ingest(result.digest, source=str(path))
-                    entry |= {
-                        "date": outcome.date.isoformat(),
-                        "papers": len(result.digest.papers),
-                        "added": len(outcome.added),
-                        "updated": len(outcome.updated) + len(outcome.linked),
-                        "unchanged": outcome.unchanged,
-                    }
-                report.append(entry)
-                if not args.json:
-                    if "date" in entry:
-                        out.print(
-                            f"{path}: {entry['date']}: {entry['papers']} papers, {entry['added']} added, "
-                            f"{entry['updated']} updated, {entry['unchanged']} unchanged"
-                        )
-                    else:
-                        out.print(f"{path}: nothing stored")
-                    for line in errors:
-                        out.print(line, style="yellow" if ": warning: " in line else "red")
-                progress.advance(task)
+        async with contextlib.AsyncExitStack() as stack:
+            if len(files) > 1:  # a backfill: merge the search indexes once, at the end
+                await stack.enter_async_context(store.bulk())
+            report = await _ingest_files(files, store, quiet=args.json)
     finally:
         await store.close()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
-    return EXIT_REJECTED if rejected else EXIT_OK
+    return EXIT_REJECTED if any(entry["rejected"] for entry in report) else EXIT_OK
+
+
+async def _ingest_files(files: list[Path], store: SQLiteStore, *, quiet: bool) -> list[dict[str, Any]]:
+    """Parse and store each file; a report entry per file (problems as ``path:line: …``)."""
+    report: list[dict[str, Any]] = []
+    with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for path in files:
+            result = parse_file(path)
+            errors = [str(p) for p in result.problems]
+            entry: dict[str, Any] = {"path": str(path), "problems": errors, "rejected": bool(result.errors)}
+            if result.digest is not None:
+                outcome = await store.ingest(result.digest, source=str(path))
+                entry |= {
+                    "date": outcome.date.isoformat(),
+                    "papers": len(result.digest.papers),
+                    "added": len(outcome.added),
+                    "updated": len(outcome.updated) + len(outcome.linked),
+                    "unchanged": outcome.unchanged,
+                }
+            report.append(entry)
+            if not quiet:
+                if "date" in entry:
+                    out.print(f"{path}: {entry['date']}: {entry['papers']} papers, {entry['added']} added, "
+                              f"{entry['updated']} updated, {entry['unchanged']} unchanged")
+                else:
+                    out.print(f"{path}: nothing stored")
+                for line in errors:
+                    out.print(line, style="yellow" if ": warning: " in line else "red", markup=False)
+            progress.advance(task)
+    return report
 
 
 # -- read commands ------------------------------------------------------------------

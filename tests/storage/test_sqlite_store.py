@@ -204,3 +204,15 @@ async def test_very_common_terms_count_up_to_a_cap_and_show_newest_first(store):
     assert authors.capped and authors.hits[0].matched_authors == ("Li Wei",)
     exact = await store.search('"Common model 1-7"', limit=5)  # a quoted phrase: whole words
     assert [h.paper.paper.title for h in exact.hits] == ["Common model 1-7"] and not exact.capped
+
+
+async def test_bulk_backfill_defers_index_merges_then_restores_the_settings(store, seed_digest):
+    async with store.bulk():
+        await store.ingest(seed_digest)
+        await store.ingest(Digest(dt.date(2024, 7, 1), (paper("2407.00001", "Later 세그멘테이션 paper"),)))
+        config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_fts_config"))
+        assert config["automerge"] == 0
+    config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_fts_config"))
+    assert config["automerge"] == 4 and config["crisismerge"] == 16
+    assert {h.paper.paper.arxiv_id for h in (await store.search("세그멘테이션")).hits} == {"2406.19389", "2407.00001"}
+    assert (await store.search_authors("Ning")).total == 2
