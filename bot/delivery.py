@@ -52,6 +52,8 @@ class Transport(Protocol):
     """What delivery needs from a platform adapter."""
 
     platform: str
+    #: at most this many posts at once on this platform (``None``: the deliverer's default)
+    max_concurrency: int | None
 
     def render(self, messages: Sequence[Message]) -> list[Payload]: ...
 
@@ -99,12 +101,15 @@ def new_nonce() -> str:
 
 class Deliverer:
     def __init__(self, store: Store, transports: dict[str, Transport], *, stale_after: float = 120.0,
-                 concurrency: int = 16, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 concurrency: int = 64, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.transports = transports
         self.stale_after = stale_after
-        self.limit = asyncio.Semaphore(concurrency)
+        # one bound per platform: rate limits are per platform, and one platform's queue
+        # must not hold up another's
+        self.limits = {name: asyncio.Semaphore(getattr(t, "max_concurrency", None) or concurrency)
+                       for name, t in transports.items()}
 
     async def deliver(self, platform: str, target: str, post_key: str, messages: Sequence[Message],
                       *, report_to: str = "") -> PostResult:
@@ -113,7 +118,7 @@ class Deliverer:
         payloads = transport.render(messages)
         sent: dict[int, SentRef] = {}
         result = PostResult(platform, target, post_key, "sent")
-        async with self.limit:
+        async with self.limits[platform]:
             for part, payload in enumerate(payloads):
                 claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(),
                                                     stale_after=self.stale_after, now=self.clock())

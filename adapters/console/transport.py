@@ -15,6 +15,7 @@ from bot.payload import Payload
 
 class ConsoleTransport:
     platform = "console"
+    max_concurrency = 1  # one terminal
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(highlight=False)

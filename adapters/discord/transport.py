@@ -10,9 +10,11 @@ message's id, so after a crash the thread is found again without searching anyth
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import discord
 
@@ -26,11 +28,19 @@ from bot.messages import Message
 from bot.payload import Payload
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 class DiscordTransport:
     platform = "discord"
+    #: discord.py waits out a *global* 429 only for requests not yet started; requests
+    #: already retrying give up after five tries. A few posts at a time keep that retry
+    #: crowd small, so its own rate limiter carries the fan-out (bench/fanout.py).
+    max_concurrency = 4
+    #: when discord.py has given up on a 429 anyway, the same request (same nonce, so never
+    #: a duplicate) is handed back to it this many more times after the advised wait
+    rate_limit_rounds = 3
 
     def __init__(self, client: discord.Client, *, thread_name: str = "Daily Papers") -> None:
         self.client = client
@@ -54,14 +64,24 @@ class DiscordTransport:
         if thread_id not in self._threads:
             try:
                 name = self._titles.get(parent.message_id, self.thread_name)
-                await self.client.http.start_thread_with_message(
+                await self._patiently(lambda: self.client.http.start_thread_with_message(
                     channel_id, int(parent.message_id), name=name[:100],
-                    auto_archive_duration=AUTO_ARCHIVE_MINUTES)
+                    auto_archive_duration=AUTO_ARCHIVE_MINUTES))
             except discord.HTTPException as exc:
                 if exc.code != THREAD_EXISTS:  # created before a crash: it has the message's id
                     raise
             self._threads.add(thread_id)
         return self.client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+
+    async def _patiently(self, call: Callable[[], Awaitable[T]]) -> T:
+        for round_ in range(self.rate_limit_rounds + 1):
+            try:
+                return await call()
+            except discord.HTTPException as exc:
+                if exc.status != 429 or round_ == self.rate_limit_rounds:
+                    raise
+                await asyncio.sleep(_retry_after(exc))
+        raise AssertionError("unreachable")
 
     async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
                    unknown: bool) -> SentRef:
@@ -69,7 +89,7 @@ class DiscordTransport:
         if parent is not None and not target.startswith("user:"):
             channel = await self._thread(int(target), parent)
         try:
-            message = await channel.send(**send_kwargs(payload), nonce=nonce)
+            message = await self._patiently(lambda: channel.send(**send_kwargs(payload), nonce=nonce))
         except (discord.Forbidden, discord.NotFound) as exc:
             if parent is None:  # the channel itself refuses: gone or no access
                 raise ChannelUnavailable(target, describe(exc)) from None
@@ -77,6 +97,14 @@ class DiscordTransport:
         if parent is None and payload.body.get("embeds"):
             self._titles[str(message.id)] = payload.body["embeds"][0].get("title") or self.thread_name
         return SentRef(str(message.id), None if parent is None else str(channel.id))
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return min(60.0, max(0.05, float(header))) if header else 1.0
+    except ValueError:
+        return 1.0
 
 
 @contextlib.asynccontextmanager

@@ -8,6 +8,8 @@ or printed.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from collections.abc import Iterable
 
@@ -19,6 +21,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
@@ -50,13 +55,35 @@ def bot_token(settings: Settings) -> str:
     return token
 
 
+class PromptRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler, waiting ``Retry-After`` plus up to 0.1 s instead of up to 1 s.
+
+    The stock handler adds ``random()`` seconds to spread retries of workspace-wide limits;
+    paperbot's 429s come from the per-channel posting limit (one message a second), where
+    that jitter alone costs half a second per message of a thread (bench/fanout.py).
+    """
+
+    async def prepare_for_next_attempt_async(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        state.next_attempt_requested = True
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        value = header[0] if isinstance(header, list) else header
+        seconds = int(value) if value is not None and str(value).isdigit() else 1
+        await asyncio.sleep(seconds + random.random() * 0.1)
+        state.increment_current_attempt()
+
+
 def make_client(settings: Settings, *, rate_limit_retries: int = RATE_LIMIT_RETRIES) -> AsyncWebClient:
     return AsyncWebClient(
         token=bot_token(settings),
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+            PromptRateLimitRetryHandler(max_retry_count=rate_limit_retries),
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
             AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
         ],

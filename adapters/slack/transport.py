@@ -35,6 +35,8 @@ DM_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "acco
 
 class SlackTransport:
     platform = "slack"
+    #: Slack limits posting per channel (about one message a second), so channels go in parallel
+    max_concurrency = 256
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.poster = SlackPoster(client)
