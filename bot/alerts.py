@@ -63,28 +63,35 @@ async def match(store: Store, papers: Sequence[Paper]) -> dict[tuple[str, str], 
         for gram in paper_grams & wanted:
             gram_papers[gram].append(pid)
     keyword_hits: dict[tuple[str, str], list[str]] = {}
-    for c in candidates:
-        if c.kind == "keyword" and (c.term_key, c.gram) not in keyword_hits:
-            keyword_hits[(c.term_key, c.gram)] = [
-                pid for pid in gram_papers.get(c.gram, ()) if matching.keyword_matches(c.term_key, texts[pid])
-            ]
+    for key, gram in {(c.term_key, c.gram) for c in candidates if c.kind == "keyword"}:
+        found = gram_papers.get(gram, [])
+        if key == gram and not key.isascii():
+            keyword_hits[(key, gram)] = found  # the term is its own gram: containing it is matching
+        else:
+            check = matching.keyword_matcher(key)
+            keyword_hits[(key, gram)] = [pid for pid in found if check(texts[pid])]
     wanted_authors = {c.gram for c in candidates if c.kind == "author"}
     token_papers: dict[str, list[str]] = defaultdict(list)
     for pid, names in authors.items():
         for token in set().union(*names) & wanted_authors if names else ():
             token_papers[token].append(pid)
     author_hits = {
-        c.term_key: [pid for pid in token_papers.get(c.gram, ()) if matching.author_matches(c.term_key, authors[pid])]
-        for c in candidates if c.kind == "author"
+        key: [pid for pid in token_papers.get(gram, ()) if matching.author_matches(key, authors[pid])]
+        for key, gram in {(c.term_key, c.gram) for c in candidates if c.kind == "author"}
     }
     result: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(dict)
     for sub in candidates:
-        if sub.kind == "keyword":
-            hits = keyword_hits.get((sub.term_key, sub.gram), [])
-        else:
-            hits = author_hits.get(sub.term_key, [])
+        hits = keyword_hits.get((sub.term_key, sub.gram), []) if sub.kind == "keyword" \
+            else author_hits.get(sub.term_key, [])
+        if not hits:
+            continue
+        label = describe(sub)
+        mine = result[(sub.platform, sub.subscriber)]
         for pid in hits:
-            result[(sub.platform, sub.subscriber)].setdefault(pid, []).append(describe(sub))
+            if pid in mine:
+                mine[pid].append(label)
+            else:
+                mine[pid] = [label]
     return dict(result)
 
 

@@ -16,7 +16,7 @@ verified with the rule above.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.models import Paper
 from bot.text import fold, word_tokens
@@ -51,12 +51,17 @@ def paper_author_tokens(paper: Paper) -> list[set[str]]:
     return [set(word_tokens(a)) for a in paper.authors]
 
 
-def keyword_matches(term_key: str, text: str) -> bool:
+def keyword_matcher(term_key: str) -> Callable[[str], bool]:
+    """The keyword rule for one term, compiled once (a batch checks many texts per term)."""
     if not term_key:
-        return False
+        return lambda text: False
     if term_key.isascii():
-        return re.search(r"(?<![0-9a-z])" + re.escape(term_key), text) is not None
-    return term_key in text
+        return re.compile(r"(?<![0-9a-z])" + re.escape(term_key)).search  # type: ignore[return-value]
+    return lambda text: term_key in text
+
+
+def keyword_matches(term_key: str, text: str) -> bool:
+    return bool(keyword_matcher(term_key)(text))
 
 
 def author_matches(term_key: str, authors: Iterable[set[str]]) -> bool:
