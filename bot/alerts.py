@@ -75,10 +75,10 @@ async def match(store: Store, papers: Sequence[Paper]) -> dict[tuple[str, str], 
     for pid, names in authors.items():
         for token in set().union(*names) & wanted_authors if names else ():
             token_papers[token].append(pid)
-    author_hits = {
-        key: [pid for pid in token_papers.get(gram, ()) if matching.author_matches(key, authors[pid])]
-        for key, gram in {(c.term_key, c.gram) for c in candidates if c.kind == "author"}
-    }
+    author_hits: dict[str, list[str]] = {}
+    for key, gram in {(c.term_key, c.gram) for c in candidates if c.kind == "author"}:
+        check_author = matching.author_matcher(key)
+        author_hits[key] = [pid for pid in token_papers.get(gram, ()) if check_author(authors[pid])]
     result: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(dict)
     for sub in candidates:
         hits = keyword_hits.get((sub.term_key, sub.gram), []) if sub.kind == "keyword" \

@@ -64,6 +64,11 @@ def keyword_matches(term_key: str, text: str) -> bool:
     return bool(keyword_matcher(term_key)(text))
 
 
-def author_matches(term_key: str, authors: Iterable[set[str]]) -> bool:
+def author_matcher(term_key: str) -> Callable[[Iterable[set[str]]], bool]:
+    """The author rule for one term, its words folded once."""
     words = set(word_tokens(term_key))
-    return bool(words) and any(words <= tokens for tokens in authors)
+    return lambda authors: bool(words) and any(words <= tokens for tokens in authors)
+
+
+def author_matches(term_key: str, authors: Iterable[set[str]]) -> bool:
+    return author_matcher(term_key)(authors)

