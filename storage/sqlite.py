@@ -544,26 +544,16 @@ class SQLiteStore:
         return [_subscription(r) for r in rows]
 
     async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
-        db = self._db
-        found: list[Subscription] = []
-        async with self._write:  # the temp table is per connection: keep other writers out meanwhile
-            await db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS match_grams (kind TEXT, gram TEXT, PRIMARY KEY (kind, gram))"
-                " WITHOUT ROWID"
-            )
-            await db.execute("DELETE FROM temp.match_grams")
-            await db.executemany("INSERT OR IGNORE INTO temp.match_grams VALUES ('keyword', ?)",
-                                 [(g,) for g in keyword_grams])
-            await db.executemany("INSERT OR IGNORE INTO temp.match_grams VALUES ('author', ?)",
-                                 [(g,) for g in author_grams])
-            rows = await db.execute_fetchall(
-                f"SELECT {', '.join('subscriptions.' + c.strip() for c in _SUB_COLUMNS.split(','))}"
-                " FROM temp.match_grams g"
-                " JOIN subscriptions ON subscriptions.kind = g.kind AND subscriptions.gram = g.gram"
-            )
-            found = [_subscription(r) for r in rows]
-            await db.execute("DELETE FROM temp.match_grams")
-        return found
+        """One index lookup per gram (the grams drive the join; nothing is written)."""
+        columns = ", ".join("s." + c.strip() for c in _SUB_COLUMNS.split(","))
+        rows = await self._db.execute_fetchall(
+            f"SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
+            " ON s.kind = 'keyword' AND s.gram = g.value"
+            f" UNION ALL SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
+            " ON s.kind = 'author' AND s.gram = g.value",
+            (json.dumps(list(keyword_grams), ensure_ascii=False), json.dumps(list(author_grams), ensure_ascii=False)),
+        )
+        return [_subscription(r) for r in rows]
 
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:

@@ -35,8 +35,9 @@ DM_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "acco
 
 class SlackTransport:
     platform = "slack"
-    #: Slack limits posting per channel (about one message a second), so channels go in parallel
-    max_concurrency = 256
+    #: Slack limits posting per channel (about one message a second): a post holds its slot for
+    #: seconds while it waits out its own channel's limit, so every channel goes at once
+    max_concurrency = 10_000
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.poster = SlackPoster(client)
