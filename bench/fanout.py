@@ -12,11 +12,20 @@ fixed instant (a controlled clock) over real sockets on 127.0.0.1 to
 * the fake Slack, which answers a second ``chat.postMessage`` to a channel within 1 s with a
   429 ``Retry-After`` (slack-sdk's ``AsyncRateLimitErrorRetryHandler`` via ``make_client``).
 
+The fakes run in a child process of their own, so that the server side's CPU does not
+compete with the bot's event loop (on the real platforms it costs the bot nothing).
+``--concurrency`` bounds the posts in flight: by default as shipped (the transport's
+``max_concurrency``, else the Deliverer's default); ``N`` overrides both for the run.
+
 The floor is what the rate limits allow at best: Discord — every request the delivery
 needs (messages and thread creations) at 50/s; Slack — the slowest channel's
 ``messages - 1`` seconds, channels running in parallel. Duplicates are a payload delivered
-twice to a channel (or its thread); a loss is a channel missing any of its payloads.
-Progress goes to stderr; the table (or ``--json``) to stdout.
+twice to a channel (or its thread) or a nonce seen twice; a loss is a channel missing any
+of its payloads when the run ends. Besides, per platform: the 429s the fake answered, what
+the client library slept on them (discord.py's global-limit log lines, slack-sdk's retry
+handler timed), the planning time before the first send, each channel's first-to-last send
+span, the bot process' CPU and peak open file descriptors. Every run has a deadline (4×
+the floor + 60 s); progress goes to stderr; the tables (or ``--json``) to stdout.
 """
 
 from __future__ import annotations
@@ -116,11 +125,15 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 
 
 class Timed:
-    """The real transport, with the time of each send per target recorded (nothing else changes)."""
+    """The real transport, with the time of each send per target recorded (nothing else changes).
 
-    def __init__(self, inner: Transport) -> None:
+    Its ``max_concurrency`` is the transport's own unless the run overrides it.
+    """
+
+    def __init__(self, inner: Transport, max_concurrency: int = 0) -> None:
         self.inner = inner
         self.platform = inner.platform
+        self.max_concurrency: int | None = max_concurrency or getattr(inner, "max_concurrency", None)
         self.sends: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.errors: Counter[str] = Counter()
 
@@ -175,7 +188,7 @@ def capture_logs(*names: str) -> Any:
 
 @contextlib.asynccontextmanager
 async def sampling_fds() -> AsyncIterator[list[int]]:
-    """Peak number of open file descriptors of this process (client and in-process server sockets)."""
+    """Peak number of open file descriptors of the bot's process (its client sockets; the fakes run elsewhere)."""
     peak = [0]
 
     async def sample() -> None:
@@ -229,12 +242,15 @@ async def expected_payloads(store: SQLiteStore, transport: Transport) -> list[Pa
     return transport.render(digest_messages(stored, DigestOptions()))
 
 
-async def deliver(store: SQLiteStore, transport: Timed, concurrency: int,
-                  limit_s: float) -> tuple[float, float, dict[str, int], bool]:
-    """Run every due schedule once; (wall seconds, cpu seconds, outcomes, timed out)."""
+async def deliver(store: SQLiteStore, transport: Timed, override: int,
+                  limit_s: float) -> tuple[float, float, dict[str, int], bool, int]:
+    """Run every due schedule once; (wall s, cpu s, outcomes, timed out, posts in flight at most)."""
     clock: Callable[[], dt.datetime] = lambda: NOW  # noqa: E731
-    deliverer = Deliverer(store, {transport.platform: transport}, clock=clock, concurrency=concurrency)
+    extra = {"concurrency": override} if override else {}
+    deliverer = Deliverer(store, {transport.platform: transport}, clock=clock, **extra)  # type: ignore[arg-type]
     poster = ChannelPoster(store, deliverer, clock=clock)
+    limits = getattr(deliverer, "limits", None)
+    bound = (limits[transport.platform] if limits else deliverer.limit)._value  # type: ignore[attr-defined]
     cpu0, start = time.process_time(), time.perf_counter()
     timed_out = False
     outcomes: dict[str, int] = {}
@@ -244,7 +260,7 @@ async def deliver(store: SQLiteStore, transport: Timed, concurrency: int,
         outcomes = dict(Counter(r.outcome for r in result.results))
     except TimeoutError:
         timed_out = True
-    return time.perf_counter() - start, time.process_time() - cpu0, outcomes, timed_out
+    return time.perf_counter() - start, time.process_time() - cpu0, outcomes, timed_out, bound
 
 
 def spans(transport: Timed, start: float) -> tuple[float, dict[str, float]]:
@@ -368,29 +384,30 @@ async def run_discord(n: int, concurrency: int) -> Result:
             async with seeded_store("discord", ids) as store:
                 client = discord.Client(intents=discord.Intents(guilds=True),
                                         allowed_mentions=discord.AllowedMentions.none())
-                await client.login(fake.info["token"])
                 try:
-                    transport = Timed(DiscordTransport(client))
+                    async with asyncio.timeout(30):
+                        await client.login(fake.info["token"])
+                    transport = Timed(DiscordTransport(client), concurrency)
                     payloads = await expected_payloads(store, transport)
                     threads = len({p.thread_of for p in payloads if p.thread_of is not None})
                     per_channel = len(payloads) + threads
                     floor = n * per_channel / DISCORD_RATE
                     result = Result("discord", "discord.py REST", n, concurrency, len(payloads), per_channel,
                                     round(floor, 3))
-                    print(f"discord: {n} channels × {per_channel} requests, floor {floor:.1f}s, "
-                          f"concurrency {concurrency} …", file=sys.stderr)
+                    print(f"discord: {n} channels × {per_channel} requests, floor {floor:.1f}s …", file=sys.stderr)
                     await fake.call("mark")
                     with capture_logs("discord.http", "discord.client", "bot.delivery", "bot.scheduling") as logs:
                         async with sampling_fds() as peak:
                             start = time.perf_counter()
-                            wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
-                                                                           limit_for(floor))
+                            wall, cpu, outcomes, timed_out, bound = await deliver(store, transport, concurrency,
+                                                                                  limit_for(floor))
                 finally:
                     await client.close()
         finally:
             discord.http.Route.BASE = saved_base
         report = await fake.call("report")
     result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
+    result.concurrency = bound
     result.server_cpu_s = round(report["cpu_s"], 2)
     result.peak_fds = peak[0]
     first, result.channel_span_s = spans(transport, start)
@@ -402,8 +419,8 @@ async def run_discord(n: int, concurrency: int) -> Result:
     result.retry_sleeps = summary([a[0] for a in logs.args.get(GLOBAL_429_LOG, [])])
     give_ups = sum(c for k, c in transport.errors.items() if "429" in k)
     if give_ups:
-        result.notes.append(f"{give_ups} sends raised HTTPException 429 after discord.py's 5 tries "
-                            "(Deliverer: 'incomplete')")
+        result.notes.append(f"{give_ups} sends raised HTTPException 429 (discord.py gives up after 5 tries; "
+                            "the Deliverer counts the post 'incomplete')")
     result.notes += [f"send error ×{c}: {t}" for t, c in transport.errors.most_common(2) if "429" not in t]
     # what reached each channel: its own messages, and those in the thread started on one of them
     channel_of = {int(c): c for c in ids}
@@ -462,24 +479,26 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
                     sleeps.append(time.perf_counter() - t)
 
             handler.prepare_for_next_attempt_async = timed_prepare  # type: ignore[method-assign]
+            handler_name = type(handler).__name__
             try:
-                transport = Timed(SlackTransport(client))
+                transport = Timed(SlackTransport(client), concurrency)
                 payloads = await expected_payloads(store, transport)
                 floor = (len(payloads) - 1) * SLACK_GAP
                 result = Result("slack", variant, n, concurrency, len(payloads), len(payloads), round(floor, 3))
-                print(f"slack ({variant}): {n} channels × {len(payloads)} messages, floor {floor:.1f}s, "
-                      f"concurrency {concurrency} …", file=sys.stderr)
+                print(f"slack ({variant}): {n} channels × {len(payloads)} messages, floor {floor:.1f}s …",
+                      file=sys.stderr)
                 await fake.call("mark")
                 with capture_logs("slack_sdk", "bot.delivery", "bot.scheduling"):
                     async with sampling_fds() as peak:
                         start = time.perf_counter()
-                        wall, cpu, outcomes, timed_out = await deliver(store, transport, concurrency,
-                                                                       limit_for(floor))
+                        wall, cpu, outcomes, timed_out, bound = await deliver(store, transport, concurrency,
+                                                                              limit_for(floor))
             finally:
                 if shared is not None:
                     await shared.close()
         report = await fake.call("report")
     result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
+    result.concurrency = bound
     result.server_cpu_s = round(report["cpu_s"], 2)
     result.peak_fds = peak[0]
     first, result.channel_span_s = spans(transport, start)
@@ -488,6 +507,7 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
     result.rate_limited = sum(1 for _, status, _ in report["requests"] if status == 429)
     result.other_errors = sum(1 for _, status, ok in report["requests"] if status != 429 and not ok)
     result.retry_sleeps = summary(sleeps)
+    result.notes.append(f"429 handler: {handler_name}")
     result.notes += [f"send error ×{c}: {t}" for t, c in transport.errors.most_common(2)]
     by_channel: dict[str, list[tuple[Any, str]]] = defaultdict(list)
     parents: dict[str, str] = {}
@@ -541,7 +561,7 @@ def details(results: Sequence[Result]) -> Table:
 
 async def main_async(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
-    concurrency = args.concurrency or args.channels
+    concurrency = args.concurrency
     if args.platform in ("discord", "both"):
         results.append(await run_discord(args.channels, concurrency))
     if args.platform in ("slack", "both"):
@@ -556,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=1000)
     parser.add_argument("--platform", choices=("discord", "slack", "both"), default="both")
     parser.add_argument("--concurrency", type=int, default=0,
-                        help="Deliverer concurrency (posts in flight); default: one per channel")
+                        help="posts in flight at most; default: as shipped (the transport's max_concurrency, "
+                        "else the Deliverer's default)")
     parser.add_argument("--slack-session", choices=("per-call", "shared", "both"), default="both",
                         help="slack-sdk without a session (a new one per call, as shipped) or one shared session")
     parser.add_argument("--connector-limit", type=int, default=100, help="connections of the shared Slack session")

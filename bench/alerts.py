@@ -1,0 +1,539 @@
+"""Alert matching benchmark: :func:`bot.alerts.match` (the gram index) against a naive loop.
+
+    python -m bench.alerts [--papers 1000] [--subscriptions 100000] [--history 5000] [--topics focused|uniform]
+                           [--seed 0] [--repeat 3] [--naive-sample 1000] [--json]
+
+A store holds ``--history`` synthetic papers (``bench.synth``'s text: English titles, Korean
+summaries with English terms in parentheses, author lists; by default each paper about a few
+Zipf-popular topics, see :class:`FocusedGenerator`), so that each keyword is indexed by its
+rarest trigram as it would be in use. Subscriptions are then written in bulk with SQL, ``gram``
+from the store's own ``_gram`` rule: Korean keywords of 2–6 characters, English words and
+phrases, and authors (full names, surnames, names nobody has), each drawn with Zipf-like
+popularity from a pool where research topics, models and benchmarks come first and a long
+tail of distinct terms (generic words such as ``모델`` among them) follows. Then ``--papers``
+new papers arrive (ingested, as the bot does before alerting) and ``match`` is timed: a cold
+run, then the median of ``--repeat`` runs, each from a collected heap, with the time spent on
+the papers' grams and in ``store.subscription_candidates`` split out — then all again with
+twice the subscriptions. The baseline is every paper against every subscription with
+``bot.matching``'s rules, timed on a sample of subscriptions and extrapolated (labelled so);
+on that sample both paths must find the same (subscription, paper) pairs. Progress goes to
+stderr; the tables (or ``--json``) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import contextlib
+import datetime as dt
+import gc
+import itertools
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import synth
+from bot import alerts, matching
+from bot.models import Digest, Paper
+from bot.text import fold
+from storage.base import Subscription
+from storage.sqlite import SQLiteStore
+
+TARGET_S = 1.0  # match() for the new papers against all subscriptions, at most
+TARGET_SCALING = 2.0  # time(2N subscriptions) / time(N), below
+PLATFORMS = ("discord", "slack")
+SHARES = (("keyword-ko", 0.35), ("keyword-en", 0.35), ("author", 0.30))
+SUBS_PER_SUBSCRIBER = 3  # on average
+ZIPF_S, ZIPF_OFFSET = 1.0, 25  # weight of rank r: 1 / (r + offset) ** s
+
+#: nouns every paper uses whatever its topic
+GENERIC = frozenset({"모델", "학습", "데이터셋", "벤치마크", "평가", "파이프라인", "프레임워크", "아키텍처", "레이어",
+                     "최적화", "토큰", "프롬프트", "처리량", "임베딩", "손실 함수"})
+#: English words as generic as those: few people subscribe to them
+GENERIC_EN = frozenset({"model", "models", "benchmark", "framework", "pipeline", "architecture", "layer", "token",
+                        "prompt", "embedding", "throughput", "dataset", "training", "evaluation", "optimization",
+                        "method", "performance"})
+
+
+# -- the subscription vocabulary ----------------------------------------------------------------------------------
+#: Korean topics beyond the corpus' nouns (most appear in no paper, as most niche subscriptions do)
+KO_EXTRA = (
+    "양자 컴퓨팅", "추천 시스템", "음성 합성", "단백질 구조", "분자 생성", "시계열 예측", "이상 탐지", "경량화",
+    "모델 병합", "데이터 증강", "멀티태스크", "지속 학습", "메타 학습", "인과 추론", "수식 인식", "표 이해",
+    "문서 요약", "개체명 인식", "음악 생성", "동작 생성", "포즈 추정", "깊이 추정", "광학 흐름", "초해상도",
+    "이미지 복원", "얼굴 인식", "행동 인식", "점군", "궤적 예측", "경로 계획", "보행자 탐지", "차선 인식",
+    "의료 챗봇", "법률 문서", "금융 예측", "기후 모델", "신약 개발", "유전체", "뇌파", "수어 번역", "방언 인식",
+    "저자원 언어", "한국어 모델", "형태소 분석", "맞춤법 교정", "감성 대화", "페르소나", "대화 시스템",
+    "질의 확장", "랭킹 모델", "밀집 검색", "희소 검색", "벡터 검색", "지식 그래프", "관계 추출", "사건 추출",
+    "코드 리뷰", "버그 수정", "테스트 생성", "수학 증명", "정리 증명", "기하 문제", "물리 시뮬레이션", "강건성",
+    "공정성", "편향", "프라이버시", "차등 프라이버시", "모델 탈옥", "레드팀", "안전성", "해석 가능성",
+    "회로 분석", "스케일링 법칙", "데이터 정제", "중복 제거", "커리큘럼 학습", "능동 학습", "준지도 학습",
+    "도메인 적응", "분포 이동", "보정", "앙상블", "베이지안", "가우시안 과정", "최적 수송", "신경 미분방정식",
+    "스파이킹", "뉴로모픽", "엣지 추론", "온디바이스", "캐시 압축", "KV 캐시", "추측 디코딩", "병렬 디코딩",
+    "저정밀도", "희소 전문가", "라우팅", "토크나이저",
+)  # fmt: skip
+#: English topics beyond the corpus' terms
+EN_EXTRA = (
+    "protein folding", "weather forecasting", "recommendation", "time series", "anomaly detection", "federated",
+    "privacy", "causal inference", "knowledge graph", "speech synthesis", "music generation", "pose estimation",
+    "depth estimation", "optical flow", "super-resolution", "image restoration", "face recognition", "point cloud",
+    "trajectory prediction", "motion planning", "drug discovery", "genomics", "EEG", "sign language",
+    "low-resource", "Korean", "tokenizer", "dialogue", "persona", "query expansion", "reranking", "dense retrieval",
+    "vector search", "relation extraction", "code review", "program repair", "test generation", "theorem proving",
+    "geometry", "physics simulation", "robustness", "fairness", "bias", "differential privacy", "jailbreak",
+    "red teaming", "safety", "interpretability", "mechanistic", "scaling laws", "data curation", "deduplication",
+    "curriculum learning", "active learning", "semi-supervised", "domain adaptation", "distribution shift",
+    "calibration", "ensemble", "Bayesian", "Gaussian process", "optimal transport", "neural ODE", "spiking",
+    "neuromorphic", "on-device", "KV cache", "parallel decoding", "low precision", "FP8", "routing", "world model",
+    "embodied", "humanoid", "navigation", "SLAM", "NeRF", "LoRA", "RLHF", "DPO", "PPO", "GRPO", "reward hacking",
+    "self-play", "synthetic", "instruction following", "long-form", "math word problems", "olympiad", "AIME",
+    "ARC-AGI", "multilingual", "cross-lingual", "OCR", "table", "chart", "layout", "screenshot parsing",
+    "web agents", "tool learning", "function calling", "memory", "retrieval", "RAG", "Mamba", "RWKV", "xLSTM",
+)  # fmt: skip
+EN_NOUNS = (
+    "Reasoning", "Segmentation", "Generation", "Retrieval", "Alignment", "Compression", "Distillation", "Decoding",
+    "Planning", "Evaluation", "Benchmarks", "Agents", "Transformers", "Tokenization", "Attention", "Pruning",
+)  # fmt: skip
+SYLLABLES = ("zor", "qui", "vax", "blor", "fen", "tho", "wick", "ul", "mar", "dre", "quen", "ott", "bry", "nix")
+
+
+def absent_author(rng: random.Random) -> str:
+    """A name no paper has (someone subscribes to a colleague who has not published here)."""
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3)))).capitalize()
+    return f"{word()} {word()}"
+
+
+def _dedupe(terms: Iterator[str] | Sequence[str], ok: Callable[[str], bool] = lambda _: True) -> list[str]:
+    seen: dict[str, str] = {}
+    for term in terms:
+        key = fold(term)
+        if key and key not in seen and ok(term):
+            seen[key] = term
+    return list(seen.values())
+
+
+def korean_pool(rng: random.Random) -> list[str]:
+    """Research topics first (popular), then a long tail of distinct 2–6 character terms, generic words among them."""
+
+    def fits(term: str) -> bool:
+        return 2 <= len(term) <= 6
+
+    generic = [ko for ko, _ in synth.NOUNS if ko in GENERIC] + list(synth.KO_SHORT)
+    head = [ko for ko, _ in synth.NOUNS if ko not in GENERIC] + list(KO_EXTRA)
+    rng.shuffle(head)
+    words = sorted({w for term in head + generic for w in term.split()})
+    tail = [f"{a} {b}" for a, b in itertools.permutations(words, 2)] + generic
+    tail += [a + b for a, b in itertools.permutations(words, 2)]
+    rng.shuffle(tail)
+    return _dedupe(itertools.chain(head, tail), fits)
+
+
+def english_pool(rng: random.Random) -> list[str]:
+    """Research topics, models and benchmarks first (popular), then distinct phrases, generic words among them."""
+    corpus = [part for _, en in synth.NOUNS for part in en.split(", ")]
+    generic_en = {fold(en) for ko, en in synth.NOUNS if ko in GENERIC} | GENERIC_EN
+    head = [t for t in corpus if fold(t) not in generic_en] + list(synth.MODELS) + list(synth.BENCHMARKS)
+    head += [t for t in synth.EN_WORDS if fold(t) not in generic_en] + [p.strip('"') for p in synth.EN_PHRASES]
+    head += list(EN_EXTRA)
+    rng.shuffle(head)
+    tasks = list(synth.TITLE_TASK) + list(synth.TITLE_METHOD) + list(synth.TITLE_OBJECT) + list(EN_NOUNS)
+    tail = [f"{adj} {noun}" for adj in synth.TITLE_ADJ for noun in tasks]
+    tail += [f"{a}{b}" for a, b in itertools.permutations(synth.ACRONYM_PARTS, 2)]
+    tail += [f"{extra} {noun}" for extra in EN_EXTRA for noun in EN_NOUNS]
+    tail += sorted(generic_en)
+    rng.shuffle(tail)
+    return _dedupe(itertools.chain(head, tail))
+
+
+class Zipf:
+    def __init__(self, items: Sequence[Any], s: float = ZIPF_S, offset: int = ZIPF_OFFSET) -> None:
+        self.items = items
+        self.cum = list(itertools.accumulate(1.0 / (r + offset) ** s for r in range(len(items))))
+
+    def draw(self, rng: random.Random) -> Any:
+        return self.items[bisect.bisect(self.cum, rng.random() * self.cum[-1])]
+
+
+class FocusedGenerator(synth.Generator):
+    """``bench.synth`` papers, each about a few topics of its own.
+
+    ``synth.Generator`` draws every noun uniformly from ~90, so any topic is in about a quarter
+    of all papers; real digests are skewed — a few topics are everywhere, most are rare. Here a
+    paper picks 2–4 topics with Zipf-like popularity and its sentences use those (60%) or generic
+    nouns (``모델``, ``학습`` …); titles, models, benchmarks and authors are synth's own.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self._generic = [i for i, (ko, _) in enumerate(synth.NOUNS) if ko in GENERIC]
+        topics = [i for i in range(len(synth.NOUNS)) if i not in self._generic]
+        random.Random(f"topics-{seed}").shuffle(topics)
+        self._topics = Zipf(topics, s=1.0, offset=2)
+        self._focus: list[int] = topics[:3]
+
+    def paper(self, arxiv_id: str) -> Paper:
+        focus: dict[int, None] = {}
+        want = self.rng.choice((2, 3, 3, 4))
+        while len(focus) < want:
+            focus[self._topics.draw(self.rng)] = None
+        self._focus = list(focus)
+        return super().paper(arxiv_id)
+
+    def sentence(self, acr: str) -> str:  # synth.Generator.sentence, nouns from the paper's topics
+        rng = self.rng
+        out: list[str] = []
+        used_gloss = False
+        for literal, slot, particle in rng.choice(self._templates):
+            out.append(literal)
+            if not slot:
+                continue
+            if slot in ("a", "b", "c"):
+                i = rng.choice(self._focus if rng.random() < 0.6 else self._generic)
+                gloss = not used_gloss and rng.random() < 0.35  # at most one English gloss per sentence
+                used_gloss = used_gloss or gloss
+                out.append((self._glossed if gloss else self._plain)[i][particle])
+            elif slot in ("x", "m", "bench", "bench2"):
+                name = acr if slot == "x" else rng.choice(synth.MODELS if slot == "m" else synth.BENCHMARKS)
+                out.append(synth._acr(name, particle) if particle else name)
+            elif slot in ("p", "p2"):
+                out.append(f"{rng.uniform(0.5, 95):.1f}")
+            elif slot == "n":
+                out.append(f"{rng.uniform(1.2, 9.9):.1f}")
+        return "".join(out)
+
+
+@dataclass
+class Mix:
+    korean: Zipf
+    english: Zipf
+    authors: synth.AuthorPool
+
+    def draw(self, rng: random.Random) -> tuple[str, str]:
+        roll = rng.random()
+        if roll < SHARES[0][1]:
+            return "keyword", self.korean.draw(rng)
+        if roll < SHARES[0][1] + SHARES[1][1]:
+            return "keyword", self.english.draw(rng)
+        name = self.authors.sample(rng, 1)[0]
+        pick = rng.random()
+        if pick < 0.05:
+            return "author", absent_author(rng)
+        if pick < 0.15 and " " in name:  # a surname alone
+            return "author", name.rsplit(" ", 1)[-1]
+        return "author", name
+
+
+# -- the store ------------------------------------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def bulk(store: SQLiteStore) -> AsyncIterator[None]:
+    """The store's backfill mode when it has one."""
+    mode = getattr(store, "bulk", None)
+    if mode is None:
+        yield
+    else:
+        async with mode():
+            yield
+
+
+async def add_subscriptions(store: SQLiteStore, mix: Mix, n: int, rng: random.Random, first_subscriber: int,
+                            grams: dict[tuple[str, str], str]) -> int:
+    """``n`` new subscriptions written with SQL in bulk, ``gram`` by the store's own rule; rows added."""
+    db = store._db
+    created = dt.datetime(2024, 6, 1, tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    subscribers = max(1, n // SUBS_PER_SUBSCRIBER)
+    added = 0
+    while added < n:
+        rows = []
+        for _ in range(min(n - added, 20_000)):
+            kind, term = mix.draw(rng)
+            key = fold(term)
+            if (kind, key) not in grams:
+                grams[(kind, key)] = await store._gram(kind, key)
+            who = first_subscriber + rng.randrange(subscribers)
+            subscriber = f"channel:C{who}" if who % 10 == 0 else f"user:U{who}"
+            rows.append((PLATFORMS[who % 2], subscriber, kind, term, key, grams[(kind, key)], created))
+        async with store._write:
+            before = (await db.execute_fetchall("SELECT count(*) FROM subscriptions"))[0][0]  # type: ignore[index]
+            await db.execute("BEGIN")
+            await db.executemany("INSERT OR IGNORE INTO subscriptions(platform, subscriber, kind, term, term_key,"
+                                 " gram, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            await db.execute("COMMIT")
+            after = (await db.execute_fetchall("SELECT count(*) FROM subscriptions"))[0][0]  # type: ignore[index]
+        added += after - before
+    return added
+
+
+# -- measuring ------------------------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    subscriptions: int
+    cold_s: float = 0.0
+    times_s: list[float] = field(default_factory=list)
+    grams_s: float = 0.0  # paper grams (Python), in the median run
+    sql_s: float = 0.0  # store.subscription_candidates
+    candidates: int = 0
+    distinct_terms: int = 0
+    pairs: int = 0  # (subscription, paper) matches
+    subscribers: int = 0  # subscribers alerted
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.times_s) if self.times_s else 0.0
+
+
+@contextlib.contextmanager
+def phase_timer(store: SQLiteStore) -> Iterator[dict[str, float]]:
+    """Time the gram extraction and the SQL lookup inside ``alerts.match`` without changing them."""
+    spent = {"grams": 0.0, "sql": 0.0, "candidates": 0}
+    text_grams, candidates = matching.text_grams, store.subscription_candidates
+
+    def timed_grams(text: str) -> set[str]:
+        t = time.perf_counter()
+        try:
+            return text_grams(text)
+        finally:
+            spent["grams"] += time.perf_counter() - t
+
+    async def timed_candidates(keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+        t = time.perf_counter()
+        try:
+            found = await candidates(keyword_grams, author_grams)
+            spent["candidates"] = len(found)
+            return found
+        finally:
+            spent["sql"] += time.perf_counter() - t
+
+    matching.text_grams = timed_grams  # type: ignore[assignment]
+    store.subscription_candidates = timed_candidates  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        matching.text_grams = text_grams  # type: ignore[assignment]
+        del store.subscription_candidates
+
+
+async def time_match(store: SQLiteStore, papers: Sequence[Paper], subscriptions: int,
+                     repeat: int) -> tuple[Run, dict[tuple[str, str], dict[str, list[str]]]]:
+    """A cold run, then ``repeat`` timed ones, each from a collected heap (no result of the last run alive)."""
+    run = Run(subscriptions)
+    gc.collect()
+    t = time.perf_counter()
+    found = await alerts.match(store, papers)
+    run.cold_s = time.perf_counter() - t
+    phases = []
+    for _ in range(repeat):
+        del found
+        gc.collect()
+        with phase_timer(store) as spent:
+            t = time.perf_counter()
+            found = await alerts.match(store, papers)
+            run.times_s.append(time.perf_counter() - t)
+        phases.append(spent)
+    middle = phases[sorted(range(repeat), key=lambda i: run.times_s[i])[repeat // 2]]
+    run.grams_s, run.sql_s, run.candidates = middle["grams"], middle["sql"], int(middle["candidates"])
+    run.pairs = sum(len(terms) for hits in found.values() for terms in hits.values())
+    run.subscribers = len(found)
+    return run, found
+
+
+def naive(subs: Sequence[Subscription], papers: Sequence[Paper]) -> dict[int, set[str]]:
+    """Every paper against every subscription with ``bot.matching``'s rules: ``{subscription id: {arxiv_id}}``."""
+    texts = [(p.arxiv_id, matching.paper_text(p)) for p in papers]
+    authors = [(p.arxiv_id, matching.paper_author_tokens(p)) for p in papers]
+    out: dict[int, set[str]] = {}
+    for sub in subs:
+        if sub.kind == "keyword":
+            hits = {pid for pid, text in texts if matching.keyword_matches(sub.term_key, text)}
+        else:
+            hits = {pid for pid, tokens in authors if matching.author_matches(sub.term_key, tokens)}
+        if hits:
+            out[sub.id] = hits
+    return out
+
+
+def indexed_hits(found: dict[tuple[str, str], dict[str, list[str]]], sub: Subscription) -> set[str]:
+    wanted = alerts.describe(sub)
+    return {pid for pid, terms in found.get((sub.platform, sub.subscriber), {}).items() if wanted in terms}
+
+
+# -- main -----------------------------------------------------------------------------------------------------------
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(f"alerts-{args.seed}")
+    gen = FocusedGenerator(args.seed) if args.topics == "focused" else synth.Generator(args.seed)
+    mix = Mix(Zipf(korean_pool(rng)), Zipf(english_pool(rng)), gen.pool)
+    out: dict[str, Any] = {"papers": args.papers, "history": args.history, "seed": args.seed, "topics": args.topics,
+                           "pools": {"korean": len(mix.korean.items), "english": len(mix.english.items),
+                                     "authors": len(mix.authors.names)}}
+    with tempfile.TemporaryDirectory(prefix="paperbot-alerts-") as tmp:
+        store = await SQLiteStore.open(Path(tmp) / "alerts.db")
+        try:
+            digests = list(gen.digests(args.history + args.papers))
+            new: list[Paper] = []
+            old: list[Digest] = []
+            for digest in reversed(digests):
+                if len(new) < args.papers:
+                    take = digest.papers[-(args.papers - len(new)):]
+                    new[:0] = take
+                    if len(take) < len(digest.papers):
+                        old.insert(0, Digest(digest.date, digest.papers[: len(digest.papers) - len(take)]))
+                else:
+                    old.insert(0, digest)
+            t = time.perf_counter()
+            async with bulk(store):
+                for digest in old:
+                    await store.ingest(digest, source="bench")
+            print(f"history: {sum(len(d.papers) for d in old)} papers stored in {time.perf_counter() - t:.1f}s",
+                  file=sys.stderr)
+            grams: dict[tuple[str, str], str] = {}
+            t = time.perf_counter()
+            added = await add_subscriptions(store, mix, args.subscriptions, rng, 0, grams)
+            print(f"subscriptions: {added} written in {time.perf_counter() - t:.1f}s "
+                  f"({len(grams)} distinct terms)", file=sys.stderr)
+            # the new papers arrive: stored first, as the bot does before alerting
+            by_date: dict[dt.date, list[Paper]] = {}
+            ids = {p.arxiv_id for p in new}
+            for digest in digests:
+                by_date.setdefault(digest.date, []).extend(p for p in digest.papers if p.arxiv_id in ids)
+            for date, papers in by_date.items():
+                if papers:
+                    await store.ingest(Digest(date, tuple(papers)), source="bench")
+            all_subs = await store.all_subscriptions()
+            out["mix"] = mix_summary(all_subs)
+            count, distinct = len(all_subs), len({(s.kind, s.term_key) for s in all_subs})
+            sample = random.Random(args.seed).sample(all_subs, min(args.naive_sample, len(all_subs)))
+            del all_subs  # only what the bot itself would hold stays alive while timing
+            first, found = await time_match(store, new, count, args.repeat)
+            first.distinct_terms = distinct
+            print(f"match: {count} subscriptions, median {first.median_s:.3f}s", file=sys.stderr)
+
+            # the baseline on a sample, and the same pairs from both paths
+            t = time.perf_counter()
+            expected = naive(sample, new)
+            naive_s = time.perf_counter() - t
+            mismatched = [s for s in sample if expected.get(s.id, set()) != indexed_hits(found, s)]
+            out["check"] = {"sample": len(sample), "matching_in_sample": len(expected),
+                            "pairs_in_sample": sum(len(v) for v in expected.values()),
+                            "mismatched": len(mismatched),
+                            "examples": [(s.kind, s.term,
+                                          sorted(expected.get(s.id, set()) ^ indexed_hits(found, s))[:3])
+                                         for s in mismatched[:5]]}
+            out["naive"] = {"sample_subscriptions": len(sample), "sample_s": round(naive_s, 3),
+                            "per_subscription_ms": round(naive_s / len(sample) * 1000, 3)}
+            del found, expected
+            print(f"naive: {len(sample)} subscriptions × {len(new)} papers in {naive_s:.2f}s", file=sys.stderr)
+
+            t = time.perf_counter()
+            added = await add_subscriptions(store, mix, args.subscriptions, rng, 10 * args.subscriptions, grams)
+            print(f"subscriptions: {added} more written in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+            all_subs = await store.all_subscriptions()
+            count, distinct = len(all_subs), len({(s.kind, s.term_key) for s in all_subs})
+            del all_subs
+            second, _ = await time_match(store, new, count, args.repeat)
+            second.distinct_terms = distinct
+            print(f"match: {count} subscriptions, median {second.median_s:.3f}s", file=sys.stderr)
+        finally:
+            await store.close()
+    out["runs"] = [asdict(first) | {"median_s": first.median_s}, asdict(second) | {"median_s": second.median_s}]
+    per = naive_s / len(sample)
+    out["naive"]["extrapolated_s"] = {str(r.subscriptions): round(per * r.subscriptions, 1) for r in (first, second)}
+    out["scaling"] = round(second.median_s / first.median_s, 3) if first.median_s else None
+    out["pass"] = {"target": first.median_s <= TARGET_S,
+                   "scaling": out["scaling"] is not None and out["scaling"] < TARGET_SCALING,
+                   "same_matches": not mismatched}
+    return out
+
+
+def mix_summary(subs: Sequence[Subscription]) -> dict[str, Any]:
+    kinds: Counter[str] = Counter()
+    for s in subs:
+        kinds["author" if s.kind == "author" else "keyword-ko" if not s.term_key.isascii() else "keyword-en"] += 1
+    terms = Counter((s.kind, s.term_key) for s in subs)
+    top = terms.most_common(10)
+    return {"by_kind": dict(kinds), "distinct_terms": len(terms), "subscribers": len({(s.platform, s.subscriber)
+                                                                                        for s in subs}),
+            "top_terms": [(k[1], n) for k, n in top], "singletons": sum(1 for n in terms.values() if n == 1)}
+
+
+def render(out: dict[str, Any], console: Console) -> None:
+    first, second = out["runs"]
+    naive_s = out["naive"]["extrapolated_s"]
+    t = Table(title=f"Alert matching: {out['papers']} new papers (store of {out['history'] + out['papers']}, "
+                    f"{out['topics']} topics)")
+    for name in ("path", "subscriptions", "time s", "target", "result"):
+        t.add_column(name, justify="right" if name != "path" else "left")
+
+    def verdict(ok: bool) -> str:
+        return "[green]PASS[/]" if ok else "[red]MISS[/]"
+
+    t.add_row("indexed: alerts.match (median of runs)", f"{first['subscriptions']:,}", f"{first['median_s']:.3f}",
+              f"≤ {TARGET_S:g} s", verdict(out["pass"]["target"]))
+    t.add_row("indexed: alerts.match (median of runs)", f"{second['subscriptions']:,}", f"{second['median_s']:.3f}",
+              "—", "")
+    t.add_row("indexed: 2× subscriptions / 1×", "", f"{out['scaling']:.2f}×", f"< {TARGET_SCALING:g}×",
+              verdict(out["pass"]["scaling"]))
+    for run in (first, second):
+        t.add_row(f"naive: every paper × every subscription (extrapolated from {out['naive']['sample_subscriptions']:,}"
+                  " sampled)", f"{run['subscriptions']:,}", f"{naive_s[str(run['subscriptions'])]:.1f}", "", "")
+    check = out["check"]
+    t.add_row(f"same matches on {check['sample']:,} sampled subscriptions ({check['matching_in_sample']} matching, "
+              f"{check['pairs_in_sample']} pairs)", "", f"{check['mismatched']} differ", "0",
+              verdict(out["pass"]["same_matches"]))
+    console.print(t)
+    d = Table(title="Inside alerts.match (median run)")
+    for name in ("subscriptions", "cold 1st run s", "runs s", "paper grams s", "SQL candidates s", "rest s",
+                 "candidates", "matched pairs", "subscribers alerted", "distinct terms"):
+        d.add_column(name, justify="right")
+    for run in (first, second):
+        rest = run["median_s"] - run["grams_s"] - run["sql_s"]
+        d.add_row(f"{run['subscriptions']:,}", f"{run['cold_s']:.3f}", ", ".join(f"{x:.3f}" for x in run["times_s"]),
+                  f"{run['grams_s']:.3f}", f"{run['sql_s']:.3f}", f"{rest:.3f}", f"{run['candidates']:,}",
+                  f"{run['pairs']:,}", f"{run['subscribers']:,}", f"{run['distinct_terms']:,}")
+    console.print(d)
+    mix = out["mix"]
+    console.print(f"mix (first {first['subscriptions']:,}): {mix['by_kind']}, {mix['distinct_terms']:,} distinct terms "
+                  f"({mix['singletons']:,} held by one subscriber), {mix['subscribers']:,} subscribers; "
+                  f"most popular: {', '.join(f'{k} ×{n}' for k, n in mix['top_terms'])}")
+    if check["examples"]:
+        console.print(f"differences (kind, term, papers): {check['examples']}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.alerts", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=1000, help="new papers to match")
+    parser.add_argument("--subscriptions", type=int, default=100_000, help="subscriptions (then twice as many)")
+    parser.add_argument("--history", type=int, default=5000, help="papers stored before (their trigram counts "
+                        "choose each keyword's index gram)")
+    parser.add_argument("--topics", choices=("focused", "uniform"), default="focused",
+                        help="papers about a few Zipf-popular topics each, or bench.synth's uniform noun draws")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs after a cold one")
+    parser.add_argument("--naive-sample", type=int, default=1000, help="subscriptions the naive loop is timed on")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = asyncio.run(bench(args))
+    out["elapsed_s"] = round(time.perf_counter() - started, 1)
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+    else:
+        console = Console(width=200)
+        render(out, console)
+        console.print(f"bench wall time {out['elapsed_s']:.1f}s")
+    return 0 if all(out["pass"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
