@@ -464,7 +464,7 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(args, settings)
     try:
         schedules = await store.schedules()
-        unavailable = {(p, t): r for p in ("console", "discord", "slack")
+        unavailable = {(p, t): r for p in ADAPTERS
                        for t, r in (await store.unavailable(p)).items()}
     finally:
         await store.close()
@@ -538,7 +538,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(args, settings)
     try:
         runs = await store.last_runs()
-        gone = {p: await store.unavailable(p) for p in ("console", "discord", "slack")}
+        gone = {p: await store.unavailable(p) for p in ADAPTERS}
     finally:
         await store.close()
     rows = [{"platform": r.platform, "channel": r.target, "when": r.at.isoformat(), "post": r.post_key,
