@@ -77,3 +77,42 @@ def test_usage_errors_exit_2(db, capsys, tmp_path):
 def test_empty_database_says_so(db, capsys):
     code, _, err = run(capsys, "digest")
     assert code == 1 and "No digest stored yet" in err
+
+
+def test_schedule_deliver_status_and_alerts_commands(db, capsys, monkeypatch):
+    for key in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    assert run(capsys, "ingest", str(SEED))[0] == 0
+    code, out, _ = run(capsys, "schedule", "list")
+    assert code == 0 and "No channel schedules yet" in out
+
+    import asyncio
+
+    from bot.commands import Commands, Request
+    from storage.sqlite import SQLiteStore
+
+    async def setup() -> None:
+        store = await SQLiteStore.open(db)
+        commands = Commands(store)
+        await commands.handle(Request("console", "me", "console", "schedule", "set 09:00 Asia/Seoul daily top=2",
+                                      can_manage_channel=True))
+        await commands.handle(Request("console", "me", "console", "subscribe", "세그멘테이션"))
+        await store.close()
+
+    asyncio.run(setup())
+    code, out, _ = run(capsys, "schedule", "list", "--json")
+    (row,) = json.loads(out)
+    assert row["schedule"] == "09:00 Asia/Seoul, daily, top 2" and row["next"].endswith("+09:00")
+    code, out, _ = run(capsys, "deliver", "--dry-run", "--now", "--json")
+    assert [r["outcome"] for r in json.loads(out)] == ["dry-run"]
+    code, out, _ = run(capsys, "deliver", "--now")
+    assert code == 0 and "delivery run: due=1 sent=1" in out
+    code, out, _ = run(capsys, "status", "--json")
+    (status,) = json.loads(out)
+    assert status["channel"] == "console" and status["outcome"] == "sent"
+    code, out, _ = run(capsys, "alerts", "--dry-run", "--json")
+    assert [(r["channel"], r["detail"]) for r in json.loads(out)] == [("user:me", "1 papers")]
+    code, out, _ = run(capsys, "alerts")
+    assert "matched: 세그멘테이션" in out and "alerts for 2024-06-28: 1 subscriber(s)" in out
+    code, out, _ = run(capsys, "alerts")
+    assert "0 subscriber(s)" in out  # once ever
