@@ -56,6 +56,7 @@ async def match(store: Store, papers: Sequence[Paper]) -> dict[tuple[str, str], 
     candidates = await store.subscription_candidates(keyword_grams, author_grams)
     if not candidates:
         return {}
+    candidates.sort(key=lambda c: c.id)  # matched terms listed in the order they were subscribed
     # papers containing each candidate's index gram: set intersections, not a scan per term
     wanted = {c.gram for c in candidates if c.kind == "keyword"}
     gram_papers: dict[str, list[str]] = defaultdict(list)
