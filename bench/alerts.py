@@ -192,27 +192,8 @@ class FocusedGenerator(synth.Generator):
         self._focus = list(focus)
         return super().paper(arxiv_id)
 
-    def sentence(self, acr: str) -> str:  # synth.Generator.sentence, nouns from the paper's topics
-        rng = self.rng
-        out: list[str] = []
-        used_gloss = False
-        for literal, slot, particle in rng.choice(self._templates):
-            out.append(literal)
-            if not slot:
-                continue
-            if slot in ("a", "b", "c"):
-                i = rng.choice(self._focus if rng.random() < 0.6 else self._generic)
-                gloss = not used_gloss and rng.random() < 0.35  # at most one English gloss per sentence
-                used_gloss = used_gloss or gloss
-                out.append((self._glossed if gloss else self._plain)[i][particle])
-            elif slot in ("x", "m", "bench", "bench2"):
-                name = acr if slot == "x" else rng.choice(synth.MODELS if slot == "m" else synth.BENCHMARKS)
-                out.append(synth._acr(name, particle) if particle else name)
-            elif slot in ("p", "p2"):
-                out.append(f"{rng.uniform(0.5, 95):.1f}")
-            elif slot == "n":
-                out.append(f"{rng.uniform(1.2, 9.9):.1f}")
-        return "".join(out)
+    def noun_index(self) -> int:  # nouns from the paper's topics, else generic ones
+        return self.rng.choice(self._focus if self.rng.random() < 0.6 else self._generic)
 
 
 @dataclass

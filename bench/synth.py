@@ -318,6 +318,10 @@ class Generator:
             obj=rng.choice(TITLE_OBJECT),
         )
 
+    def noun_index(self) -> int:
+        """Which noun a sentence slot uses (subclasses skew the topics)."""
+        return self.rng.randrange(len(NOUNS))
+
     def sentence(self, acr: str) -> str:
         rng = self.rng
         out: list[str] = []
@@ -327,7 +331,7 @@ class Generator:
             if not slot:
                 continue
             if slot in ("a", "b", "c"):
-                i = rng.randrange(len(NOUNS))
+                i = self.noun_index()
                 gloss = not used_gloss and rng.random() < 0.35  # at most one English gloss per sentence
                 used_gloss = used_gloss or gloss
                 out.append((self._glossed if gloss else self._plain)[i][particle])

@@ -623,15 +623,6 @@ class SQLiteStore:
                 (error, platform, target, post_key, part),
             )
 
-    async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
-        """Forget a claim whose send certainly did not happen, so a later run sends it."""
-        async with self._write:
-            await self._db.execute(
-                "DELETE FROM deliveries WHERE platform = ? AND target = ? AND post_key = ? AND part = ?"
-                " AND state = 'claimed'",
-                (platform, target, post_key, part),
-            )
-
     async def sent_posts(self, platform: str, target: str) -> set[str]:
         rows = await self._db.execute_fetchall(
             "SELECT post_key FROM deliveries WHERE platform = ? AND target = ? GROUP BY post_key"
@@ -654,13 +645,6 @@ class SQLiteStore:
             (platform, target, prefix, prefix + "\uffff", since.astimezone(dt.UTC).isoformat()),
         )
         return bool(rows)
-
-    async def part_count(self, platform: str, target: str, post_key: str) -> int:
-        rows = await self._db.execute_fetchall(
-            "SELECT count(*) FROM deliveries WHERE platform = ? AND target = ? AND post_key = ? AND state = 'sent'",
-            (platform, target, post_key),
-        )
-        return rows[0][0]  # type: ignore[index]
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None:
         async with self._write:
@@ -768,10 +752,6 @@ def _subscription(row: Sequence[Any]) -> Subscription:
 
 def _make_parent(path: str) -> None:
     Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-
-def _neg(iso_date: str) -> int:
-    return -dt.date.fromisoformat(iso_date).toordinal()
 
 
 def _paper_values(paper: Paper) -> tuple[Any, ...]:
