@@ -370,6 +370,17 @@ class FakeProcess:
 
 
 # -- Discord -----------------------------------------------------------------------------------------------------
+def record_run(result: Result, transport: Timed, start: float, report: dict[str, Any], peak_fds: int, wall: float,
+               cpu: float, outcomes: dict[str, int], timed_out: bool, bound: int) -> None:
+    """What both platforms' runs record the same way."""
+    result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
+    result.concurrency = bound
+    result.server_cpu_s = round(report["cpu_s"], 2)
+    result.peak_fds = peak_fds
+    first, result.channel_span_s = spans(transport, start)
+    result.first_send_s = round(first, 3)
+
+
 async def run_discord(n: int, concurrency: int) -> Result:
     import discord
     import discord.http
@@ -406,12 +417,7 @@ async def run_discord(n: int, concurrency: int) -> Result:
         finally:
             discord.http.Route.BASE = saved_base
         report = await fake.call("report")
-    result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
-    result.concurrency = bound
-    result.server_cpu_s = round(report["cpu_s"], 2)
-    result.peak_fds = peak[0]
-    first, result.channel_span_s = spans(transport, start)
-    result.first_send_s = round(first, 3)
+    record_run(result, transport, start, report, peak[0], wall, cpu, outcomes, timed_out, bound)
     statuses = Counter(status for _, _, status, _ in report["requests"])
     result.ok_requests = sum(c for s, c in statuses.items() if s is not None and s < 300)
     result.rate_limited = statuses.get(429, 0)
@@ -497,12 +503,7 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
                 if shared is not None:
                     await shared.close()
         report = await fake.call("report")
-    result.wall_s, result.cpu_s, result.outcomes, result.timed_out = round(wall, 3), round(cpu, 2), outcomes, timed_out
-    result.concurrency = bound
-    result.server_cpu_s = round(report["cpu_s"], 2)
-    result.peak_fds = peak[0]
-    first, result.channel_span_s = spans(transport, start)
-    result.first_send_s = round(first, 3)
+    record_run(result, transport, start, report, peak[0], wall, cpu, outcomes, timed_out, bound)
     result.ok_requests = sum(1 for _, _, ok in report["requests"] if ok)
     result.rate_limited = sum(1 for _, status, _ in report["requests"] if status == 429)
     result.other_errors = sum(1 for _, status, ok in report["requests"] if status != 429 and not ok)
