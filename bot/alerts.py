@@ -39,7 +39,12 @@ class AlertBatch:
 
     @property
     def target(self) -> str:
-        return self.subscriber
+        return target_of(self.subscriber)
+
+
+def target_of(subscriber: str) -> str:
+    """Where an alert goes: ``user:<id>`` stays a DM target, ``channel:<id>`` becomes the channel id."""
+    return subscriber.removeprefix("channel:")
 
 
 def describe(sub: Subscription) -> str:
@@ -128,11 +133,6 @@ def alert_messages(batch: AlertBatch) -> tuple[Message, ...]:
     return (Message(tuple(blocks), kind="alert"),)
 
 
-def target_of(subscriber: str) -> str:
-    """Where an alert goes: ``user:<id>`` stays a DM target, ``channel:<id>`` becomes the channel id."""
-    return subscriber.removeprefix("channel:")
-
-
 async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
                          *, dry_run: bool = False) -> list[PostResult]:
     """Match new papers, then send each subscriber one batched alert (platforms with a transport only)."""
@@ -142,7 +142,7 @@ async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, pape
                            detail=f"{len(hits)} papers") for (platform, sub), hits in sorted(found.items())]
     results = []
     for batch in await batches(store, date, papers, set(deliverer.transports)):
-        result = await deliverer.deliver(batch.platform, target_of(batch.subscriber), batch.post_key,
+        result = await deliverer.deliver(batch.platform, batch.target, batch.post_key,
                                          alert_messages(batch))
         results.append(result)
     return results
