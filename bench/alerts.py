@@ -47,8 +47,8 @@ from rich.table import Table
 from bench import synth
 from bot import alerts, matching
 from bot.models import Digest, Paper
+from bot.store import Subscription
 from bot.text import fold
-from storage.base import Subscription
 from storage.sqlite import SQLiteStore
 
 TARGET_S = 1.0  # match() for the new papers against all subscriptions, at most

@@ -62,7 +62,7 @@ from bot.layout import DigestOptions, digest_messages
 from bot.messages import Message
 from bot.payload import Payload
 from bot.scheduling import ChannelPoster
-from storage.base import Schedule
+from bot.store import Schedule
 from storage.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parent.parent

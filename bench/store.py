@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import synth
-from storage.base import QueryError, SearchPage
+from bot.store import QueryError, SearchPage
 from storage.sqlite import SQLiteStore
 
 TARGET_INGEST = 10_000  # papers/s, at least

@@ -19,7 +19,7 @@ from bot.delivery import Deliverer, PostResult
 from bot.layout import card_actions
 from bot.messages import Detail, Header, Message, PaperCard, Text
 from bot.models import Paper
-from storage.base import Store, Subscription
+from bot.store import Store, Subscription
 
 
 @dataclass(frozen=True, slots=True)

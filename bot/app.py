@@ -17,7 +17,7 @@ from bot.fetch import JOB_ID as FETCH_JOB
 from bot.fetch import FetchJob
 from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
-from storage.base import IngestReport, Store
+from bot.store import IngestReport, Store
 from storage.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)

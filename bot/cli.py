@@ -21,7 +21,7 @@ from bot import arxiv
 from bot.config import ConfigError, Settings
 from bot.digest_markdown import parse_file
 from bot.serialize import digest_json, hit_json, paper_json
-from storage.base import QueryError, SearchPage, StoreError
+from bot.store import QueryError, SearchPage, StoreError
 from storage.sqlite import SQLiteStore
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2

@@ -19,8 +19,8 @@ from bot import arxiv
 from bot.layout import DigestOptions, digest_messages, paper_card
 from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_weekdays, parse_schedule
+from bot.store import QueryError, Schedule, SearchPage, Store
 from bot.topics import TopicError, parse_topic
-from storage.base import QueryError, Schedule, SearchPage, Store
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from bot.messages import Level, Message, Notice
 from bot.payload import Payload
-from storage.base import Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 

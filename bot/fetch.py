@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.http import FetchError
 from bot.models import Digest, Problem
 from bot.sources.base import Source
-from storage.base import IngestReport
+from bot.store import IngestReport
 
 log = logging.getLogger("paperbot.fetch")
 
@@ -25,7 +25,7 @@ Status = Literal["ingested", "no-digest", "failed"]
 
 
 class DigestSink(Protocol):
-    """The one thing fetching needs from a :class:`storage.base.Store`."""
+    """The one thing fetching needs from a :class:`bot.store.Store`."""
 
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport: ...
 

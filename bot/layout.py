@@ -25,7 +25,7 @@ from bot.messages import (
     Text,
 )
 from bot.models import Paper
-from storage.base import StoredDigest, StoredPaper
+from bot.store import StoredDigest, StoredPaper
 
 
 @dataclass(frozen=True, slots=True)

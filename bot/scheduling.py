@@ -29,7 +29,7 @@ from bot.delivery import Deliverer, PostResult, RunSummary
 from bot.layout import DigestOptions, digest_messages, digest_title
 from bot.messages import Header, Message, Notice
 from bot.schedule_spec import DAYS
-from storage.base import Schedule, Store
+from bot.store import Schedule, Store
 
 log = logging.getLogger(__name__)
 

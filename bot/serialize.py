@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.base import SearchHit, StoredDigest, StoredPaper
+from bot.store import SearchHit, StoredDigest, StoredPaper
 
 
 def paper_json(stored: StoredPaper, *, sections: bool = False) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.store import QueryError
 from bot.text import word_tokens
-from storage.base import QueryError
 
 #: the trigram tokenizer matches substrings of at least this many characters
 TRIGRAM_MIN = 3

@@ -116,6 +116,6 @@ def hostile_digests(draw: st.DrawFn, max_papers: int = 200) -> Digest:
 
 
 def stored(digest: Digest):
-    from storage.base import StoredDigest, StoredPaper
+    from bot.store import StoredDigest, StoredPaper
 
     return StoredDigest(digest.date, tuple(StoredPaper(p, (digest.date,)) for p in digest.papers))

@@ -13,7 +13,7 @@ from bot.app import PaperBot
 from bot.commands import Commands, Request
 from bot.config import Settings
 from bot.fetch import JOB_ID
-from storage.base import Schedule
+from bot.store import Schedule
 from tests.bot.sources.conftest import load
 
 

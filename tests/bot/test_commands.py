@@ -6,7 +6,7 @@ import pytest
 
 from bot.commands import Commands, Request, parse_line
 from bot.messages import Header, Level, Notice, PaperCard, PaperList
-from storage.base import Schedule
+from bot.store import Schedule
 
 
 def req(command: str, args: str = "", *, manage: bool = False, user: str = "U1") -> Request:

@@ -14,7 +14,7 @@ from adapters.console.transport import ConsoleTransport
 from bot.delivery import Deliverer
 from bot.models import Digest, Paper
 from bot.scheduling import ChannelPoster, ChannelScheduler, job_id, last_fire, trigger
-from storage.base import Schedule
+from bot.store import Schedule
 
 SEOUL, NEW_YORK, UTC = ZoneInfo("Asia/Seoul"), ZoneInfo("America/New_York"), dt.UTC
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bot.models import Digest, Paper
-from storage.base import QueryError, StoreError
+from bot.store import QueryError, StoreError
 from storage.migrations import LATEST, migrations
 from storage.sqlite import SQLiteStore
 

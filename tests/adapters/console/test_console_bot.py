@@ -51,7 +51,7 @@ def test_console_bot_answers_commands_over_the_seed_and_exits_0(tmp_path):
 
 
 def test_console_render_keeps_every_paper(seed_digest):
-    from storage.base import StoredDigest, StoredPaper
+    from bot.store import StoredDigest, StoredPaper
 
     stored = StoredDigest(seed_digest.date, tuple(StoredPaper(p, (seed_digest.date,)) for p in seed_digest.papers))
     payloads = render(digest_messages(stored))

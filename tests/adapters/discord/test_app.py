@@ -20,7 +20,7 @@ from adapters.discord.invite import PERMISSIONS, invite_url
 from bot.app import PaperBot
 from bot.commands import Commands
 from bot.models import Digest
-from storage.base import Schedule
+from bot.store import Schedule
 from storage.sqlite import SQLiteStore
 from tests.adapters.discord.conftest import TODAY, TOKEN, make_settings
 from tests.fakes.discord import FakeDiscord, P

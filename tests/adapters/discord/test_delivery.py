@@ -12,7 +12,7 @@ import pytest
 from adapters.discord.transport import DiscordTransport
 from bot.delivery import Deliverer
 from bot.scheduling import ChannelPoster
-from storage.base import Schedule
+from bot.store import Schedule
 from tests.bot.crashing import CrashingTransport
 from tests.fakes.discord import FakeDiscord
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.transport import SlackTransport
 from bot.delivery import Deliverer
 from bot.scheduling import ChannelPoster
-from storage.base import Schedule
+from bot.store import Schedule
 from tests.bot.crashing import CrashingTransport
 from tests.fakes.slack import FakeSlack
 

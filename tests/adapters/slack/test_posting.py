@@ -18,7 +18,7 @@ from bot.app import PaperBot
 from bot.layout import digest_messages
 from bot.messages import Message, Text
 from bot.payload import Payload
-from storage.base import Schedule
+from bot.store import Schedule
 from tests.adapters.slack.checks import assert_within_limits
 from tests.adapters.slack.conftest import SIGNING_SECRET, serve_http
 from tests.fakes.slack import FakeSlack

@@ -19,7 +19,7 @@ from bot.layout import digest_messages, paper_card
 from bot.messages import SHOW_DETAILS, Action, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text
 from bot.models import Digest, Paper
 from bot.payload import Payload
-from storage.base import StoredDigest, StoredPaper
+from bot.store import StoredDigest, StoredPaper
 from tests.adapters.slack.checks import assert_within_limits, foreign_markup, mrkdwn_texts
 from tests.bot.strategies import HOSTILE, KOREAN, digests, papers
 

@@ -16,7 +16,7 @@ from bot.fetch import JOB_ID, build_fetch_job, fetch_into
 from bot.http import FetchError, make_client
 from bot.models import Digest, Paper, Problem
 from bot.sources import HuggingFaceSource, SourceResult
-from storage.base import IngestReport
+from bot.store import IngestReport
 
 DAY = dt.date(2024, 6, 28)
 DIGEST = Digest(DAY, (Paper("2406.18629", "https://arxiv.org/abs/2406.18629", "Step-DPO"),))

@@ -1,6 +1,6 @@
 """What the core needs from storage: the ``Store`` protocol and the records it returns.
 
-``bot/`` depends on this protocol only; :mod:`storage.sqlite` implements it.
+The core depends on these protocols only; :mod:`storage.sqlite` implements them.
 """
 
 from __future__ import annotations

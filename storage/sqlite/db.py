@@ -1,0 +1,147 @@
+"""The SQLite connection: opening, pragmas, numbered migrations, and one transaction helper.
+
+Writes go through one connection, serialised by a lock (aiosqlite runs every call on its
+thread, so per-row calls would dominate the cost: statements are batched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.store import StoreError
+from storage.migrations import LATEST, migrations
+
+_CHUNK = 900  # bound variables per IN (...) list
+
+
+def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def now_text(when: dt.datetime | None = None) -> str:
+    """The one timestamp format the store writes: ISO 8601 in UTC (``…+00:00``)."""
+    return (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat()
+
+
+def parse_time(text: str) -> dt.datetime:
+    """Read a stored timestamp (either format older versions wrote) as an aware UTC time."""
+    when = dt.datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+class Database:
+    """The connection and its lifecycle; the aggregates' mixins add the queries."""
+
+    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
+        self._db = db
+        self.path = path
+        self._write = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: the write lock, ``BEGIN IMMEDIATE``, COMMIT or ROLLBACK."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> Self:
+        path = str(path)
+        if path != ":memory:":
+            _make_parent(path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        store = cls(db, path)
+        try:
+            await store._setup()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def _setup(self) -> None:
+        db = self._db
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        db = self._db
+        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        rows = await db.execute_fetchall("SELECT max(version) FROM schema_version")
+        current = rows[0][0] or 0  # type: ignore[index]
+        if current > LATEST:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this paperbot understands "
+                f"(up to {LATEST}); upgrade paperbot or point --db at another file"
+            )
+        for migration in migrations():
+            if migration.version <= current:
+                continue
+            async with self.transaction():
+                for statement in _statements(migration.sql):
+                    await db.execute(statement)
+                await db.execute("INSERT INTO schema_version(version) VALUES (?)", (migration.version,))
+        await self._migrated(current)
+
+    async def _migrated(self, previous: int) -> None:
+        """Data fix-ups after the schema moved on from ``previous`` (the mixins extend this)."""
+
+    async def schema_version(self) -> int:
+        rows = await self._db.execute_fetchall("SELECT max(version) FROM schema_version")
+        return rows[0][0] or 0  # type: ignore[index]
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _make_parent(path: str) -> None:
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``sqlite3.complete_statement`` aware)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,100 @@
+"""Topic subscriptions and the alerts claimed for them."""
+
+from __future__ import annotations
+
+import json
+
+from bot import matching
+from bot.store import Subscription
+from bot.text import fold
+from storage.sqlite.db import Database, marks, now_text
+from storage.sqlite.rows import SUB_COLUMNS, subscription
+
+
+class SubscriptionsMixin(Database):
+    async def _migrated(self, previous: int) -> None:
+        await super()._migrated(previous)
+        if previous < 4:  # subscriptions stored before 0004 get their index gram
+            rows = await self._db.execute_fetchall("SELECT id, kind, term_key FROM subscriptions WHERE gram = ''")
+            for sub_id, kind, key in rows:
+                gram = await self._gram(kind, key)
+                await self._db.execute("UPDATE subscriptions SET gram = ? WHERE id = ?", (gram, sub_id))
+
+    async def _gram(self, kind: str, key: str) -> str:
+        """The gram that indexes a subscription: for keywords, its rarest trigram in the papers."""
+        if kind == "author":
+            words = matching.author_grams(key)
+            return words[0] if words else key
+        grams = matching.keyword_grams(key)
+        if len(grams) == 1:
+            return grams[0]
+        found = await self._db.execute_fetchall(
+            f"SELECT term, doc FROM papers_fts_vocab WHERE term IN ({marks(len(grams))})", grams
+        )
+        counts = dict(found)  # type: ignore[arg-type]
+        return min(grams, key=lambda g: counts.get(g, 0))
+
+    async def add_subscription(
+        self, platform: str, subscriber: str, kind: str, term: str
+    ) -> tuple[Subscription, bool]:
+        key = fold(term)
+        gram = await self._gram(kind, key)
+        async with self._write:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO subscriptions(platform, subscriber, kind, term, term_key, gram)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (platform, subscriber, kind, term, key, gram),
+            )
+            created = cursor.rowcount == 1
+        rows = await self._db.execute_fetchall(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions"
+            " WHERE platform = ? AND subscriber = ? AND kind = ? AND term_key = ?",
+            (platform, subscriber, kind, key),
+        )
+        return subscription(rows[0]), created  # type: ignore[index]
+
+    async def remove_subscription(self, platform: str, subscriber: str, kind: str, term: str) -> bool:
+        async with self._write:
+            cursor = await self._db.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND subscriber = ? AND kind = ? AND term_key = ?",
+                (platform, subscriber, kind, fold(term)),
+            )
+            return cursor.rowcount > 0
+
+    async def subscriptions(self, platform: str, subscriber: str) -> list[Subscription]:
+        rows = await self._db.execute_fetchall(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE platform = ? AND subscriber = ? ORDER BY id",
+            (platform, subscriber),
+        )
+        return [subscription(r) for r in rows]
+
+    async def all_subscriptions(self) -> list[Subscription]:
+        rows = await self._db.execute_fetchall(f"SELECT {SUB_COLUMNS} FROM subscriptions ORDER BY id")
+        return [subscription(r) for r in rows]
+
+    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+        """One index lookup per gram (the grams drive the join; nothing is written)."""
+        columns = ", ".join("s." + c.strip() for c in SUB_COLUMNS.split(","))
+        rows = await self._db.execute_fetchall(
+            f"SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
+            " ON s.kind = 'keyword' AND s.gram = g.value"
+            f" UNION ALL SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
+            " ON s.kind = 'author' AND s.gram = g.value",
+            (json.dumps(list(keyword_grams), ensure_ascii=False), json.dumps(list(author_grams), ensure_ascii=False)),
+        )
+        return [subscription(r) for r in rows]
+
+    async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
+                           papers: dict[str, list[str]]) -> list[str]:
+        now = now_text()
+        claimed: list[str] = []
+        async with self.transaction() as db:
+            for arxiv_id, terms in papers.items():
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (platform, subscriber, arxiv_id, post_key, json.dumps(terms, ensure_ascii=False), now),
+                )
+                if cursor.rowcount == 1:
+                    claimed.append(arxiv_id)
+        return claimed
