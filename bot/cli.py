@@ -9,6 +9,8 @@ import datetime as dt
 import importlib
 import json
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -18,20 +20,21 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bot import arxiv
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, default_db_path, load_settings
 from bot.digest_markdown import parse_file
+from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, UserError, storage_reason
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import QueryError, SearchPage, StoreError
 from storage.sqlite import SQLiteStore
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED = 0, EXIT_FAILED
 DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """A bad argument: reported in one line, exit status 2."""
 
 
@@ -52,9 +55,17 @@ def positive(text: str) -> int:
     return value
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors in one line (exit 2)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="paperbot", description="Daily AI-paper digests for team chats.")
+    parser = Parser(prog="paperbot", description="Daily AI-paper digests for team chats.")
     parser.add_argument("--db", type=Path, help="SQLite database file (default: $PAPERBOT_DB or the user data dir)")
+    parser.add_argument("--version", action="version", version=f"paperbot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="store digest files (Markdown) from files or folders")
@@ -89,10 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-votes", type=int, help="only papers with at least N votes")
     p.add_argument("--json", action="store_true", help="a JSON list of payload objects")
 
-    p = sub.add_parser("post", help="post a digest to a channel now (REST / Web API only)")
+    p = sub.add_parser("post", help="post a digest to a channel now, through the delivery ledger (once per "
+                                     "digest and channel; --again for once more)")
     p.add_argument("--adapter", choices=["discord", "slack"], required=True)
     p.add_argument("--channel", required=True, help="channel id")
     p.add_argument("--date", type=iso_date)
+    p.add_argument("--again", action="store_true", help="post it once more even if it was posted before")
 
     p = sub.add_parser("fetch", help="fetch a day's papers from the configured sources (or --source) and store them")
     p.add_argument("--date", type=iso_date, help="day to fetch (default: the latest available)")
@@ -100,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where from (repeatable; default: $PAPERBOT_SOURCES)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("schedule", help="channel schedules")
-    p.add_argument("action", choices=["list"])
+    p = sub.add_parser("schedule", help="channel schedules: list them, or set / turn off / on a channel's")
+    p.add_argument("action", choices=["list", "set", "off", "on"])
+    p.add_argument("spec", nargs="*", help="for set: e.g. 09:00 Asia/Seoul mon-fri top=5")
+    p.add_argument("--platform", choices=sorted(ADAPTERS), help="for set/off/on: the channel's platform")
+    p.add_argument("--channel", help="for set/off/on: the channel id")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("deliver", help="post what is due to scheduled channels (catch-up included)")
@@ -124,7 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
         module = adapter_module(platform, "cli")
         module.register(sub)
         HANDLERS[platform] = module.handle
+    _global_options_after(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paperbot")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+def _global_options_after(sub: Any) -> None:
+    """``--db`` after the subcommand too (``paperbot search x --db f.db``); the value given last wins."""
+    for subparser in sub.choices.values():
+        if "--db" not in subparser._option_string_actions:
+            subparser.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 #: platform → module with ``render(messages)``, ``async run(bot)`` and (not console) ``async post(bot, channel, date)``;
@@ -158,8 +191,26 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def db_path(args: argparse.Namespace, settings: Settings) -> Path:
+    """The database file to open: ``--db``, else ``PAPERBOT_DB``, else the user data dir.
+
+    Only the default data dir is created when missing: a ``--db`` or ``PAPERBOT_DB`` in a
+    folder that does not exist is a typo, not a request for a new empty database.
+    """
+    given = args.db
+    path = (given or settings.db).expanduser()
+    name = "--db" if given else "PAPERBOT_DB"
+    if str(path) == ":memory:":
+        return path
+    if path.is_dir():
+        raise UsageError(f"{name} {path}: is a directory, not a database file")
+    if not path.parent.is_dir() and path != default_db_path():
+        raise UsageError(f"{name} {path}: folder {path.parent} does not exist (create it first)")
+    return path
+
+
 async def open_store(args: argparse.Namespace, settings: Settings) -> SQLiteStore:
-    return await SQLiteStore.open(args.db or settings.db)
+    return await SQLiteStore.open(db_path(args, settings))
 
 
 # -- ingest -------------------------------------------------------------------------
@@ -263,7 +314,7 @@ async def _lookup(args: argparse.Namespace, settings: Settings, by_author: bool)
     if args.json:
         print(json.dumps([hit_json(h) for h in page.hits], ensure_ascii=False, indent=2))
     else:
-        _print_page(page, f"author {text!r}" if by_author else repr(text))
+        _print_page(page, _esc(f"author {text!r}" if by_author else repr(text)))
     return EXIT_OK
 
 
@@ -342,7 +393,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         err.print(f"paperbot: starting the {platform} adapter")
     runner = adapter_module(platform, "app").run
-    bot = await PaperBot.open(settings, db=args.db)
+    bot = await PaperBot.open(settings, db=db_path(args, settings))
     try:
         return int(await runner(bot) or 0)
     finally:
@@ -376,14 +427,43 @@ async def cmd_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("post")
 async def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import PaperBot
+    from bot import post_keys
+    from bot.delivery import Deliverer, Outcome
+    from bot.layout import DigestOptions, digest_messages
 
-    poster = adapter_module(args.adapter, "app").post
-    bot = await PaperBot.open(settings, db=args.db)
+    channel = args.channel.strip()
+    if args.adapter == "discord" and not channel.isdigit():
+        raise UsageError(f"--channel must be a Discord channel id (digits), not {args.channel!r}")
+    store = await open_store(args, settings)
     try:
-        return int(await poster(bot, args.channel, args.date))
+        stored = await store.digest(args.date)
+        if stored is None:
+            err.print(f"paperbot post: no digest stored {'for ' + args.date.isoformat() if args.date else 'yet'}; "
+                      "nothing posted", markup=False)
+            return EXIT_REJECTED
+        schedule = await store.schedule(args.adapter, channel)
+        options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes) if schedule else DigestOptions()
+        key = post_keys.manual(stored.date, again=args.again)
+        async with transports(settings, only={args.adapter}) as (found, problems):
+            if args.adapter not in found:
+                if problems:
+                    return EXIT_REJECTED
+                raise ConfigError(f"no {args.adapter} token configured: see the README's setup section")
+            async with Deliverer(store, found, lease_seconds=settings.lease_seconds) as deliverer:
+                result = await deliverer.deliver(args.adapter, channel, key, digest_messages(stored, options))
     finally:
-        await bot.close()
+        await store.close()
+    day = stored.date.isoformat()
+    if result.outcome == Outcome.SKIPPED:
+        out.print(f"paperbot post: the {day} digest was already posted to {channel} (use --again to post it "
+                  "once more)", markup=False)
+        return EXIT_OK
+    if result.outcome != Outcome.SENT:
+        err.print(f"paperbot post: {args.adapter} channel {channel}: {result.outcome}: {result.detail}", markup=False)
+        return EXIT_REJECTED
+    rejected = f" ({result.rejected} rejected: {result.detail})" if result.rejected else ""
+    out.print(f"paperbot post: posted the {day} digest to {channel}: {result.sent} messages{rejected}", markup=False)
+    return EXIT_REJECTED if result.rejected else EXIT_OK
 
 
 @command("fetch")
@@ -435,20 +515,32 @@ async def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @contextlib.asynccontextmanager
-async def transports(settings: Settings) -> AsyncIterator[dict[str, Any]]:
-    """A transport for every platform this process can reach: the console always, Discord and
-    Slack when their tokens are configured (REST / Web API only, no gateway)."""
-    found: dict[str, Any] = {"console": adapter_module("console", "transport").ConsoleTransport()}
+async def transports(settings: Settings, only: set[str] | None = None
+                     ) -> AsyncIterator[tuple[dict[str, Any], list[str]]]:
+    """A transport for every platform this process can reach (the console always; Discord and
+    Slack when their tokens are configured; REST / Web API only), and one line per platform
+    that could not be opened: a platform that is down never stops the others."""
+    found: dict[str, Any] = {}
+    if only is None or "console" in only:
+        found["console"] = adapter_module("console", "transport").ConsoleTransport()
+    problems: list[str] = []
     async with contextlib.AsyncExitStack() as stack:
         for platform in ("discord", "slack"):
+            if only is not None and platform not in only:
+                continue
             try:
                 module = adapter_module(platform, "transport")
             except ModuleNotFoundError:
                 continue
-            transport = await stack.enter_async_context(module.open_transport(settings))
+            try:
+                transport = await stack.enter_async_context(module.open_transport(settings))
+            except PlatformUnavailable as exc:
+                problems.append(f"{platform}: {exc}")
+                err.print(f"paperbot: {platform} skipped: {exc}", markup=False)
+                continue
             if transport is not None:
                 found[platform] = transport
-        yield found
+        yield found, problems
 
 
 def _results_json(results: list[Any]) -> str:
@@ -461,6 +553,8 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     from bot.commands import describe
     from bot.scheduling import trigger
 
+    if args.action != "list":
+        return await _schedule_change(args, settings)
     store = await open_store(args, settings)
     try:
         schedules = await store.schedules()
@@ -486,6 +580,31 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _schedule_change(args: argparse.Namespace, settings: Settings) -> int:
+    """``schedule set|off|on --platform P --channel ID``: the chat command's own rules, run as an operator."""
+    from bot.commands import Commands, Request
+    from bot.messages import Level, Notice
+
+    if not args.platform or not args.channel:
+        raise UsageError(f"schedule {args.action} needs --platform and --channel")
+    if args.action == "set" and not args.spec:
+        raise UsageError("schedule set needs a schedule, e.g. 09:00 Asia/Seoul mon-fri")
+    if args.action != "set" and args.spec:
+        raise UsageError(f"schedule {args.action} takes no schedule: {' '.join(args.spec)!r}")
+    store = await open_store(args, settings)
+    try:
+        request = Request(args.platform, "cli", args.channel.strip(), "schedule",
+                          " ".join([args.action, *args.spec]), can_manage_channel=True)
+        reply = await Commands(store, default_timezone=settings.timezone).handle(request)
+    finally:
+        await store.close()
+    notices = [b for m in reply.messages for b in m.blocks if isinstance(b, Notice)]
+    for notice in notices:
+        (out if notice.level in (Level.INFO, Level.SUCCESS) else err).print(notice.text, markup=False)
+    levels = {n.level for n in notices}
+    return EXIT_USAGE if Level.WARNING in levels else EXIT_FAILED if Level.ERROR in levels else EXIT_OK
+
+
 @command("deliver")
 async def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import Deliverer
@@ -493,8 +612,9 @@ async def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
 
     store = await open_store(args, settings)
     try:
-        async with transports(settings) as found:
-            poster = ChannelPoster(store, Deliverer(store, found))
+        async with transports(settings) as (found, problems), \
+                Deliverer(store, found, lease_seconds=settings.lease_seconds) as deliverer:
+            poster = ChannelPoster(store, deliverer)
             summary = await poster.run_due(channels=set(args.channel) if args.channel else None,
                                            dry_run=args.dry_run, force=args.now)
     finally:
@@ -505,7 +625,7 @@ async def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
         for r in summary.results:
             out.print(f"{r.platform}:{r.target}  {r.outcome}  {r.post_key}  {r.detail}".rstrip(), markup=False)
         out.print(summary.line(), markup=False)
-    return EXIT_REJECTED if summary.count("failed") + summary.count("incomplete") else EXIT_OK
+    return EXIT_REJECTED if summary.count("failed") + summary.count("incomplete") or problems else EXIT_OK
 
 
 @command("alerts")
@@ -519,8 +639,9 @@ async def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         if stored is None:
             err.print("No digest stored" + (f" for {args.date.isoformat()}." if args.date else " yet."))
             return EXIT_REJECTED
-        async with transports(settings) as found:
-            results = await deliver_alerts(store, Deliverer(store, found), stored.date,
+        async with transports(settings) as (found, problems), \
+                Deliverer(store, found, lease_seconds=settings.lease_seconds) as deliverer:
+            results = await deliver_alerts(store, deliverer, stored.date,
                                            [p.paper for p in stored.papers], dry_run=args.dry_run)
     finally:
         await store.close()
@@ -557,32 +678,63 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "schedule" and not any(e.startswith("-") for e in extra):
+        args.spec += extra  # `schedule set --channel 1 09:00 mon-fri`: the spec after the options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     try:
-        settings = Settings()
-    except Exception as exc:  # pydantic's message names the bad variable
-        err.print(f"paperbot: bad configuration: {exc}")
-        return EXIT_USAGE
+        return _main(args)
+    except BrokenPipeError:
+        _quiet_closed_stdout()
+        return EXIT_OK
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run one command; every failure is one line on stderr and exit 1 (failure) or 2 (usage, configuration)."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return fail("paperbot: bad configuration", exc, EXIT_USAGE)
     handler = HANDLERS[args.command]
+    prefix = f"paperbot {args.command}"
     try:
         return asyncio.run(handler(args, settings))
-    except UsageError as exc:
-        err.print(f"paperbot {args.command}: {exc}")
-        return EXIT_USAGE
-    except QueryError as exc:
-        err.print(f"paperbot {args.command}: {exc}")
-        return EXIT_USAGE
-    except StoreError as exc:
-        err.print(f"paperbot: {exc}")
-        return EXIT_REJECTED
-    except ConfigError as exc:
-        err.print(f"paperbot {args.command}: {exc}", markup=False)
-        return EXIT_USAGE
+    except (PaperbotError, QueryError, StoreError) as exc:
+        reason = storage_reason(exc)
+        if reason is not None:
+            return fail(prefix, f"{db_path(args, settings)}: {reason}", EXIT_FAILED)
+        code = getattr(exc, "exit_code", EXIT_USAGE if isinstance(exc, QueryError) else EXIT_FAILED)
+        return fail(prefix, exc, code)
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        reason = storage_reason(exc)
+        if reason is None:
+            return fail(prefix, f"{type(exc).__name__}: {exc}", EXIT_FAILED)
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else db_path(args, settings)
+        return fail(prefix, f"{where}: {reason}", EXIT_FAILED)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: still one line; the traceback only in a debug log
+        logging.getLogger("paperbot").debug("%s crashed", prefix, exc_info=True)
+        return fail(prefix, f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILED)
+
+
+def fail(prefix: str, message: object, code: int) -> int:
+    """One line on stderr, printed as it is (user text is never read as markup); the exit status."""
+    err.print(f"{prefix}: {message}", markup=False, highlight=False, soft_wrap=True)
+    return code
+
+
+def _quiet_closed_stdout() -> None:
+    """The reader went away (``paperbot search x | head``): stop quietly, and let exit's flush go nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":
