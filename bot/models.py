@@ -19,7 +19,8 @@ class Paper:
 
     ``votes`` is ``None`` when the digest shows ``Vote: -``. ``sections`` is an ordered
     tuple of ``(name, text)`` pairs; unknown section names are kept as they are.
-    ``links`` holds extra ``(label, url)`` pairs such as code or project pages.
+    ``links`` holds extra ``(label, url)`` pairs such as code or project pages. ``media``
+    is a video the digest shows instead of (or besides) the thumbnail, an ``https://`` URL.
     """
 
     arxiv_id: str
@@ -30,6 +31,7 @@ class Paper:
     authors: tuple[str, ...] = ()
     sections: tuple[tuple[str, str], ...] = ()
     links: tuple[tuple[str, str], ...] = ()
+    media: str | None = None
 
     def section(self, name: str) -> str | None:
         for key, text in self.sections:
@@ -51,13 +53,16 @@ class Problem:
     """Something wrong in an input, located as ``path:line``.
 
     ``severity`` is ``"error"`` when an entry was rejected, ``"warning"`` when the entry
-    was kept but something in it was ignored or repaired.
+    was kept but something in it was ignored or repaired. ``cause`` is a short key for
+    the kind of problem (``"unsafe link"``, ``"bad vote"`` …), used to summarise a file's
+    problems; it does not take part in equality.
     """
 
     path: str
     line: int
     message: str
     severity: str = "error"
+    cause: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"

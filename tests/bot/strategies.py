@@ -61,7 +61,7 @@ def papers(draw: st.DrawFn, arxiv_id: str | None = None, max_section: int = 600)
         title=title,
         thumbnail=thumb,
         votes=draw(st.one_of(st.none(), st.integers(0, 5000))),
-        authors=tuple(draw(st.lists(author_names, max_size=12))),
+        authors=tuple(draw(st.lists(author_names, max_size=12, unique=True))),
         sections=sections,
         links=tuple(draw(st.lists(st.tuples(st.sampled_from(["Code", "Project page"]),
                                             st.just("https://github.com/org/repo")), max_size=2, unique=True))),

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bot.digest_markdown import parse, parse_file, render
-from tests.bot.strategies import digests
+from bot import arxiv
+from bot.digest_markdown import MAX_LABEL, parse, parse_file, render
+from bot.models import Digest, ParseResult
+from tests.bot.strategies import digests, line_text, section_names
 from tests.conftest import SEED
 
 
@@ -117,3 +123,162 @@ def test_render_then_parse_is_identity(digest):
     result = parse(render(digest), "generated.md")
     assert result.problems == ()
     assert result.digest == digest
+
+
+# -- every format the Korean digest has used (issue 11) -----------------------------------------------------------
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "digests"
+
+
+def fixture(name: str) -> ParseResult:
+    result = parse_file(FIXTURES / name)
+    assert result.digest is not None, result.problems
+    return result
+
+
+def test_plain_bullets_become_one_summary_section_with_a_line_per_bullet():
+    result = fixture("2023-11-21-plain-bullets.md")
+    assert result.problems == ()
+    first, bare = result.digest.papers
+    assert [name for name, _ in first.sections] == ["Summary"]
+    lines = first.section("Summary").split("\n")
+    assert lines[0].startswith("- 언어 모델은 추론 시")
+    assert lines[2] == "- (1) 4095개 뉴런 중 12개만 각 레이어 추론에 사용됩니다."  # the indented sub-bullet
+    assert lines[-1] == "- 고수준 CPU 코드로 78배, PyTorch 구현으로 40배의 속도 향상을 보여줍니다."  # soft wrap joined
+    assert len(lines) == 5
+    assert (bare.votes, bare.authors, bare.thumbnail) == (None, (), None)  # no Vote, Authors or image line
+    assert bare.section("Summary").count("\n- ") == 1
+
+
+def test_any_label_style_comes_out_clean():
+    result = fixture("2024-10-15-labels.md")
+    assert result.problems == ()
+    omni, math = result.digest.papers
+    assert [n for n, _ in omni.sections] == ["What's New", "Technical Details", "Performance Highlights"]
+    assert omni.section("What's New").startswith("Baichuan-Omni는")  # no leading '*: '
+    assert [n for n, _ in math.sections] == [
+        "What's New", "비전 인코더 (Vision Encoder)", "Limitations", "고찰", "Related Work Summary"]
+    assert math.section("Related Work Summary") == "기존 MathCoder와 DeepSeekMath를 확장합니다."
+    assert not any("*" in name or name.endswith(":") for p in result.digest.papers for name, _ in p.sections)
+
+
+def test_unlabelled_and_indented_lines_belong_to_the_section_above():
+    (paper,) = fixture("2024-11-05-continuations.md").digest.papers
+    assert [n for n, _ in paper.sections] == ["What's New", "Technical Details", "Performance Highlights"]
+    assert paper.section("What's New").endswith("다시 학습하지 않고도 확장할 수 있는 아키텍처입니다.")
+    assert paper.section("Technical Details").split("\n") == [
+        "세 가지 구성 요소로 이루어집니다.",
+        "1) 입력 토큰과 파라미터 토큰 사이의 어텐션(Pattention) 레이어",
+        "2) 새로운 키-값 파라미터 쌍을 점진적으로 추가하는 확장 방식",
+        "1. **Tokenizer**: 기존 BPE 토크나이저를 그대로 사용합니다. 추가 학습은 필요하지 않습니다.",
+    ]
+
+
+def test_list_literals_become_names_and_items():
+    (paper,) = fixture("2024-12-02-list-literals.md").digest.papers
+    assert paper.authors == ("Jian Xue", "Michael Levit", "Jinyu O'Li")  # the repeated name once
+    assert paper.section("Contributions") == (
+        "- 공유 인코더 기반의 통합 음성 인식 구조 제안\n- 스트리밍 지연 시간을 30% 단축\n"
+        "- Conformer와 'Transducer'의 결합")
+
+
+def test_every_video_form_is_kept_as_the_papers_media():
+    result = fixture("2025-01-20-media.md")
+    assert result.problems == ()
+    base = "https://cdn-uploads.huggingface.co/production/uploads/"
+    assert [(p.media, p.thumbnail) for p in result.digest.papers] == [
+        (base + "videoworld.mp4", None), (base + "flow.mp4", None), (base + "mmvu.mp4", None),
+        (base + "filmagent.mp4", None)]
+    assert all(len(p.sections) == 1 for p in result.digest.papers)
+
+
+def test_two_headers_of_one_day_and_links_relative_to_hugging_face():
+    result = fixture("2023-12-04-two-headers.md")
+    assert result.problems == ()
+    assert result.digest.date == dt.date(2023, 12, 4)
+    mvdd, clip = result.digest.papers
+    assert (mvdd.arxiv_id, mvdd.url) == ("2312.04875", "https://arxiv.org/abs/2312.04875")
+    assert (clip.arxiv_id, clip.url) == ("2312.03818", "https://arxiv.org/abs/2312.03818v2")
+    assert mvdd.thumbnail.startswith("https://cdn-avatars.huggingface.co/v1/production/uploads/")
+    assert clip.thumbnail == "https://huggingface.co/avatars/05abee0b6317f100923936ca2099e9eb.svg"
+
+
+def test_a_broken_label_stays_bounded_and_its_text_is_kept():
+    (paper,) = fixture("2025-02-11-broken-label.md").digest.papers
+    assert [n for n, _ in paper.sections] == ["What's New", "Technical Details", "Performance Highlights"]
+    assert all(len(name) <= MAX_LABEL for name, _ in paper.sections)
+    details = paper.section("Technical Details").split("\n")
+    assert details[0].startswith("순환 블록을 반복 적용하여")
+    assert details[1].startswith("- **모델은 3.5B 파라미터와") and details[1].endswith("**: 3.2")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.md")))
+def test_every_fixture_renders_to_its_canonical_form_and_back(name):
+    digest = fixture(name).digest
+    result = parse(render(digest), "canonical.md")
+    assert result.problems == ()
+    assert result.digest == digest
+
+
+# canonical forms of the variants, for the identity property
+_items = st.tuples(st.sampled_from(["- ", "* ", "1) ", "2. ", "(3) "]), line_text(1, 8)).map(lambda t: t[0] + t[1])
+
+
+@st.composite
+def variant_sections(draw: st.DrawFn) -> tuple[tuple[str, str], ...]:
+    names = draw(st.lists(st.one_of(section_names, st.sampled_from(
+        ["Summary", "비전 인코더 (Vision Encoder)", "Related Work Summary", "고찰", "Contributions"])),
+        max_size=4, unique=True))
+    out = []
+    for name in names:
+        first = draw(st.one_of(st.just(""), line_text(1, 10)))
+        items = draw(st.lists(_items, max_size=4))
+        text = "\n".join(line for line in [first, *items] if line)
+        out.append((name, text))
+    return tuple(out)
+
+
+@st.composite
+def variant_digests(draw: st.DrawFn) -> Digest:
+    base = draw(digests(max_papers=5, max_section=200))
+    papers = tuple(
+        replace(p, sections=draw(variant_sections()),
+                url=arxiv.abs_url(p.arxiv_id, draw(st.sampled_from(["", "v2"]))),
+                media=draw(st.sampled_from([None, f"https://cdn-uploads.huggingface.co/production/uploads/{i}.mp4"])))
+        for i, p in enumerate(base.papers))
+    return Digest(base.date, papers)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(variant_digests())
+def test_render_then_parse_is_identity_for_lists_summaries_media_and_versions(digest):
+    result = parse(render(digest), "generated.md")
+    assert result.problems == ()
+    assert result.digest == digest
+
+
+# -- safe links (issue 10, item 7) -------------------------------------------------------------------------------
+def test_hostile_links_never_become_a_papers_link_thumbnail_media_or_extra_link():
+    text = "\n".join([
+        "## Daily Papers (2025-03-03)",  # 1
+        "### [Evil one](javascript://arxiv.org/abs/2503.00001)",  # 2
+        "### [Evil two](https://evil.example/arxiv.org/abs/2503.00002)",  # 3
+        "### [Good](https://huggingface.co/papers/2503.00003)",  # 4
+        "![](javascript:alert(document.cookie))",  # 5
+        "<video src=\"http://insecure.example/v.mp4\"></video>",  # 6
+        "Links: [Code](javascript:alert(1)), [Project page](https://example.org/p)",  # 7
+        "- **What's New**: 안전한 링크만 남습니다.",  # 8
+        "### [Also good](https://arxiv.org/pdf/2503.00004v3.pdf)",  # 9
+        "![](data:image/png;base64,AAAA)",  # 10
+        "[Watch Video](ftp://example.org/v.mp4)",  # 11
+    ])
+    result = parse(text, "hostile.md")
+    good, also = result.digest.papers
+    assert (good.arxiv_id, good.url) == ("2503.00003", "https://arxiv.org/abs/2503.00003")
+    assert (good.thumbnail, good.media) == (None, None)
+    assert good.links == (("Project page", "https://example.org/p"),)
+    assert (also.url, also.thumbnail, also.media) == ("https://arxiv.org/abs/2503.00004v3", None, None)
+    assert [(p.line, p.severity, p.cause) for p in result.problems] == [
+        (2, "error", "no paper link"), (3, "error", "no paper link"), (5, "warning", "unsafe link"),
+        (6, "warning", "unsafe link"), (7, "warning", "unsafe link"), (10, "warning", "unsafe link"),
+        (11, "warning", "unsafe link")]
+    assert "is not an https:// URL; dropped" in str(result.problems[2])
