@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from bot import arxiv
-from bot.digest_markdown import absolute_thumbnail, squash
+from bot.digest_markdown import absolute_thumbnail, safe_web_url, squash
 from bot.http import FetchError, get_with_retries, shared_client
 from bot.models import Digest, Paper, Problem
 from bot.sources.base import SourceResult
@@ -55,21 +55,33 @@ def paper_from_item(item: object, where: str, line: int) -> tuple[Paper | None, 
     if not title:
         return reject(f"arXiv {arxiv_id} has no title")
     sections = (("AI summary", paper.get("ai_summary")), ("Abstract", paper.get("summary")))
-    links = [("Code", paper.get("githubRepo")), ("Project page", paper.get("projectPage"))]
+    warnings: list[Problem] = []
+
+    def unsafe(what: str, value: str) -> None:
+        warnings.append(Problem(where, line, f"arXiv {arxiv_id}: {what} {value[:80]!r} is not a safe URL; dropped",
+                                "warning", "unsafe link"))
+
+    links = []
+    for label, url in (("Code", paper.get("githubRepo")), ("Project page", paper.get("projectPage"))):
+        if isinstance(url, str) and url.strip():
+            if (safe := safe_web_url(url)) is None:
+                unsafe(label.lower(), url)
+            else:
+                links.append((label, safe))
     thumbnail = item.get("thumbnail")
+    thumb = absolute_thumbnail(thumbnail) if isinstance(thumbnail, str) and thumbnail.strip() else None
+    if thumb is None and isinstance(thumbnail, str) and thumbnail.strip():
+        unsafe("thumbnail", thumbnail)
     return Paper(
         arxiv_id=arxiv_id,
         url=arxiv.abs_url(arxiv_id),
         title=title,
-        thumbnail=absolute_thumbnail(thumbnail) if isinstance(thumbnail, str) else None,
+        thumbnail=thumb,
         votes=_votes(paper.get("upvotes")),
         authors=_authors(paper.get("authors")),
         sections=tuple((name, _text(text)) for name, text in sections if _text(text)),
-        links=(
-            *((label, url.strip()) for label, url in links if isinstance(url, str) and url.strip()),
-            ("Hugging Face", f"https://huggingface.co/papers/{arxiv_id}"),
-        ),
-    ), ()
+        links=(*links, ("Hugging Face", f"https://huggingface.co/papers/{arxiv_id}")),
+    ), tuple(warnings)
 
 
 def _published(item: object) -> dt.date | None:

@@ -245,3 +245,15 @@ def test_any_json_item_is_a_paper_or_one_problem(item: object) -> None:
     assert (paper is None) == (len(problems) == 1)
     if paper is not None:
         assert paper.title and paper.url.startswith("https://arxiv.org/abs/")
+
+
+def test_unsafe_thumbnail_and_links_are_dropped_with_a_warning(day_items: list[dict[str, Any]]) -> None:
+    item = copy.deepcopy(day_items[0])
+    item["thumbnail"] = "javascript:alert(1)"
+    item["paper"]["githubRepo"] = "javascript:alert(document.cookie)"
+    item["paper"]["projectPage"] = "https://project.example/page"
+    paper, problems = paper_from_item(item, "hf", 3)
+    assert paper is not None and paper.thumbnail is None
+    assert [label for label, _ in paper.links] == ["Project page", "Hugging Face"]
+    assert paper.url == f"https://arxiv.org/abs/{paper.arxiv_id}"
+    assert [(p.line, p.severity, p.cause) for p in problems] == [(3, "warning", "unsafe link")] * 2
