@@ -7,8 +7,11 @@ It reads ``/papers …`` lines from standard input, answers on standard output, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import sys
+import threading
+from collections.abc import AsyncIterator
 from typing import TextIO
 
 from rich.console import Console
@@ -60,15 +63,43 @@ class ConsoleBot:
         await self.daily_post()
         await self.bot.start("console", {"console": ConsoleTransport(self.console)})
         interactive = self.stdin.isatty()
-        loop = asyncio.get_running_loop()
+        lines = read_lines(self.stdin)
         while True:
             if interactive:
                 self.console.print("[bold]papers>[/bold] ", end="")
-            line = await loop.run_in_executor(None, self.stdin.readline)
+            line = await anext(lines, "")
             if not line:
                 return 0
             if not await self.handle_line(line):
                 return 0
+
+
+async def read_lines(stdin: TextIO) -> AsyncIterator[str]:
+    """Lines from ``stdin``, read on a daemon thread: a blocked read never holds up Ctrl-C or SIGTERM.
+
+    (``run_in_executor`` would: asyncio waits for its worker threads at exit, so the
+    process hung until Enter.) A real stdin is read through its own file object on the
+    descriptor, so the interpreter's ``sys.stdin`` is never locked by the reading thread.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        source: TextIO = stdin
+        if stdin is sys.stdin:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                source = open(stdin.fileno(), encoding=stdin.encoding or "utf-8", errors="replace", closefd=False)
+        try:
+            for line in iter(source.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
+            loop.call_soon_threadsafe(queue.put_nowait, "")
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    while line := await queue.get():
+        yield line
 
 
 def _user() -> str:

@@ -1,0 +1,111 @@
+"""paperbot as a service process, driven as an operator would: subprocesses, signals, pipes, logs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED
+from tests.fakes.discord import FakeDiscord
+
+TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.SeCrEt.paperbot-service-token-x9Z"
+PLATFORM_VARS = ("DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def service_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOT_") and k not in PLATFORM_VARS}
+    env |= {"PAPERBOT_DB": str(tmp_path / "service.db"), "COLUMNS": "120", "PYTHONPATH": str(ROOT)}
+    return env | extra
+
+
+def paperbot(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+def wait_for(path_or_proc_output: Iterator[str], needle: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    seen = ""
+    for line in path_or_proc_output:
+        seen += line
+        if needle in line or time.monotonic() > deadline:
+            break
+    assert needle in seen, seen
+    return seen
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_the_console_stops_on_sigterm_and_ctrl_c_at_once_with_exit_0(tmp_path, sig):
+    """stdin stays open (a terminal nobody types into): the stop must not wait for a line."""
+    env = service_env(tmp_path, PAPERBOT_LOG_LEVEL="INFO")
+    with subprocess.Popen(paperbot("run", "--adapter", "console"), env=env, cwd=tmp_path, text=True,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None and proc.stdin is not None
+        wait_for(iter(proc.stderr.readline, ""), "delivery run")  # started: seeded, schedules loaded
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        code = proc.wait(timeout=10)
+        took = time.monotonic() - sent
+        rest = proc.stderr.read()
+        proc.stdin.close()
+    assert code == 0, rest
+    assert f"paperbot stopped on {sig.name}" in rest and "Traceback" not in rest
+    assert took < 10
+
+
+async def test_a_running_discord_bot_stops_on_sigterm_with_exit_0_and_json_logs(tmp_path):
+    async with FakeDiscord(token=TOKEN) as fake:
+        env = service_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+                          DISCORD_GATEWAY_URL=fake.gateway_url, DISCORD_GUILD_ID=str(fake.guild_id),
+                          PAPERBOT_LOG_FORMAT="json", PAPERBOT_LOG_LEVEL="INFO", PAPERBOT_HEALTH_PORT="0",
+                          PAPERBOT_SOURCES=str(SEED.parent))
+        proc = await asyncio.create_subprocess_exec(*paperbot("run"), env=env, cwd=tmp_path,
+                                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        lines: list[str] = []
+        try:
+            async with asyncio.timeout(30):
+                while not any("Discord: logged in" in line for line in lines):
+                    line = (await proc.stderr.readline()).decode()
+                    assert line, "".join(lines)
+                    lines.append(line)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):
+                rest = (await proc.stderr.read()).decode()
+                code = await proc.wait()
+            took = time.monotonic() - sent
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    lines += rest.splitlines(keepends=True)
+    assert code == 0, "".join(lines)
+    assert took < 10
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    messages = [r["message"] for r in records]
+    assert any(m.startswith("paperbot stopped on SIGTERM") for m in messages), messages
+    assert not any("voice will NOT be supported" in m for m in messages)
+    assert TOKEN not in "".join(lines)
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    env = service_env(tmp_path)
+    assert subprocess.run(paperbot("ingest", str(SEED)), env=env, cwd=tmp_path, capture_output=True).returncode == 0
+    read, write = os.pipe()
+    os.close(read)  # the reader (`head`) has gone before paperbot writes
+    with subprocess.Popen(paperbot("digest", "--json"), env=env, cwd=tmp_path, stdout=write,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        os.close(write)
+        _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (0, "")
