@@ -21,7 +21,7 @@ from rich.progress import Progress
 
 from bot import arxiv
 from bot.config import ConfigError, Settings, default_db_path, load_settings
-from bot.digest_markdown import parse_file
+from bot.digest_markdown import parse_file, summarize
 from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, UserError, storage_reason
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import QueryError, SearchPage, StoreError
@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="store digest files (Markdown) from files or folders")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON report")
+    p.add_argument("--verbose", "-v", action="store_true", help="every problem at its file:line (default: a summary)")
 
     p = sub.add_parser("search", help="search papers by keyword (Korean or English)")
     p.add_argument("query", nargs="+")
@@ -236,7 +237,7 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         async with contextlib.AsyncExitStack() as stack:
             if len(files) > 1:  # a backfill: merge the search indexes once, at the end
                 await stack.enter_async_context(store.bulk())
-            report = await _ingest_files(files, store, quiet=args.json)
+            report = await _ingest_files(files, store, quiet=args.json, verbose=args.verbose)
     finally:
         await store.close()
     if args.json:
@@ -244,8 +245,10 @@ async def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_REJECTED if any(entry["rejected"] for entry in report) else EXIT_OK
 
 
-async def _ingest_files(files: list[Path], store: SQLiteStore, *, quiet: bool) -> list[dict[str, Any]]:
-    """Parse and store each file; a report entry per file (problems as ``path:line: …``)."""
+async def _ingest_files(files: list[Path], store: SQLiteStore, *, quiet: bool,
+                        verbose: bool = False) -> list[dict[str, Any]]:
+    """Parse and store each file; a report entry per file (problems as ``path:line: …``). Errors are
+    printed in full; warnings as a count per cause with the first example (all with ``--verbose``)."""
     report: list[dict[str, Any]] = []
     with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(files))
@@ -269,8 +272,11 @@ async def _ingest_files(files: list[Path], store: SQLiteStore, *, quiet: bool) -
                               f"{entry['updated']} updated, {entry['unchanged']} unchanged")
                 else:
                     out.print(f"{path}: nothing stored")
-                for line in errors:
-                    out.print(line, style="yellow" if ": warning: " in line else "red", markup=False)
+                warnings = [p for p in result.problems if p.severity == "warning"]
+                for problem in result.errors if not verbose else ():  # a rejected entry: always in full
+                    out.print(str(problem), style="red", markup=False)
+                for line in errors if verbose else ["  " + line for line in summarize(warnings)]:
+                    out.print(line, style="red" if ": error: " in line else "yellow", markup=False)
             progress.advance(task)
     return report
 
@@ -387,17 +393,17 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 @command("run")
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import PaperBot
-    from bot.service import serve
 
     platform = args.adapter or pick_adapter(settings)
-    if platform == "console":  # an interactive terminal: log lines would only clutter the answers
-        from bot.logs import configure
-
-        configure(settings, default_level="WARNING")
-    logging.getLogger("paperbot").info("paperbot %s: starting the %s adapter", _version(), platform)
+    if platform != "console":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        err.print(f"paperbot: starting the {platform} adapter")
     runner = adapter_module(platform, "app").run
     bot = await PaperBot.open(settings, db=db_path(args, settings))
-    return await serve(bot, platform, runner)  # SIGTERM / SIGINT: a clean stop, exit 0; the bot is closed
+    try:
+        return int(await runner(bot) or 0)
+    finally:
+        await bot.close()
 
 
 @command("preview")
@@ -699,9 +705,6 @@ def _main(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return fail("paperbot: bad configuration", exc, EXIT_USAGE)
-    from bot.logs import configure
-
-    configure(settings, default_level="INFO" if args.command == "run" else "CRITICAL")
     handler = HANDLERS[args.command]
     prefix = f"paperbot {args.command}"
     try:

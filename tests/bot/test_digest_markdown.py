@@ -282,3 +282,68 @@ def test_hostile_links_never_become_a_papers_link_thumbnail_media_or_extra_link(
         (6, "warning", "unsafe link"), (7, "warning", "unsafe link"), (10, "warning", "unsafe link"),
         (11, "warning", "unsafe link")]
     assert "is not an https:// URL; dropped" in str(result.problems[2])
+
+
+# -- warnings: a summary per file, details with --verbose (item 8) -----------------------------------------------
+def noisy_digest(tmp_path: Path) -> Path:
+    lines = ["## Daily Papers (2024-07-09)", "intro text before any entry"]
+    for i in range(12):
+        lines += [f"### [Paper {i}](https://arxiv.org/abs/2407.{i:05d})", f"Vote: {'many' if i % 2 else i}",
+                  f"![](http://insecure.example/{i}.png)", "- **What's New**: 요약."]
+    lines += ["### [No summary](https://arxiv.org/abs/2407.00099)", "<div>", "</div>"]
+    path = tmp_path / "2024-07-09.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_ingest_prints_one_summary_per_file_and_details_with_verbose(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("PAPERBOT_DB", str(tmp_path / "cli.db"))
+    path = noisy_digest(tmp_path)
+    assert main(["ingest", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: 2024-07-09: 13 papers, 13 added" in out
+    summary = [line.strip() for line in out.splitlines()[1:] if line.strip()]
+    assert summary == [
+        f"warning: unsafe link: 12×, first at {path}:5: thumbnail 'http://insecure.example/0.png' is not an "
+        "https:// URL; dropped",
+        f"warning: bad vote: 6×, first at {path}:8: vote count 'many' is not a number; shown as '-'",
+        f"warning: text outside entry: 1×, first at {path}:2: text outside any entry ignored: "
+        "'intro text before any entry'",
+        f"warning: no summary: 1×, first at {path}:51: arXiv 2407.00099: 2 body line(s) but no summary",
+    ]
+    assert main(["ingest", "--verbose", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": warning: ") == 20
+    assert f"{path}:52: warning:" not in out and f"{path}:51: warning: arXiv 2407.00099" in out
+
+
+# -- bounded size and linear time (item 9) -------------------------------------------------------------------------
+def test_a_file_over_the_size_cap_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "2024-07-10.md"
+    path.write_text("## Daily Papers (2024-07-10)\n" + "x" * 5000, encoding="utf-8")
+    monkeypatch.setenv("PAPERBOT_MAX_DIGEST_BYTES", "4096")
+    result = parse_file(path)
+    assert result.digest is None
+    assert [str(p) for p in result.problems] == [
+        f"{path}:1: error: 5,029 bytes, over the 4,096-byte limit for one digest "
+        "(set PAPERBOT_MAX_DIGEST_BYTES to raise it); nothing read"]
+    assert parse(path.read_text(encoding="utf-8"), "x.md").digest is None
+    monkeypatch.setenv("PAPERBOT_MAX_DIGEST_BYTES", "8192")
+    assert parse_file(path).digest is not None
+
+
+def test_a_multi_megabyte_soft_wrapped_section_parses_whole():
+    wrapped = "\n".join(f"추론 단계 {i}를 선호 최적화의 단위로 다룹니다 step {i}" for i in range(60_000))  # ~3 MB
+    text = ("## Daily Papers (2024-07-11)\n### [Long](https://arxiv.org/abs/2407.00011)\n- **Technical Details**: "
+            + wrapped + "\n- (1) 목록 항목\n- **Performance Highlights**: 끝.\n")
+    assert len(text.encode()) > 2_000_000
+    result = parse(text, "long.md", max_bytes=10_000_000)
+    (paper,) = result.digest.papers
+    assert result.problems == ()
+    details = paper.section("Technical Details").split("\n")
+    assert len(details) == 2 and details[1] == "- (1) 목록 항목"
+    assert details[0].startswith("추론 단계 0를") and details[0].endswith("step 59999")
+    assert details[0].count("step") == 60_000
+    assert paper.section("Performance Highlights") == "끝."
