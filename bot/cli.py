@@ -393,17 +393,17 @@ async def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 @command("run")
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import PaperBot
+    from bot.service import serve
 
     platform = args.adapter or pick_adapter(settings)
-    if platform != "console":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        err.print(f"paperbot: starting the {platform} adapter")
+    if platform == "console":  # an interactive terminal: log lines would only clutter the answers
+        from bot.logs import configure
+
+        configure(settings, default_level="WARNING")
+    logging.getLogger("paperbot").info("paperbot %s: starting the %s adapter", _version(), platform)
     runner = adapter_module(platform, "app").run
     bot = await PaperBot.open(settings, db=db_path(args, settings))
-    try:
-        return int(await runner(bot) or 0)
-    finally:
-        await bot.close()
+    return await serve(bot, platform, runner)  # SIGTERM / SIGINT: a clean stop, exit 0; the bot is closed
 
 
 @command("preview")
@@ -705,6 +705,9 @@ def _main(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return fail("paperbot: bad configuration", exc, EXIT_USAGE)
+    from bot.logs import configure
+
+    configure(settings, default_level="INFO" if args.command == "run" else "CRITICAL")
     handler = HANDLERS[args.command]
     prefix = f"paperbot {args.command}"
     try:
