@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.digest_markdown import parse, parse_file
+from bot.digest_markdown import parse, parse_file, too_large
 from bot.http import FetchError, get_with_retries, shared_client
 from bot.models import ParseResult, Problem
 from bot.sources.base import Source, SourceResult
@@ -138,8 +138,11 @@ class MarkdownUrlSource:
     async def _get(self, url: str, date: dt.date | None, *, dated_url: bool) -> SourceResult:
         client = self._client or shared_client()
         response = await get_with_retries(client, url, attempts=self.attempts, backoff=self.backoff)
+        if (big := too_large(url, len(response.content))) is not None:
+            return SourceResult(None, (big,), url)
         # A dated URL vouches for the date of a file without a dated header; a fixed URL does not.
-        result = parse(response.text, url, date=date if dated_url else None)
+        # Parsing a big file takes a while: off the event loop, so the bot keeps answering.
+        result = await asyncio.to_thread(parse, response.text, url, date=date if dated_url else None)
         return _checked(result, date, url)
 
     async def fetch(self, date: dt.date | None) -> SourceResult:

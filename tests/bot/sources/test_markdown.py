@@ -169,3 +169,34 @@ def test_sources_from_setting(folder: pathlib.Path) -> None:
     assert isinstance(local, MarkdownFolderSource)
     assert local.name == str(folder)
     assert isinstance(remote, MarkdownUrlSource)
+
+
+async def test_url_over_the_size_cap_is_refused(loopback: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERBOT_MAX_DIGEST_BYTES", "1000")
+    url = f"{loopback.base}/digests/daily-papers-2024-06-28.md"
+    async with make_client() as client:
+        result = await MarkdownUrlSource(url, client=client).fetch(DAY)
+    assert result.digest is None
+    (problem,) = result.problems
+    assert problem.severity == "error" and problem.path == url
+    assert "over the 1,000-byte limit for one digest (set PAPERBOT_MAX_DIGEST_BYTES to raise it)" in problem.message
+
+
+async def test_fetched_files_are_parsed_off_the_event_loop(loopback: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import bot.sources.markdown as module
+
+    threads: list[threading.Thread] = []
+    real_parse = module.parse
+
+    def spy(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread())
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "parse", spy)
+    url = f"{loopback.base}/digests/daily-papers-2024-06-28.md"
+    async with make_client() as client:
+        result = await MarkdownUrlSource(url, client=client).fetch(DAY)
+    assert result.digest == SEED_DIGEST
+    assert threads and threading.main_thread() not in threads
