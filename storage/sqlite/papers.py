@@ -77,7 +77,7 @@ class PapersMixin(Database):
             if row is None:
                 paper_id = next_id
                 next_id += 1
-                inserts.append((paper_id, *paper_values(paper), date))
+                inserts.append((paper_id, *paper_values(paper), date, paper.media))
                 reindex.append((paper_id, paper))
                 added.append(paper.arxiv_id)
             else:
@@ -86,12 +86,12 @@ class PapersMixin(Database):
                 if date >= row[9]:
                     merged = merge(old, paper)
                     if merged != old:
-                        updates.append((*paper_values(merged), date, paper_id))
+                        updates.append((*paper_values(merged), date, merged.media, paper_id))
                         if search_text(merged) != search_text(old):
                             reindex.append((paper_id, merged))
                         updated.append(paper.arxiv_id)
                     elif date != row[9]:
-                        updates.append((*paper_values(merged), date, paper_id))
+                        updates.append((*paper_values(merged), date, merged.media, paper_id))
                 if paper_id in already_linked:
                     if paper.arxiv_id not in updated:
                         unchanged += 1
@@ -108,14 +108,14 @@ class PapersMixin(Database):
                 )
         if inserts:
             await db.executemany(
-                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date,"
+                " media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 inserts,
             )
         if updates:
             await db.executemany(
                 "UPDATE papers SET arxiv_id = ?, url = ?, title = ?, thumbnail = ?, votes = ?, authors = ?,"
-                " sections = ?, links = ?, last_date = ? WHERE id = ?",
+                " sections = ?, links = ?, last_date = ?, media = ? WHERE id = ?",
                 updates,
             )
         if links:

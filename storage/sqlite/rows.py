@@ -11,7 +11,9 @@ from bot.models import Paper
 from bot.store import Schedule, Subscription
 from storage.sqlite.db import parse_time
 
-PAPER_COLUMNS = "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date"
+PAPER_COLUMNS = (
+    "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date, p.media"
+)
 SCHEDULE_COLUMNS = (
     "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by, quiet, updated_at"
 )
@@ -68,6 +70,7 @@ def row_paper(row: Sequence[Any]) -> Paper:
         authors=tuple(json.loads(row[6])),
         sections=tuple((name, text) for name, text in json.loads(row[7])),
         links=tuple((label, url) for label, url in json.loads(row[8])),
+        media=row[10] if len(row) > 10 else None,  # a store without the column reads no media
     )
 
 
@@ -82,6 +85,7 @@ def merge(old: Paper, new: Paper) -> Paper:
         authors=new.authors or old.authors,
         sections=new.sections or old.sections,
         links=new.links or old.links,
+        media=new.media or old.media,
     )
 
 

@@ -347,3 +347,13 @@ def test_a_multi_megabyte_soft_wrapped_section_parses_whole():
     assert details[0].startswith("추론 단계 0를") and details[0].endswith("step 59999")
     assert details[0].count("step") == 60_000
     assert paper.section("Performance Highlights") == "끝."
+
+
+async def test_media_is_stored_and_read_back(store):
+    digest = fixture("2025-01-20-media.md").digest
+    await store.ingest(digest, source="media.md")
+    stored = await store.digest(digest.date)
+    assert [p.paper for p in stored.papers] == list(digest.papers)
+    again = Digest(digest.date, tuple(replace(p, media=None) for p in digest.papers))  # a later source without it
+    await store.ingest(again, source="hf")
+    assert (await store.paper("2501.08331")).paper.media == digest.papers[1].media
