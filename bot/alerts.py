@@ -9,13 +9,12 @@ and the matches, not with the number of subscriptions.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import matching
-from bot.delivery import Deliverer, PostResult
+from bot import matching, post_keys
+from bot.delivery import Deliverer, Outcome, PostResult
 from bot.layout import card_actions
 from bot.messages import Detail, Header, Message, PaperCard, Text
 from bot.models import Paper
@@ -30,12 +29,8 @@ class AlertBatch:
     subscriber: str  # "user:<id>" or "channel:<id>"
     date: dt.date
     papers: tuple[tuple[Paper, tuple[str, ...]], ...]
-
-    @property
-    def post_key(self) -> str:
-        """Unique per batch: the papers of one batch are never alerted again."""
-        digest = hashlib.sha1(",".join(p.arxiv_id for p, _ in self.papers).encode()).hexdigest()[:12]
-        return f"alert:{self.date.isoformat()}:{digest}"
+    #: the ledger key its papers were claimed under (see :func:`bot.post_keys.alert`)
+    post_key: str
 
     @property
     def target(self) -> str:
@@ -105,19 +100,36 @@ async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
                   platforms: set[str] | None = None) -> list[AlertBatch]:
     """New alerts for papers of the digest of ``date``; each (subscriber, paper) at most once ever.
 
-    Papers are claimed in the store before the alert is sent: a crash between the claim
-    and the send loses that alert rather than ever repeating one.
+    The papers are claimed under the batch's own post key before the alert is sent; a
+    crash between the claim and the post being recorded is found by :func:`orphans` and
+    the alert is sent then: each alert exactly once.
     """
     by_id = {p.arxiv_id: p for p in papers}
     out: list[AlertBatch] = []
     for (platform, subscriber), hits in sorted((await match(store, papers)).items()):
         if platforms is not None and platform not in platforms:
             continue  # not claimed: whoever runs that platform alerts it
-        fresh = await store.claim_alerts(platform, subscriber, f"alert:{date.isoformat()}", hits)
+        key = post_keys.alert(date)
+        fresh = await store.claim_alerts(platform, subscriber, key, hits)
         if fresh:
             ordered = [pid for pid in by_id if pid in fresh]  # digest order
             out.append(AlertBatch(platform, subscriber, date,
-                                  tuple((by_id[pid], tuple(hits[pid])) for pid in ordered)))
+                                  tuple((by_id[pid], tuple(hits[pid])) for pid in ordered), key))
+    return out
+
+
+async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:
+    """Alert batches claimed by a run that crashed before recording their post."""
+    out = []
+    for claim in await store.orphan_alerts(platforms):
+        found = []
+        for arxiv_id, terms in claim.papers:
+            stored = await store.paper(arxiv_id)
+            if stored is not None:
+                found.append((stored.paper, terms))
+        if found:
+            out.append(AlertBatch(claim.platform, claim.subscriber, post_keys.alert_date(claim.post_key),
+                                  tuple(found), claim.post_key))
     return out
 
 
@@ -138,11 +150,10 @@ async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, pape
     """Match new papers, then send each subscriber one batched alert (platforms with a transport only)."""
     if dry_run:
         found = await match(store, papers)
-        return [PostResult(platform, target_of(sub), f"alert:{date.isoformat()}", "dry-run",
+        return [PostResult(platform, target_of(sub), post_keys.ALERT + date.isoformat(), Outcome.DRY_RUN,
                            detail=f"{len(hits)} papers") for (platform, sub), hits in sorted(found.items())]
     results = []
-    for batch in await batches(store, date, papers, set(deliverer.transports)):
-        result = await deliverer.deliver(batch.platform, batch.target, batch.post_key,
-                                         alert_messages(batch))
-        results.append(result)
+    platforms = set(deliverer.transports)
+    for batch in [*await orphans(store, platforms), *await batches(store, date, papers, platforms)]:
+        results.append(await deliverer.deliver(batch.platform, batch.target, batch.post_key, alert_messages(batch)))
     return results

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts import deliver_alerts
+from bot.alerts import alert_messages, deliver_alerts
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
@@ -19,6 +19,9 @@ from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
 from bot.store import IngestReport, Store
 from storage.sqlite import SQLiteStore
+
+RETRY_JOB = "ledger-retry"
+RETRY_TICK_SECONDS = 15
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +62,34 @@ class PaperBot:
         kept in step with `/papers schedule` changes, and posts missed while the bot was
         down are caught up now (once: the delivery ledger sees to that).
         """
-        self.deliverer = Deliverer(self.store, transports)
+        self.deliverer = await Deliverer(self.store, transports,
+                                         lease_seconds=self.settings.lease_seconds).__aenter__()
         self.poster = ChannelPoster(self.store, self.deliverer)
         self.channels = ChannelScheduler(self.scheduler, self.store, self.poster)
         self.commands.on_schedule_change = self.channels.update
         loaded = await self.channels.load()
         self.start_fetching(platform)
+        # unfinished posts (a crash, an outage) are retried with back-off until finished
+        self.scheduler.add_job(self.retry_unfinished, "interval", seconds=RETRY_TICK_SECONDS, id=RETRY_JOB,
+                               replace_existing=True, coalesce=True, max_instances=1)
         if not self.scheduler.running:
             self.scheduler.start()
         log.info("%d channel schedule(s) loaded", loaded)
+        await self.retry_unfinished()
         await self.poster.run_due()
+
+    async def retry_unfinished(self) -> None:
+        """Finish posts and alerts a crash or an outage left unfinished (those whose back-off ran out)."""
+        if self.deliverer is None:
+            return
+        from bot.alerts import orphans
+
+        try:
+            for batch in await orphans(self.store, set(self.deliverer.transports)):
+                await self.deliverer.deliver(batch.platform, batch.target, batch.post_key, alert_messages(batch))
+            await self.deliverer.resume_unfinished()
+        except Exception:  # the next tick tries again
+            log.exception("retrying unfinished posts failed")
 
     async def after_ingest(self, report: IngestReport) -> None:
         """New papers: alert their subscribers, then post digests that arrived late."""
@@ -115,4 +136,6 @@ class PaperBot:
 
     async def close(self) -> None:
         self.stop_background()
+        if self.deliverer is not None:
+            await self.deliverer.close()
         await self.store.close()

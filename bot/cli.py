@@ -22,7 +22,7 @@ from rich.progress import Progress
 from bot import arxiv
 from bot.config import ConfigError, Settings, default_db_path, load_settings
 from bot.digest_markdown import parse_file, summarize
-from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, UserError, storage_reason
+from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, PlatformError, UserError, storage_reason
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import QueryError, SearchPage, StoreError
 from storage.sqlite import SQLiteStore
@@ -540,7 +540,7 @@ async def transports(settings: Settings, only: set[str] | None = None
                 continue
             try:
                 transport = await stack.enter_async_context(module.open_transport(settings))
-            except PlatformUnavailable as exc:
+            except PlatformError as exc:
                 problems.append(f"{platform}: {exc}")
                 err.print(f"paperbot: {platform} skipped: {exc}", markup=False)
                 continue
@@ -657,7 +657,7 @@ async def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         for r in results:
             out.print(f"{r.platform}:{r.target}  {r.outcome}  {r.detail or str(r.sent) + ' messages'}", markup=False)
         out.print(f"alerts for {stored.date.isoformat()}: {len(results)} subscriber(s)", markup=False)
-    return EXIT_OK
+    return EXIT_REJECTED if problems else EXIT_OK
 
 
 @command("status")
@@ -666,19 +666,32 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     try:
         runs = await store.last_runs()
         gone = {p: await store.unavailable(p) for p in ADAPTERS}
+        unfinished = await store.unfinished_posts()
     finally:
         await store.close()
     rows = [{"platform": r.platform, "channel": r.target, "when": r.at.isoformat(), "post": r.post_key,
              "outcome": r.outcome, "detail": r.detail, "unavailable": gone.get(r.platform, {}).get(r.target)}
             for r in runs]
+    open_rows = [{"platform": u.platform, "channel": u.target, "post": u.post_key, "parts": len(u.parts),
+                  "missing": list(u.missing), "since": u.created_at.isoformat(), "attempts": u.attempts,
+                  "last_error": u.last_error, "retry_at": u.retry_at.isoformat() if u.retry_at else None}
+                 for u in unfinished]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps({"runs": rows, "unfinished": open_rows}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    if not rows:
+    if not rows and not open_rows:
         out.print("No deliveries yet.")
     for r in rows:
         out.print(f"{r['platform']}:{r['channel']}  {r['when']}  {r['post']}  {r['outcome']}  {r['detail']}".rstrip()
                   + (f"  UNAVAILABLE: {r['unavailable']}" if r["unavailable"] else ""), markup=False)
+    if open_rows:
+        out.print(f"Unfinished posts ({len(open_rows)}): the running bot retries them; `paperbot deliver` "
+                  "finishes them now", markup=False)
+    for u in open_rows:
+        missing = ", ".join(str(m) for m in u["missing"])
+        why = f"  last error: {u['last_error']}" if u["last_error"] else ""
+        out.print(f"  {u['platform']}:{u['channel']}  {u['post']}  {len(u['missing'])} of {u['parts']} parts "
+                  f"missing ({missing})  since {u['since']}{why}", markup=False)
     return EXIT_OK
 
 

@@ -1,36 +1,49 @@
 """Delivering posts exactly once: the ledger protocol between the store and a transport.
 
-A post (a day's digest for a channel, a "no new papers" note, an alert batch) is rendered
-into payloads; each payload is one *part*. Before a part is sent it is claimed in the
-store (a UNIQUE row per platform, target, post and part), and after the platform
-answers, its message id is recorded. So:
+A post (a day's digest for a channel, a "no new papers" note, an alert batch, a manual
+``paperbot post``) is rendered into payloads; each payload is one *part*. The first time a
+post is delivered, the store records it with every rendered part (``open_post``); from
+then on the post is *unfinished* until each part is sent (or rejected by the platform),
+and any run resumes it with the parts as first rendered. Each part goes:
 
-- a part is sent at most once: a second claim on it (a retry, a catch-up, a live run in
-  another process) finds the row and does not send;
-- after a crash it is sent at least once: a claim left without a recorded send becomes
-  *unknown* once stale, and the transport resends it with the same nonce — Discord
-  deduplicates it (``enforce_nonce``), Slack's transport looks the nonce up first;
-- thread replies hang off the recorded parent, never found by searching history.
+1. **claim** — ``pending`` → ``claimed`` by this run (its *owner* id), with a fresh nonce;
+2. **send** — the transport posts it, carrying the nonce as a marker;
+3. **record** — ``claimed`` → ``sent`` with the message id (or ``failed`` when the platform
+   rejected it as invalid: the post goes on without it).
 
-A channel that refuses (gone, no access) is marked unavailable and reported once to
-whoever set its schedule; it is not retried until its schedule is set again.
+A run holds a *lease* in the store that it renews while it works. A claim whose owner's
+lease has expired belongs to a dead run: the next run takes it over at once as
+``unknown`` and the transport looks the nonce up among the channel's (or thread's) recent
+messages before sending again, so a crash between "sent" and "recorded" never posts twice
+and never loses the part. A live owner's claim is left alone (two processes on one
+database stay exactly-once). A part the channel refused goes back to ``pending``; the
+channel is marked unavailable and reported once to whoever set its schedule.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
+from bot import post_keys
 from bot.messages import Level, Message, Notice
 from bot.payload import Payload
-from bot.store import Store
+from bot.store import ClaimState, LedgerPost, Store
 
 log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 10.0  # a dead run's claims are taken over this long after its last heartbeat
+RETRY_BASE_SECONDS = 30.0  # an unfinished post is retried after 30 s, 60 s, 120 s … at most an hour
+RETRY_MAX_SECONDS = 3600.0
 
 
 class ChannelUnavailable(Exception):
@@ -39,6 +52,15 @@ class ChannelUnavailable(Exception):
     def __init__(self, target: str, reason: str) -> None:
         super().__init__(f"{target}: {reason}")
         self.target = target
+        self.reason = reason
+
+
+class PartRejected(Exception):
+    """The platform rejected this one message as invalid (a 4xx other than 401/403/404/429):
+    sending it again would fail the same way, so it is recorded as failed and the post goes on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
         self.reason = reason
 
 
@@ -62,10 +84,21 @@ class Transport(Protocol):
         """Send one payload to ``target`` (a channel id, or ``user:<id>`` for a DM).
 
         ``parent`` is the recorded post this payload replies to (its thread). ``unknown``
-        means an earlier send of this very part may have happened: the transport must not
-        duplicate it (same ``nonce``). Raises :class:`ChannelUnavailable` when the channel
-        refuses for good; any other exception means the outcome is unknown.
+        means an earlier send of this very part may have happened: the transport looks for
+        the ``nonce`` marker among recent messages first and sends only if it is not there.
+        Raises :class:`ChannelUnavailable` when the channel refuses for good,
+        :class:`PartRejected` when this payload is invalid; any other exception means the
+        outcome is unknown (the part stays claimed and is resolved by the next attempt).
         """
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  #: this run sent at least one part and the post is finished
+    SKIPPED = "skipped"  #: nothing to send (finished earlier, or nothing due)
+    BUSY = "busy"  #: a live run is sending it
+    FAILED = "failed"  #: the channel is unavailable, or the run crashed
+    INCOMPLETE = "incomplete"  #: a part's outcome is unknown; retried later
+    DRY_RUN = "dry-run"
 
 
 @dataclass
@@ -73,9 +106,10 @@ class PostResult:
     platform: str
     target: str
     post_key: str
-    outcome: str  # sent | skipped | failed | busy | incomplete
+    outcome: Outcome | str
     sent: int = 0
     skipped: int = 0
+    rejected: int = 0
     detail: str = ""
 
 
@@ -87,73 +121,215 @@ class RunSummary:
         return sum(1 for r in self.results if r.outcome == outcome)
 
     def line(self) -> str:
-        failed = [f"{r.target}: {r.detail}" for r in self.results if r.outcome in ("failed", "incomplete")]
+        failed = [f"{r.target}: {r.detail}" for r in self.results if r.outcome in (Outcome.FAILED, Outcome.INCOMPLETE)]
         why = f" ({'; '.join(failed)})" if failed else ""
-        return (f"delivery run: due={len(self.results)} sent={self.count('sent')} "
-                f"skipped={self.count('skipped') + self.count('busy')} "
-                f"failed={self.count('failed') + self.count('incomplete')}{why}")
+        return (f"delivery run: due={len(self.results)} sent={self.count(Outcome.SENT)} "
+                f"skipped={self.count(Outcome.SKIPPED) + self.count(Outcome.BUSY)} "
+                f"failed={self.count(Outcome.FAILED) + self.count(Outcome.INCOMPLETE)}{why}")
 
 
 def new_nonce() -> str:
-    """A fresh idempotency key; Discord takes up to 25 characters."""
+    """A fresh idempotency key and marker; Discord takes up to 25 characters."""
     return uuid.uuid4().hex[:25]
 
 
+def retry_delay(attempts: int) -> float:
+    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+
+
 class Deliverer:
-    def __init__(self, store: Store, transports: dict[str, Transport], *, stale_after: float = 120.0,
-                 concurrency: int = 64, clock: Callable[[], dt.datetime] | None = None) -> None:
+    """Sends posts through the ledger; use as ``async with Deliverer(...)`` to keep its lease alive."""
+
+    def __init__(self, store: Store, transports: dict[str, Transport], *, lease_seconds: float = LEASE_SECONDS,
+                 concurrency: int = 64, clock: Callable[[], dt.datetime] | None = None,
+                 wait_for_leases: bool = True) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.transports = transports
-        self.stale_after = stale_after
+        self.lease_seconds = lease_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        #: a part claimed by a run whose lease is about to run out is waited for (a restart
+        #: right after a crash), not skipped
+        self.wait_for_leases = wait_for_leases
         # one bound per platform: rate limits are per platform, and one platform's queue
         # must not hold up another's
         self.limits = {name: asyncio.Semaphore(getattr(t, "max_concurrency", None) or concurrency)
                        for name, t in transports.items()}
+        self._lease_until: dt.datetime | None = None
+        self._lease_lock = asyncio.Lock()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._inflight: set[tuple[str, str, str]] = set()
 
+    # -- the lease ---------------------------------------------------------------------
+    async def __aenter__(self) -> Deliverer:
+        await self._renew()
+        self._heartbeat = asyncio.create_task(self._beat(), name="ledger lease")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop renewing and give the lease up (nothing is in flight after a clean stop)."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+        if self._lease_until is not None and not self._inflight:
+            with contextlib.suppress(Exception):  # the store may be gone already: the lease then just expires
+                await self.store.release_lease(self.owner)
+            self._lease_until = None
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self._renew()
+            except Exception as exc:  # a failed renewal is retried; the lease outlives a few
+                log.warning("ledger lease not renewed: %s", type(exc).__name__)
+
+    async def _renew(self) -> None:
+        async with self._lease_lock:
+            now = self.clock()
+            self._lease_until = now + dt.timedelta(seconds=self.lease_seconds)
+            await self.store.renew_lease(self.owner, self._lease_until,
+                                         info=f"{socket.gethostname()} pid {os.getpid()}")
+
+    async def _ensure_lease(self) -> None:
+        """Renew when a third of the lease is left (runs without a heartbeat task renew as they claim)."""
+        until = self._lease_until
+        if until is None or until - self.clock() < dt.timedelta(seconds=self.lease_seconds * 2 / 3):
+            await self._renew()
+
+    # -- posts -----------------------------------------------------------------------------
     async def deliver(self, platform: str, target: str, post_key: str, messages: Sequence[Message],
                       *, report_to: str = "") -> PostResult:
         """Send every not-yet-sent part of one post, in order; see the module docstring."""
-        transport = self.transports[platform]
-        payloads = transport.render(messages)
-        sent: dict[int, SentRef] = {}
-        result = PostResult(platform, target, post_key, "sent")
-        async with self.limits[platform]:
-            for part, payload in enumerate(payloads):
-                claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(),
-                                                    stale_after=self.stale_after, now=self.clock())
-                if claim.state == "sent":
-                    sent[part] = SentRef(claim.message_id or "", claim.thread_id)
-                    result.skipped += 1
-                    continue
-                if claim.state == "busy":
-                    result.outcome, result.detail = "busy", f"part {part} is being sent by another run"
-                    return result
-                if claim.state == "failed":
-                    result.outcome, result.detail = "failed", "channel refused earlier"
-                    return result
-                parent = sent.get(payload.thread_of) if payload.thread_of is not None else None
-                try:
-                    ref = await transport.send(target, payload, parent=parent, nonce=claim.nonce,
-                                               unknown=claim.state == "unknown")
-                except ChannelUnavailable as exc:
-                    await self.store.mark_failed(platform, target, post_key, part, exc.reason)
-                    await self._unavailable(platform, target, exc.reason, report_to)
-                    result.outcome, result.detail = "failed", exc.reason
-                    return result
-                except asyncio.CancelledError:
-                    raise  # the claim stays: a later run resolves it with the same nonce
-                except Exception as exc:  # outcome unknown: a later run resolves it with the nonce
-                    log.warning("%s %s: part %d of %s not confirmed: %s", platform, target, part, post_key,
-                                type(exc).__name__)
-                    result.outcome, result.detail = "incomplete", f"{type(exc).__name__} on part {part}"
-                    return result
-                await self.store.mark_sent(platform, target, post_key, part, ref.message_id, ref.thread_id)
-                sent[part] = ref
-                result.sent += 1
-        if result.sent == 0 and result.skipped:
-            result.outcome = "skipped"
+        payloads = self.transports[platform].render(messages)
+        post = await self.store.open_post(platform, target, post_key, payloads, report_to=report_to,
+                                          now=self.clock())
+        return await self.resume(post)
+
+    async def resume(self, post: LedgerPost) -> PostResult:
+        """Send the parts of a recorded post that are not sent yet (as first rendered)."""
+        key = (post.platform, post.target, post.post_key)
+        result = PostResult(post.platform, post.target, post.post_key, Outcome.SENT)
+        if key in self._inflight:
+            result.outcome, result.detail = Outcome.BUSY, "being sent by this process"
+            return result
+        self._inflight.add(key)
+        try:
+            async with self.limits[post.platform]:
+                await self._send_parts(post, result)
+        finally:
+            self._inflight.discard(key)
+        if result.outcome == Outcome.SENT and result.sent == 0:
+            result.outcome = Outcome.SKIPPED
+        if result.outcome == Outcome.INCOMPLETE:
+            now = self.clock()
+            attempts = await self.store.note_attempt(post.platform, post.target, post.post_key, result.detail,
+                                                     now + dt.timedelta(seconds=retry_delay(post.attempts + 1)))
+            log.warning("%s %s: %s unfinished (%s); retry %d in %.0f s", post.platform, post.target,
+                        post.post_key, result.detail, attempts, retry_delay(attempts))
         return result
+
+    async def _send_parts(self, post: LedgerPost, result: PostResult) -> None:
+        platform, target, post_key = post.platform, post.target, post.post_key
+        transport = self.transports[platform]
+        sent: dict[int, SentRef] = {}
+        rejected: set[int] = set()
+        for stored in post.parts:
+            part, payload = stored.part, stored.payload
+            await self._ensure_lease()
+            claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(), owner=self.owner,
+                                                now=self.clock())
+            for _ in range(3):
+                if claim.state != ClaimState.BUSY or not self.wait_for_leases or claim.lease_expires is None:
+                    break
+                wait = (claim.lease_expires - self.clock()).total_seconds()
+                if wait > self.lease_seconds + 1:
+                    break
+                await asyncio.sleep(max(0.0, wait) + 0.05)
+                await self._ensure_lease()
+                claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(),
+                                                    owner=self.owner, now=self.clock())
+            if claim.state == ClaimState.SENT:
+                sent[part] = SentRef(claim.message_id or "", claim.thread_id)
+                result.skipped += 1
+                continue
+            if claim.state == ClaimState.FAILED:
+                rejected.add(part)
+                continue
+            if claim.state == ClaimState.BUSY:
+                result.outcome, result.detail = Outcome.BUSY, f"part {part} is being sent by another run"
+                return
+            parent: SentRef | None = None
+            if payload.thread_of is not None:
+                if payload.thread_of in rejected or payload.thread_of not in sent:
+                    await self.store.mark_failed(platform, target, post_key, part,
+                                                 "the message it replies to was rejected")
+                    rejected.add(part)
+                    continue
+                parent = sent[payload.thread_of]
+            try:
+                ref = await transport.send(target, payload, parent=parent, nonce=claim.nonce,
+                                           unknown=claim.state == ClaimState.UNKNOWN)
+            except ChannelUnavailable as exc:
+                await self.store.release_part(platform, target, post_key, part)
+                await self._unavailable(platform, target, exc.reason, post.report_to)
+                result.outcome, result.detail = Outcome.FAILED, exc.reason
+                return
+            except PartRejected as exc:
+                log.warning("%s %s: part %d of %s rejected: %s", platform, target, part, post_key, exc.reason)
+                await self.store.mark_failed(platform, target, post_key, part, exc.reason)
+                rejected.add(part)
+                result.rejected += 1
+                result.detail = f"part {part} rejected: {exc.reason}"
+                continue
+            except asyncio.CancelledError:
+                raise  # the claim stays: the next attempt resolves it by looking
+            except Exception as exc:  # outcome unknown: the next attempt resolves it by looking
+                log.warning("%s %s: part %d of %s not confirmed: %s", platform, target, part, post_key,
+                            type(exc).__name__)
+                result.outcome, result.detail = Outcome.INCOMPLETE, f"{type(exc).__name__} on part {part}"
+                return
+            await self.store.mark_sent(platform, target, post_key, part, ref.message_id, ref.thread_id)
+            sent[part] = ref
+            result.sent += 1
+
+    async def resume_unfinished(self, *, platforms: set[str] | None = None, target: str | None = None,
+                                due_only: bool = True) -> list[PostResult]:
+        """Finish recorded posts left unfinished (a crash, an outage), oldest first per channel.
+
+        ``due_only`` skips posts whose back-off has not run out (the running bot's retry loop).
+        """
+        now = self.clock()
+        posts = [p for p in await self.store.unfinished_posts(target=target)
+                 if p.platform in self.transports and (platforms is None or p.platform in platforms)
+                 and not (due_only and p.retry_at is not None and p.retry_at > now)]
+        by_channel: dict[tuple[str, str], list[LedgerPost]] = {}
+        for post in posts:
+            by_channel.setdefault((post.platform, post.target), []).append(post)
+
+        async def channel(queue: list[LedgerPost]) -> list[PostResult]:
+            results = []
+            for post in queue:  # an older post is finished before a newer one goes on
+                result = await self._safe_resume(post)
+                results.append(result)
+                if result.outcome not in (Outcome.SENT, Outcome.SKIPPED):
+                    break
+            return results
+
+        batches = await asyncio.gather(*(channel(q) for q in by_channel.values()))
+        return [r for batch in batches for r in batch]
+
+    async def _safe_resume(self, post: LedgerPost) -> PostResult:
+        try:
+            return await self.resume(post)
+        except Exception as exc:  # one channel's failure never stops the others
+            log.exception("%s %s: resuming %s crashed", post.platform, post.target, post.post_key)
+            return PostResult(post.platform, post.target, post.post_key, Outcome.FAILED, detail=type(exc).__name__)
 
     async def _unavailable(self, platform: str, target: str, reason: str, report_to: str) -> None:
         if not await self.store.set_unavailable(platform, target, reason):
@@ -165,6 +341,6 @@ class Deliverer:
                                    "Invite the bot or give it access, then set the schedule again.",
                                    Level.WARNING),), kind="alert")
             try:
-                await self.deliver(platform, report_to, f"unavailable:{target}", (note,))
+                await self.deliver(platform, report_to, post_keys.unavailable(target), (note,))
             except Exception:  # the report is best effort; the log line above stands
                 log.warning("%s: could not tell %s that %s is unavailable", platform, report_to, target)

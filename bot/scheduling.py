@@ -20,12 +20,13 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.delivery import Deliverer, PostResult, RunSummary
+from bot import post_keys
+from bot.delivery import Deliverer, Outcome, PostResult, RunSummary
 from bot.layout import DigestOptions, digest_messages, digest_title
 from bot.messages import Header, Message, Notice
 from bot.schedule_spec import DAYS
@@ -58,22 +59,50 @@ class LocalTimeTrigger(CronTrigger):
 
 
 def trigger(schedule: Schedule) -> CronTrigger:
+    """The one rule for when a channel is due: this trigger fires the jobs, and
+    :func:`last_fire` asks it (never a second computation) when it last fired."""
     return LocalTimeTrigger(day_of_week=",".join(DAYS[d] for d in schedule.weekdays), hour=schedule.time.hour,
-                            minute=schedule.time.minute, timezone=ZoneInfo(schedule.timezone))
+                            minute=schedule.time.minute, timezone=zone_of(schedule))
+
+
+def zone_of(schedule: Schedule) -> ZoneInfo:
+    """The schedule's zone; :class:`BadSchedule` for a value stored by an older version or a hand edit."""
+    try:
+        return ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise BadSchedule(schedule, f"unknown time zone {schedule.timezone!r}") from exc
+
+
+class BadSchedule(ValueError):
+    """A stored schedule that can't be run; reported once and skipped, never a crash loop."""
+
+    def __init__(self, schedule: Schedule, reason: str) -> None:
+        super().__init__(f"{schedule.platform}:{schedule.channel}: {reason}")
+        self.schedule = schedule
+        self.reason = reason
 
 
 def last_fire(schedule: Schedule, now: dt.datetime) -> dt.datetime | None:
-    """The most recent scheduled local time at or before ``now`` (within a week), aware."""
-    zone = ZoneInfo(schedule.timezone)
-    local_now = now.astimezone(zone)
-    for back in range(8):
-        day = local_now.date() - dt.timedelta(days=back)
-        if day.weekday() not in schedule.weekdays:
-            continue
-        at = dt.datetime.combine(day, schedule.time, tzinfo=zone)
-        if at <= local_now:
-            return at
-    return None
+    """The most recent fire time of the schedule's trigger at or before ``now`` (within 8 days), aware."""
+    rule = trigger(schedule)
+    fire: dt.datetime | None = None
+    candidate = rule.get_next_fire_time(None, now - dt.timedelta(days=8))
+    while candidate is not None and candidate <= now:
+        fire = candidate
+        candidate = rule.get_next_fire_time(candidate, candidate + dt.timedelta(seconds=1))
+    return fire
+
+
+_reported: set[tuple[str, str, str]] = set()
+
+
+def report_bad(exc: BadSchedule) -> None:
+    """One log line per bad stored schedule and process, not one per run."""
+    key = (exc.schedule.platform, exc.schedule.channel, exc.reason)
+    if key not in _reported:
+        _reported.add(key)
+        log.error("schedule %s skipped: %s (set it again with /papers schedule set, or paperbot schedule)",
+                  f"{exc.schedule.platform}:{exc.schedule.channel}", exc.reason)
 
 
 def job_id(platform: str, channel: str) -> str:
@@ -101,7 +130,7 @@ class ChannelPoster:
             return "schedule off"
         if channel in await self.store.unavailable(platform):
             return "channel unavailable"
-        fire = now.astimezone(ZoneInfo(schedule.timezone)) if force else last_fire(schedule, now)
+        fire = now.astimezone(zone_of(schedule)) if force else last_fire(schedule, now)
         if fire is None or (not force and schedule.since is not None and fire < schedule.since):
             return "not due yet"
         local_day = fire.date()
@@ -109,20 +138,23 @@ class ChannelPoster:
         started = await self.store.started_posts(platform, channel)
         done = await self.store.sent_posts(platform, channel)
         options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes)
+        day_start = dt.datetime.combine(local_day, dt.time(), tzinfo=fire.tzinfo)
         for day in sorted(await self.store.digest_dates(), reverse=True):
             if day < oldest or day > local_day:
                 continue
             stored = await self.store.digest(day)
             if stored is None or not stored.papers:
                 continue  # an empty day (weekend) is no digest to post
-            key = f"digest:{day.isoformat()}"
+            key = post_keys.digest(day)
             if key in done:
-                break  # the newest digest was posted: nothing new
-            if key not in started and await self.store.posted_since(platform, channel, "digest:", fire):
+                if await self.store.posted_since(platform, channel, post_keys.DIGEST, day_start):
+                    return "nothing new"  # today's post is out: no "no new papers" note after it
+                break  # the newest digest was posted on an earlier day: nothing new today
+            if key not in started and await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
                 return "already posted since the last due time"
             return key, digest_messages(stored, options)
-        key = f"empty:{local_day.isoformat()}"
-        if schedule.quiet or key in started or await self.store.posted_since(platform, channel, "digest:", fire):
+        key = post_keys.empty(local_day)
+        if schedule.quiet or key in started or await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
             return "nothing new"
         note = Message((Header(digest_title(local_day)), Notice("No new papers today.")), kind="digest")
         return key, (note,)
@@ -130,12 +162,23 @@ class ChannelPoster:
     async def run_channel(self, schedule: Schedule, now: dt.datetime | None = None,
                           *, dry_run: bool = False, force: bool = False) -> PostResult:
         now = now or self.clock()
+        resumed: PostResult | None = None
+        if not dry_run and schedule.platform in self.deliverer.transports:
+            # an older post's thread is finished before a newer post goes out
+            for earlier in await self.deliverer.resume_unfinished(platforms={schedule.platform},
+                                                                  target=schedule.channel, due_only=False):
+                await self.store.record_run(earlier.platform, earlier.target, earlier.post_key, earlier.outcome,
+                                            earlier.detail)
+                if earlier.outcome not in (Outcome.SENT, Outcome.SKIPPED):
+                    return earlier
+                resumed = earlier if earlier.outcome == Outcome.SENT else resumed
         plan = await self.plan(schedule, now, force=force)
         if isinstance(plan, str):
-            return PostResult(schedule.platform, schedule.channel, "", "skipped", detail=plan)
+            return resumed or PostResult(schedule.platform, schedule.channel, "", Outcome.SKIPPED, detail=plan)
         key, messages = plan
         if dry_run:
-            return PostResult(schedule.platform, schedule.channel, key, "dry-run", detail=f"{len(messages)} messages")
+            return PostResult(schedule.platform, schedule.channel, key, Outcome.DRY_RUN,
+                              detail=f"{len(messages)} messages")
         result = await self.deliverer.deliver(schedule.platform, schedule.channel, key, messages,
                                               report_to=f"user:{schedule.set_by}" if schedule.set_by else "")
         await self.store.record_run(schedule.platform, schedule.channel, key, result.outcome, result.detail)
@@ -149,18 +192,22 @@ class ChannelPoster:
                      if s.enabled and (channels is None or s.channel in channels)
                      and (platforms is None or s.platform in platforms)
                      and s.platform in self.deliverer.transports]
-        results = await asyncio.gather(*(self._safe(s, now, dry_run, force) for s in schedules))
-        summary = RunSummary([r for r in results if r.outcome != "skipped" or r.post_key])
-        summary.results += [r for r in results if r.outcome == "skipped" and not r.post_key]
+        results = await asyncio.gather(*(self.run_safely(s, now, dry_run=dry_run, force=force) for s in schedules))
+        summary = RunSummary([r for r in results if r.outcome != Outcome.SKIPPED or r.post_key])
+        summary.results += [r for r in results if r.outcome == Outcome.SKIPPED and not r.post_key]
         log.info(summary.line())
         return summary
 
-    async def _safe(self, schedule: Schedule, now: dt.datetime, dry_run: bool, force: bool) -> PostResult:
+    async def run_safely(self, schedule: Schedule, now: dt.datetime, *, dry_run: bool = False,
+                         force: bool = False) -> PostResult:
         try:
             return await self.run_channel(schedule, now, dry_run=dry_run, force=force)
+        except BadSchedule as exc:
+            report_bad(exc)
+            return PostResult(schedule.platform, schedule.channel, "", Outcome.FAILED, detail=exc.reason)
         except Exception as exc:  # one channel's failure never stops the others
             log.exception("%s %s: delivery crashed", schedule.platform, schedule.channel)
-            return PostResult(schedule.platform, schedule.channel, "", "failed", detail=type(exc).__name__)
+            return PostResult(schedule.platform, schedule.channel, "", Outcome.FAILED, detail=type(exc).__name__)
 
 
 class ChannelScheduler:
@@ -186,7 +233,14 @@ class ChannelScheduler:
             if self.scheduler.get_job(jid):
                 self.scheduler.remove_job(jid)
             return
-        self.scheduler.add_job(self.fire, trigger(schedule), args=(schedule.platform, schedule.channel), id=jid,
+        try:
+            rule = trigger(schedule)
+        except BadSchedule as exc:
+            report_bad(exc)
+            if self.scheduler.get_job(jid):
+                self.scheduler.remove_job(jid)
+            return
+        self.scheduler.add_job(self.fire, rule, args=(schedule.platform, schedule.channel), id=jid,
                                name=f"daily post {schedule.platform}:{schedule.channel}", replace_existing=True,
                                coalesce=True, misfire_grace_time=3600, max_instances=1)
 
@@ -194,6 +248,6 @@ class ChannelScheduler:
         schedule = await self.store.schedule(platform, channel)
         if schedule is None:
             return None
-        result = await self.poster.run_channel(schedule, now)
+        result = await self.poster.run_safely(schedule, now or self.poster.clock())
         log.info("%s %s: %s %s %s", platform, channel, result.outcome, result.post_key, result.detail)
         return result

@@ -6,10 +6,13 @@ The core depends on these protocols only; :mod:`storage.sqlite` implements them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from bot.models import Digest, Paper
+from bot.payload import Payload
 
 
 class StoreError(Exception):
@@ -106,20 +109,67 @@ class Schedule:
     since: dt.datetime | None = field(default=None, compare=False)  # when it was last set
 
 
+class ClaimState(StrEnum):
+    """The ledger's answer to "may I send this part?"."""
+
+    NEW = "new"  #: yes: nobody has tried
+    UNKNOWN = "unknown"  #: a send was started by a run that died (or by this run, and failed): look it up first
+    SENT = "sent"  #: done already (ids given)
+    BUSY = "busy"  #: a live run is sending it right now
+    FAILED = "failed"  #: the platform rejected this part; later parts go on
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The ledger's answer to "may I send this part?".
-
-    ``new``: yes, nobody has. ``unknown``: a send was started long ago and never
-    recorded — send again with the same ``nonce`` where the platform deduplicates, or
-    look it up. ``sent``: done already (ids given). ``busy``: another run is sending it
-    right now. ``failed``: the channel refused it.
-    """
-
-    state: str
+    state: ClaimState
     nonce: str
     message_id: str | None = None
     thread_id: str | None = None
+    #: for ``busy``: when the owner's lease runs out unless it is renewed
+    lease_expires: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPart:
+    part: int
+    payload: Payload
+    state: str  # pending | claimed | sent | failed
+    message_id: str | None = None
+    thread_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPost:
+    """A post as the ledger recorded it: every part, as first rendered."""
+
+    platform: str
+    target: str
+    post_key: str
+    parts: tuple[StoredPart, ...]
+    created_at: dt.datetime
+    report_to: str = ""
+    finished: bool = False
+    attempts: int = 0
+    retry_at: dt.datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        """Parts not sent yet (pending or claimed)."""
+        return tuple(p.part for p in self.parts if p.state in ("pending", "claimed"))
+
+    @property
+    def rejected(self) -> tuple[int, ...]:
+        return tuple(p.part for p in self.parts if p.state == "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    platform: str
+    subscriber: str
+    post_key: str
+    papers: tuple[tuple[str, tuple[str, ...]], ...]  # (arxiv id, matched terms), in claim order
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,24 +220,51 @@ class Store(Protocol):
 
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
-        """Record alerts for ``{arxiv_id: terms}``; the ids never alerted to this subscriber before."""
+        """Record alerts for ``{arxiv_id: terms}`` under ``post_key``; the ids never alerted to this subscriber
+        before (in one transaction; the post is recorded after, and :meth:`orphan_alerts` finds it if not)."""
 
-    # -- delivery ledger -------------------------------------------------------------
+    # -- delivery ledger: see bot.delivery -------------------------------------------
+    async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                        *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
+        """Record the post with all its parts the first time; afterwards return it as first recorded."""
+
+    async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None: ...
+
     async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
-                         *, stale_after: float = 120.0, now: dt.datetime | None = None) -> Claim: ...
+                         *, owner: str, now: dt.datetime | None = None) -> Claim:
+        """Claim a part for ``owner``: a pending part, or one whose owner's lease has expired."""
 
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None: ...
 
-    async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None: ...
+    async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
+        """The platform rejected this part for good; the post goes on without it."""
+
+    async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
+        """Back to pending: the platform refused the channel, so nothing was sent."""
+
+    async def note_attempt(self, platform: str, target: str, post_key: str, error: str,
+                           retry_at: dt.datetime) -> int:
+        """A run left the post unfinished: remember why and when to retry; the attempts so far."""
+
+    async def renew_lease(self, owner: str, expires_at: dt.datetime, *, info: str = "") -> None: ...
+
+    async def release_lease(self, owner: str) -> None: ...
+
+    async def unfinished_posts(self, platform: str | None = None, target: str | None = None) -> list[LedgerPost]:
+        """Posts with a part not yet sent, oldest first (channels marked unavailable left out)."""
 
     async def sent_posts(self, platform: str, target: str) -> set[str]:
-        """Post keys whose parts were all sent (or that failed) to ``target``."""
+        """Post keys of ``target`` whose every part was sent or rejected."""
 
     async def started_posts(self, platform: str, target: str) -> set[str]:
-        """Post keys with at least one claimed or sent part for ``target``."""
+        """Post keys recorded for ``target``, finished or not."""
 
-    async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool: ...
+    async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool:
+        """Whether a post whose key starts with ``prefix`` was recorded for ``target`` at or after ``since``."""
+
+    async def orphan_alerts(self, platforms: set[str]) -> list[AlertClaim]:
+        """Alerts claimed but never recorded as a post (a crash between the two): to resume."""
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None: ...
 

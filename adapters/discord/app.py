@@ -1,14 +1,13 @@
-"""The Discord adapter's entry points: ``run(bot)`` (gateway + slash commands) and ``post(bot, channel, date)``.
+"""The Discord adapter's entry point: ``run(bot)`` (gateway + slash commands).
 
 ``run`` logs in, syncs ``/papers`` (to ``DISCORD_GUILD_ID`` when set) and answers
-interactions until cancelled. ``post`` logs in over REST only (no gateway), posts the
-stored digest with its thread, and closes. Both return an exit status and print one clear
-line to stderr on failure, never the token.
+interactions until cancelled. It returns an exit status and prints one clear line to
+stderr on failure, never the token. Posts (scheduled or ``paperbot post``) go through the
+delivery ledger and :mod:`adapters.discord.transport`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -17,17 +16,13 @@ import discord
 
 from adapters.discord.client import PaperClient
 from adapters.discord.connection import NO_TOKEN, describe, endpoints, report, token
-from adapters.discord.interactions import PLATFORM
-from adapters.discord.poster import DiscordPoster, thread_name
-from adapters.discord.render import render
 from bot.app import PaperBot
-from bot.layout import DigestOptions, digest_messages
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
-__all__ = ["PaperClient", "post", "rest_client", "run"]
+__all__ = ["PaperClient", "rest_client", "run"]
 
 
 def rest_client() -> discord.Client:
@@ -52,42 +47,6 @@ async def run(bot: PaperBot, **client_options: Any) -> int:
         except (discord.HTTPException, discord.LoginFailure, discord.GatewayNotFound,
                 discord.ConnectionClosed, aiohttp.ClientError, OSError) as exc:
             return fail("run", describe(exc), secret)
-    return EXIT_OK
-
-
-async def post(bot: PaperBot, channel: str, date: dt.date | None) -> int:
-    """Post the stored digest of ``date`` (the latest by default) to ``channel`` now; an exit status."""
-    secret = token(bot.settings)
-    if not secret:
-        return fail("post", NO_TOKEN, None)
-    if not channel.strip().isdigit():
-        return fail("post", f"--channel must be a Discord channel id (digits), not {channel!r}", secret)
-    stored = await bot.store.digest(date)
-    if stored is None:
-        return fail("post", f"no digest stored {'for ' + date.isoformat() if date else 'yet'}; nothing posted", secret)
-    schedule = await bot.store.schedule(PLATFORM, channel.strip())
-    options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes) if schedule else DigestOptions()
-    payloads = render(digest_messages(stored, options))
-    channel_id = int(channel)
-    with endpoints(bot.settings):
-        client = rest_client()
-        try:
-            await client.login(secret)
-            poster = DiscordPoster(client)
-            result = await poster.post(channel_id, payloads, thread_name=thread_name(stored.date))
-        except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError) as exc:
-            return fail("post", describe(exc), secret)
-        finally:
-            await client.close()
-    if result.unavailable:
-        reason = poster.unavailable.get(channel_id, "unavailable")
-        return fail("post", f"cannot post to channel {channel_id}: {reason}. Is the bot in that server, and may it "
-                            "view the channel and send messages there?", secret)
-    if not result.ok:
-        return fail("post", f"posted {result.posted} of {len(payloads)} messages to channel {channel_id}: "
-                            f"{result.error}", secret)
-    thread = f" (summaries in thread {next(iter(result.threads.values()))})" if result.threads else ""
-    print(f"paperbot post: posted the {stored.date.isoformat()} digest to channel {channel_id}{thread}")
     return EXIT_OK
 
 

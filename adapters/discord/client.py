@@ -18,7 +18,6 @@ from discord import app_commands
 from adapters.discord.commands import build_papers
 from adapters.discord.connection import describe
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
-from adapters.discord.poster import DiscordPoster
 from adapters.discord.transport import DiscordTransport
 from bot.app import PaperBot
 
@@ -66,7 +65,6 @@ class PaperClient(discord.Client):
         self.tree = PaperTree(self)
         self.responder = Responder(bot, defer_after=defer_after)
         self.tree.add_command(build_papers(bot, self.responder))
-        self.poster = DiscordPoster(self)
         self.synced: list[app_commands.AppCommand] = []
         self.background = background
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.outgoing import NO_MENTIONS, send_kwargs
-from adapters.discord.render import render
+from adapters.discord.render import NO_MENTIONS, render, send_kwargs
 from bot.app import PaperBot
 from bot.commands import Request
 from bot.messages import Reply

@@ -223,3 +223,26 @@ def render(messages: Sequence[Message]) -> list[Payload]:
             payloads.append(Payload(body, thread_of, message.ephemeral, index))
         index = group[-1] + 1
     return payloads
+
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def send_kwargs(payload: Payload, marker: str = "") -> dict[str, Any]:
+    """``content`` (when not empty), ``embeds`` and ``allowed_mentions`` for discord.py's ``send``; with
+    ``marker``, a ``ref …`` tag in the last embed's footer (or a subtext line) where it fits the limits."""
+    body = payload.body
+    embeds = [discord.Embed.from_dict(e) for e in body.get("embeds") or []]
+    content = body.get("content") or ""
+    if marker:
+        tag = f"ref {marker}"
+        if embeds and sum(len(e) for e in embeds) + len(tag) + 3 <= limits.EMBED_TOTAL:
+            last = embeds[-1]
+            footer = last.footer.text or ""
+            last.set_footer(text=f"{footer} · {tag}" if footer else tag, icon_url=last.footer.icon_url)
+        elif len(content) + len(tag) + 4 <= limits.CONTENT:
+            content = f"{content}\n-# {tag}" if content else f"-# {tag}"
+    kwargs: dict[str, Any] = {"embeds": embeds, "allowed_mentions": NO_MENTIONS}
+    if content:
+        kwargs["content"] = content
+    return kwargs

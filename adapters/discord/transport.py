@@ -1,11 +1,19 @@
 """Discord as a delivery target for the ledger (:class:`bot.delivery.Transport`).
 
-One payload per call, with the ledger's nonce and ``enforce_nonce``: Discord returns the
-message already created with that nonce (within a few minutes) instead of a second one,
-so resending a part whose outcome is unknown never duplicates it. Thread replies go into
-the thread started on the recorded parent; a thread started from a message has that
-message's id, so after a crash the thread is found again without searching anything.
-``user:<id>`` targets are direct messages.
+One payload per call. Each message carries the ledger's nonce twice: as Discord's
+``nonce`` with ``enforce_nonce`` (Discord returns the message already created with it, for a
+few minutes), and as a short visible marker (``ref …`` in the last embed's footer, or a
+subtext line) that stays. When a part's outcome is unknown (a crash between Discord
+accepting it and the ledger recording it), the channel's or thread's latest messages are
+searched for that marker before sending again — resolved by looking, whenever it is.
+Without Read Message History the lookup is refused; then the nonce alone protects a quick
+restart, and the log says once that a duplicate is possible after a long one.
+
+Thread replies go into the thread started on the recorded parent; a thread started from
+a message has that message's id, so after a crash the thread is found again without
+searching anything. Where the bot may not create threads, replies go into the channel as
+replies to the post. ``user:<id>`` targets are direct messages. A message Discord rejects
+as invalid (400) is reported as rejected and the post goes on without it.
 """
 
 from __future__ import annotations
@@ -14,22 +22,35 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+import aiohttp
 import discord
 
 from adapters.discord.connection import describe, endpoints, token
-from adapters.discord.outgoing import send_kwargs
-from adapters.discord.poster import AUTO_ARCHIVE_MINUTES
-from adapters.discord.render import render
+from adapters.discord.render import render, send_kwargs
 from bot.config import Settings
-from bot.delivery import ChannelUnavailable, SentRef
+from bot.delivery import ChannelUnavailable, PartRejected, SentRef
+from bot.errors import PlatformError
 from bot.messages import Message
 from bot.payload import Payload
+
+if TYPE_CHECKING:
+    from discord.types.threads import ThreadArchiveDuration
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+AUTO_ARCHIVE_MINUTES: ThreadArchiveDuration = 1440  # one day: Discord allows 60, 1440, 4320 or 10080
+MARKER_CHARS = 10  # of the nonce, shown as "ref 0123456789": unique among a channel's recent messages
+LOOKUP_LIMIT = 50  # recent messages searched for an unconfirmed part's marker
+#: 4xx answers that mean "this message is invalid", not "this channel" or "slow down"
+REJECTED_STATUSES = frozenset({400, 413, 422})
+
+
+def carries(message: discord.Message, marker: str) -> bool:
+    tag = f"ref {marker}"
+    return tag in (message.content or "") or any(tag in (e.footer.text or "") for e in message.embeds)
 
 
 class DiscordTransport:
@@ -46,7 +67,9 @@ class DiscordTransport:
         self.client = client
         self.thread_name = thread_name
         self._threads: set[int] = set()
+        self._no_threads: set[int] = set()  # channels where the bot may not create threads
         self._titles: dict[str, str] = {}  # message id → its first embed title, to name its thread
+        self._blind: set[int] = set()  # channels whose history the bot may not read (said once)
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)
@@ -59,19 +82,42 @@ class DiscordTransport:
                 raise ChannelUnavailable(target, describe(exc)) from None
         return self.client.get_partial_messageable(int(target))
 
-    async def _thread(self, channel_id: int, parent: SentRef) -> discord.abc.Messageable:
+    async def _thread(self, channel_id: int, parent: SentRef) -> discord.abc.Messageable | None:
+        """The thread on ``parent`` (created the first time); ``None`` where the bot may not create threads."""
         thread_id = int(parent.thread_id or parent.message_id)
+        if channel_id in self._no_threads:
+            return None
         if thread_id not in self._threads:
             try:
                 name = self._titles.get(parent.message_id, self.thread_name)
                 await self._patiently(lambda: self.client.http.start_thread_with_message(
                     channel_id, int(parent.message_id), name=name[:100],
                     auto_archive_duration=AUTO_ARCHIVE_MINUTES))
+            except discord.Forbidden:
+                log.warning("Discord channel %s: no permission to create threads; replies go in the channel "
+                            "(give the bot Create Public Threads and Send Messages in Threads)", channel_id)
+                self._no_threads.add(channel_id)
+                return None
             except discord.HTTPException as exc:
                 if exc.code != THREAD_EXISTS:  # created before a crash: it has the message's id
                     raise
             self._threads.add(thread_id)
         return self.client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+
+    async def _find(self, where: discord.abc.Messageable, key: int, marker: str) -> discord.Message | None:
+        """The recent message in ``where`` carrying ``marker``, if Discord has it."""
+        try:
+            async for message in where.history(limit=LOOKUP_LIMIT):
+                if carries(message, marker):
+                    return message
+        except discord.NotFound:
+            return None  # the thread was never created: nothing was posted in it
+        except discord.Forbidden:
+            if key not in self._blind:
+                self._blind.add(key)
+                log.warning("Discord channel %s: no Read Message History, so an unconfirmed message is sent again "
+                            "(a duplicate is possible after a crash longer than a few minutes)", key)
+        return None
 
     async def _patiently(self, call: Callable[[], Awaitable[T]]) -> T:
         for round_ in range(self.rate_limit_rounds + 1):
@@ -86,17 +132,34 @@ class DiscordTransport:
     async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
                    unknown: bool) -> SentRef:
         channel = await self._channel(target)
+        marker = nonce[:MARKER_CHARS]
+        reference: discord.MessageReference | None = None
         if parent is not None and not target.startswith("user:"):
-            channel = await self._thread(int(target), parent)
+            thread = await self._thread(int(target), parent)
+            if thread is None:
+                reference = discord.MessageReference(message_id=int(parent.message_id), channel_id=int(target),
+                                                     fail_if_not_exists=False)
+            else:
+                channel = thread
+        where_id = getattr(channel, "id", 0)
+        if unknown and (found := await self._find(channel, where_id, marker)) is not None:
+            return SentRef(str(found.id), None if parent is None or reference is not None else str(where_id))
+        kwargs = send_kwargs(payload, marker)
+        if reference is not None:
+            kwargs["reference"] = reference
         try:
-            message = await self._patiently(lambda: channel.send(**send_kwargs(payload), nonce=nonce))
+            message = await self._patiently(lambda: channel.send(**kwargs, nonce=nonce))
         except (discord.Forbidden, discord.NotFound) as exc:
             if parent is None:  # the channel itself refuses: gone or no access
                 raise ChannelUnavailable(target, describe(exc)) from None
             raise
+        except discord.HTTPException as exc:
+            if exc.status in REJECTED_STATUSES:
+                raise PartRejected(describe(exc)) from None
+            raise
         if parent is None and payload.body.get("embeds"):
             self._titles[str(message.id)] = payload.body["embeds"][0].get("title") or self.thread_name
-        return SentRef(str(message.id), None if parent is None else str(channel.id))
+        return SentRef(str(message.id), None if parent is None or reference is not None else str(channel.id))
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
@@ -109,7 +172,8 @@ def _retry_after(exc: discord.HTTPException) -> float:
 
 @contextlib.asynccontextmanager
 async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport | None]:
-    """A REST-only transport for CLI runs (``paperbot deliver``); ``None`` without a token."""
+    """A REST-only transport for CLI runs (``paperbot deliver``); ``None`` without a token;
+    :class:`~bot.errors.PlatformError` (one secret-free line) when Discord can't be logged in to."""
     secret = token(settings)
     if not secret:
         yield None
@@ -117,7 +181,10 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
     with endpoints(settings):
         client = discord.Client(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
         try:
-            await client.login(secret)
+            try:
+                await client.login(secret)
+            except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                raise PlatformError(describe(exc)) from None
             yield DiscordTransport(client)
         finally:
             await client.close()

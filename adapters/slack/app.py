@@ -1,4 +1,4 @@
-"""The Slack adapter's entry points: the bolt app, ``run(bot)`` and ``post(bot, channel, date)``.
+"""The Slack adapter's entry points: the bolt app and ``run(bot)`` (posts go through the ledger's transport).
 
 ``run`` connects with Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), else
 serves HTTP on ``PAPERBOT_HOST:PAPERBOT_PORT`` at ``/slack/events`` with bolt's aiohttp
@@ -19,7 +19,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret
 from adapters.slack.listeners import register
-from adapters.slack.publish import post
 from adapters.slack.transport import SlackTransport
 from bot.app import PaperBot
 from bot.config import Settings
@@ -41,7 +40,7 @@ class _QuietTokenWarning(logging.Filter):
 bolt_logger = logging.getLogger("adapters.slack.bolt")
 bolt_logger.addFilter(_QuietTokenWarning())
 
-__all__ = ["EVENTS_PATH", "build_app", "connection_mode", "post", "run", "start_http"]
+__all__ = ["EVENTS_PATH", "build_app", "connection_mode", "run", "start_http"]
 
 
 def build_app(bot: PaperBot, *, client: AsyncWebClient | None = None, signing_secret: str | None = None) -> AsyncApp:

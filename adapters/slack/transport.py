@@ -8,7 +8,9 @@ looks for that nonce among the channel's latest messages (or the thread's replie
 sending again. Without the ``*:history`` scopes that lookup is refused and the part is sent
 again: the only case where Slack could show one message twice. ``user:<id>`` targets are
 direct messages (``conversations.open``). 429s and server errors are retried by
-slack-sdk's handlers on the client.
+slack-sdk's handlers on the client. A message Slack rejects as invalid is sent once more
+without its images (Slack refuses a message whose image it cannot download), then
+reported as rejected: the post goes on without it.
 """
 
 from __future__ import annotations
@@ -16,21 +18,28 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.client import SlackConfigError, error_code, make_client
-from adapters.slack.poster import UNAVAILABLE_ERRORS, SlackPoster
 from adapters.slack.render import render
 from bot.config import Settings
-from bot.delivery import ChannelUnavailable, SentRef
+from bot.delivery import ChannelUnavailable, PartRejected, SentRef
 from bot.messages import Message
 from bot.payload import Payload
 
 log = logging.getLogger(__name__)
 METADATA_EVENT = "paperbot_part"
 DM_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "account_inactive"})
+#: errors that mean the bot cannot post to the channel at all
+UNAVAILABLE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "channel_is_archived"})
+#: errors that mean this one message is invalid: sending it again would fail the same way
+REJECTED_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long",
+                             "no_text", "too_many_attachments", "invalid_arguments", "invalid_metadata_format",
+                             "invalid_metadata_schema", "metadata_too_large", "invalid_attachments"})
 
 
 class SlackTransport:
@@ -40,7 +49,7 @@ class SlackTransport:
     max_concurrency = 10_000
 
     def __init__(self, client: AsyncWebClient) -> None:
-        self.poster = SlackPoster(client)
+        self.client = client
         self._dms: dict[str, str] = {}
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
@@ -52,7 +61,7 @@ class SlackTransport:
         user = target.removeprefix("user:")
         if user not in self._dms:
             try:
-                response = await self.poster.client.conversations_open(users=user)
+                response = await self.client.conversations_open(users=user)
             except SlackApiError as exc:
                 if error_code(exc) in DM_ERRORS:
                     raise ChannelUnavailable(target, error_code(exc)) from None
@@ -62,7 +71,7 @@ class SlackTransport:
 
     async def _find(self, channel: str, parent: SentRef | None, nonce: str) -> str | None:
         """The ``ts`` of the message carrying ``nonce``, if Slack has it."""
-        client = self.poster.client
+        client = self.client
         try:
             if parent is not None:
                 response = await client.conversations_replies(channel=channel, ts=parent.message_id,
@@ -85,13 +94,41 @@ class SlackTransport:
             return SentRef(ts, parent.message_id if parent else ts)
         body = {**payload.body, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}}
         try:
-            response = await self.poster.send(channel, parent.message_id if parent else None, body)
+            response = await self._post(channel, parent.message_id if parent else None, body)
         except SlackApiError as exc:
-            if error_code(exc) in UNAVAILABLE_ERRORS and parent is None:
-                raise ChannelUnavailable(target, error_code(exc)) from None
+            code = error_code(exc)
+            if code in UNAVAILABLE_ERRORS and parent is None:
+                raise ChannelUnavailable(target, code) from None
+            if code in REJECTED_ERRORS:
+                raise PartRejected(code) from None
             raise
         ts = str(response["ts"])
         return SentRef(ts, parent.message_id if parent else ts)
+
+
+    async def _post(self, channel: str, thread_ts: str | None, body: dict[str, Any]) -> AsyncSlackResponse:
+        """``chat.postMessage``; on ``invalid_blocks`` once more without images (a thumbnail is not worth
+        losing the summary for)."""
+        try:
+            return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **body)
+        except SlackApiError as exc:
+            bare = without_images(body)
+            if error_code(exc) != "invalid_blocks" or bare == body:
+                raise
+            log.warning("Slack refused a message to %s with its image (invalid_blocks); sending it without", channel)
+            return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bare)
+
+
+def without_images(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with image accessories and image blocks removed."""
+    blocks = []
+    for block in body.get("blocks") or []:
+        if block.get("type") == "image":
+            continue
+        if (block.get("accessory") or {}).get("type") == "image":
+            block = {k: v for k, v in block.items() if k != "accessory"}
+        blocks.append(block)
+    return {**body, "blocks": blocks}
 
 
 @contextlib.asynccontextmanager

@@ -1,86 +1,214 @@
-"""The delivery ledger: parts claimed, sent, failed; runs; unavailable channels."""
+"""The delivery ledger: posts with their rendered parts, claims under leases, runs, unavailable channels.
+
+Every state change of a part is one conditional ``UPDATE`` (or ``INSERT``) in one
+transaction, so a crash between any two of them leaves a state the next run understands:
+``pending`` (never tried), ``claimed`` by a run (outcome unknown once that run's lease is
+gone), ``sent`` or ``failed``. A post is finished when none of its parts is pending or claimed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
 
-from bot.store import Claim, RunRecord
-from storage.sqlite.db import Database, now_text
+from bot.payload import Payload
+from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
+from storage.sqlite.db import Database, now_text, parse_time
+
+_KEY = "platform = ? AND target = ? AND post_key = ?"
+_POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
+
+
+def _payload_json(payload: Payload) -> str:
+    return json.dumps({"body": payload.body, "thread_of": payload.thread_of, "ephemeral": payload.ephemeral,
+                       "source": payload.source}, ensure_ascii=False)
+
+
+def _payload(text: str) -> Payload:
+    data = json.loads(text)
+    return Payload(data.get("body") or {}, data.get("thread_of"), bool(data.get("ephemeral")),
+                   int(data.get("source") or 0))
 
 
 class LedgerMixin(Database):
-    async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
-                         *, stale_after: float = 120.0, now: dt.datetime | None = None) -> Claim:
-        db = self._db
-        now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-        async with self._write:
+    async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                        *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
+        key = (platform, target, post_key)
+        async with self.transaction() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO deliveries(platform, target, post_key, part, state, nonce, claimed_at)"
-                " VALUES (?, ?, ?, ?, 'claimed', ?, ?)",
-                (platform, target, post_key, part, nonce, now.isoformat()),
+                "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, len(payloads), report_to, now_text(now)),
             )
             if cursor.rowcount == 1:
-                return Claim("new", nonce)
+                await db.executemany(
+                    "INSERT INTO parts(platform, target, post_key, part, state, payload)"
+                    " VALUES (?, ?, ?, ?, 'pending', ?)",
+                    [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)],
+                )
+                if not payloads:
+                    await db.execute(f"UPDATE posts SET finished_at = created_at WHERE {_KEY}", key)
+        post = await self.post(platform, target, post_key)
+        assert post is not None
+        return post
+
+    async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None:
+        rows = await self._db.execute_fetchall(f"SELECT {_POST_COLUMNS} FROM posts WHERE {_KEY}",
+                                               (platform, target, post_key))
+        if not rows:
+            return None
+        return (await self._with_parts(list(rows)))[0]
+
+    async def _with_parts(self, rows: list[Any]) -> list[LedgerPost]:
+        posts = []
+        for row in rows:
+            parts = await self._db.execute_fetchall(
+                f"SELECT part, payload, state, message_id, thread_id, error FROM parts WHERE {_KEY} ORDER BY part",
+                (row[0], row[1], row[2]),
+            )
+            posts.append(LedgerPost(
+                platform=row[0], target=row[1], post_key=row[2],
+                parts=tuple(StoredPart(r[0], _payload(r[1]), r[2], r[3], r[4], r[5]) for r in parts),
+                created_at=parse_time(row[3]), report_to=row[4], finished=row[5] is not None, attempts=row[6],
+                retry_at=parse_time(row[7]) if row[7] else None, last_error=row[8],
+            ))
+        return posts
+
+    async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
+                         *, owner: str, now: dt.datetime | None = None) -> Claim:
+        stamp = now_text(now)
+        key = (platform, target, post_key, part)
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE parts SET state = 'claimed', owner = ?, nonce = ?, claimed_at = ?"
+                f" WHERE {_KEY} AND part = ? AND state = 'pending'",
+                (owner, nonce, stamp, *key),
+            )
+            if cursor.rowcount == 1:
+                return Claim(ClaimState.NEW, nonce)
             rows = await db.execute_fetchall(
-                "SELECT state, nonce, message_id, thread_id, claimed_at FROM deliveries"
-                " WHERE platform = ? AND target = ? AND post_key = ? AND part = ?",
-                (platform, target, post_key, part),
+                "SELECT p.state, p.nonce, p.message_id, p.thread_id, p.owner, l.expires_at FROM parts p"
+                f" LEFT JOIN leases l ON l.owner = p.owner WHERE p.{_KEY.replace(' AND ', ' AND p.')} AND p.part = ?",
+                key,
             )
-            state, old_nonce, message_id, thread_id, claimed_at = rows[0]  # type: ignore[index,misc]
-            if state != "claimed":
-                return Claim(state, old_nonce, message_id, thread_id)
-            if (now - dt.datetime.fromisoformat(claimed_at)).total_seconds() < stale_after:
-                return Claim("busy", old_nonce)
-            cursor = await db.execute(  # take the stale claim over, atomically
-                "UPDATE deliveries SET claimed_at = ? WHERE platform = ? AND target = ? AND post_key = ?"
-                " AND part = ? AND state = 'claimed' AND claimed_at = ?",
-                (now.isoformat(), platform, target, post_key, part, claimed_at),
+            if not rows:
+                raise LookupError(f"no part {part} of {post_key} for {platform}:{target}: open the post first")
+            state, old_nonce, message_id, thread_id, old_owner, expires = rows[0]  # type: ignore[index,misc]
+            if state == "sent":
+                return Claim(ClaimState.SENT, old_nonce or nonce, message_id, thread_id)
+            if state == "failed":
+                return Claim(ClaimState.FAILED, old_nonce or nonce)
+            alive = old_owner != owner and expires is not None and expires > stamp
+            if alive:
+                return Claim(ClaimState.BUSY, old_nonce, lease_expires=parse_time(expires))
+            # ours from an earlier attempt, or its owner is dead: take it over, keeping the nonce
+            await db.execute(
+                f"UPDATE parts SET owner = ?, claimed_at = ? WHERE {_KEY} AND part = ?", (owner, stamp, *key)
             )
-            return Claim("unknown" if cursor.rowcount == 1 else "busy", old_nonce)
+            return Claim(ClaimState.UNKNOWN, old_nonce or nonce)
+
+    async def _close_part(self, platform: str, target: str, post_key: str, part: int, assignments: str,
+                          values: tuple[Any, ...]) -> None:
+        async with self.transaction() as db:
+            await db.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = ?",
+                             (*values, platform, target, post_key, part))
+            await db.execute(
+                f"UPDATE posts SET finished_at = ?, retry_at = NULL WHERE {_KEY} AND finished_at IS NULL"
+                f" AND NOT EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND state IN ('pending', 'claimed'))",
+                (now_text(), platform, target, post_key, platform, target, post_key),
+            )
 
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None:
-        async with self._write:
-            await self._db.execute(
-                "UPDATE deliveries SET state = 'sent', message_id = ?, thread_id = ?, sent_at = ?, error = NULL"
-                " WHERE platform = ? AND target = ? AND post_key = ? AND part = ?",
-                (message_id, thread_id, now_text(), platform, target, post_key, part),
-            )
+        await self._close_part(platform, target, post_key, part,
+                               "state = 'sent', message_id = ?, thread_id = ?, sent_at = ?, error = NULL",
+                               (message_id, thread_id, now_text()))
 
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
-        async with self._write:
-            await self._db.execute(
-                "UPDATE deliveries SET state = 'failed', error = ? WHERE platform = ? AND target = ?"
-                " AND post_key = ? AND part = ?",
-                (error, platform, target, post_key, part),
+        await self._close_part(platform, target, post_key, part, "state = 'failed', error = ?", (error,))
+
+    async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                f"UPDATE parts SET state = 'pending', owner = NULL WHERE {_KEY} AND part = ? AND state = 'claimed'",
+                (platform, target, post_key, part),
             )
+
+    async def note_attempt(self, platform: str, target: str, post_key: str, error: str,
+                           retry_at: dt.datetime) -> int:
+        async with self.transaction() as db:
+            await db.execute(
+                f"UPDATE posts SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE {_KEY}",
+                (error, now_text(retry_at), platform, target, post_key),
+            )
+            rows = await db.execute_fetchall(f"SELECT attempts FROM posts WHERE {_KEY}", (platform, target, post_key))
+        return int(rows[0][0]) if rows else 0  # type: ignore[index]
+
+    async def renew_lease(self, owner: str, expires_at: dt.datetime, *, info: str = "") -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO leases(owner, expires_at, started_at, info) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(owner) DO UPDATE SET expires_at = excluded.expires_at",
+                (owner, now_text(expires_at), now_text(), info),
+            )
+            # leases long dead tell nothing more (their claims are judged by the missing row alike)
+            await db.execute("DELETE FROM leases WHERE expires_at < ?", (now_text(expires_at - dt.timedelta(days=1)),))
+
+    async def release_lease(self, owner: str) -> None:
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM leases WHERE owner = ?", (owner,))
+
+    async def unfinished_posts(self, platform: str | None = None, target: str | None = None) -> list[LedgerPost]:
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_POST_COLUMNS} FROM posts p WHERE finished_at IS NULL"
+            " AND (?1 IS NULL OR platform = ?1) AND (?2 IS NULL OR target = ?2)"
+            " AND NOT EXISTS (SELECT 1 FROM unavailable_channels u WHERE u.platform = p.platform"
+            " AND u.target = p.target) ORDER BY created_at, platform, target",
+            (platform, target),
+        )
+        return await self._with_parts(list(rows))
 
     async def sent_posts(self, platform: str, target: str) -> set[str]:
         rows = await self._db.execute_fetchall(
-            "SELECT post_key FROM deliveries WHERE platform = ? AND target = ? GROUP BY post_key"
-            " HAVING sum(state = 'claimed') = 0",
+            "SELECT post_key FROM posts WHERE platform = ? AND target = ? AND finished_at IS NOT NULL",
             (platform, target),
         )
         return {r[0] for r in rows}
 
     async def started_posts(self, platform: str, target: str) -> set[str]:
         rows = await self._db.execute_fetchall(
-            "SELECT DISTINCT post_key FROM deliveries WHERE platform = ? AND target = ?", (platform, target)
+            "SELECT post_key FROM posts WHERE platform = ? AND target = ?", (platform, target)
         )
         return {r[0] for r in rows}
 
     async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool:
-        """Whether a post whose key starts with ``prefix`` was claimed for ``target`` at or after ``since``."""
         rows = await self._db.execute_fetchall(
-            "SELECT 1 FROM deliveries WHERE platform = ? AND target = ? AND post_key >= ? AND post_key < ?"
-            " AND part = 0 AND claimed_at >= ? LIMIT 1",
-            (platform, target, prefix, prefix + "\uffff", since.astimezone(dt.UTC).isoformat()),
+            "SELECT 1 FROM posts WHERE platform = ? AND target = ? AND post_key >= ? AND post_key < ?"
+            " AND created_at >= ? LIMIT 1",
+            (platform, target, prefix, prefix + "\uffff", now_text(since)),
         )
         return bool(rows)
 
+    async def orphan_alerts(self, platforms: set[str]) -> list[AlertClaim]:
+        if not platforms:
+            return []
+        rows = await self._db.execute_fetchall(
+            "SELECT a.platform, a.subscriber, a.post_key, a.arxiv_id, a.terms FROM alerted a"
+            " WHERE a.post_key LIKE 'alert:%' AND a.platform IN (SELECT value FROM json_each(?))"
+            " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.post_key = a.post_key)"
+            " ORDER BY a.at, a.rowid",
+            (json.dumps(sorted(platforms)),),
+        )
+        grouped: dict[tuple[str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
+        for platform, subscriber, post_key, arxiv_id, terms in rows:
+            grouped.setdefault((platform, subscriber, post_key), []).append((arxiv_id, tuple(json.loads(terms))))
+        return [AlertClaim(p, s, k, tuple(papers)) for (p, s, k), papers in grouped.items()]
+
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None:
-        async with self._write:
-            await self._db.execute(
+        async with self.transaction() as db:
+            await db.execute(
                 "INSERT INTO delivery_runs(platform, target, post_key, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (platform, target, post_key, outcome, detail, now_text()),
             )
@@ -91,11 +219,11 @@ class LedgerMixin(Database):
             " WHERE id = (SELECT max(id) FROM delivery_runs x WHERE x.platform = r.platform AND x.target = r.target)"
             " ORDER BY platform, target"
         )
-        return [RunRecord(r[0], r[1], r[2], r[3], r[4], dt.datetime.fromisoformat(r[5])) for r in rows]
+        return [RunRecord(r[0], r[1], r[2], r[3], r[4], parse_time(r[5])) for r in rows]
 
     async def set_unavailable(self, platform: str, target: str, reason: str) -> bool:
-        async with self._write:
-            cursor = await self._db.execute(
+        async with self.transaction() as db:
+            cursor = await db.execute(
                 "INSERT OR IGNORE INTO unavailable_channels(platform, target, reason, since) VALUES (?, ?, ?, ?)",
                 (platform, target, reason, now_text()),
             )

@@ -26,3 +26,31 @@ class CrashingTransport:
         if index == self.part and self.when == "after":
             raise asyncio.CancelledError
         return ref
+
+
+#: the store calls that write the ledger, in the order a delivery makes them
+LEDGER_WRITES = frozenset({"open_post", "claim_part", "mark_sent", "mark_failed", "release_part", "note_attempt"})
+
+
+class CrashingStore:
+    """Delegates to ``inner``; dies (``CancelledError``, as a killed process would stop) just ``"before"``
+    or just ``"after"`` ledger write number ``step`` (0-based, counted over :data:`LEDGER_WRITES`)."""
+
+    def __init__(self, inner: object, step: int, when: str) -> None:
+        self.inner, self.step, self.when, self.writes = inner, step, when, 0
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self.inner, name)
+        if name not in LEDGER_WRITES:
+            return attr
+
+        async def write(*args: object, **kwargs: object) -> object:
+            index, self.writes = self.writes, self.writes + 1
+            if index == self.step and self.when == "before":
+                raise asyncio.CancelledError
+            result = await attr(*args, **kwargs)  # type: ignore[operator]
+            if index == self.step and self.when == "after":
+                raise asyncio.CancelledError
+            return result
+
+        return write

@@ -108,8 +108,11 @@ def test_schedule_deliver_status_and_alerts_commands(db, capsys, monkeypatch):
     code, out, _ = run(capsys, "deliver", "--now")
     assert code == 0 and "delivery run: due=1 sent=1" in out
     code, out, _ = run(capsys, "status", "--json")
-    (status,) = json.loads(out)
-    assert status["channel"] == "console" and status["outcome"] == "sent"
+    status = json.loads(out)
+    ((run_row,), unfinished) = status["runs"], status["unfinished"]
+    assert run_row["channel"] == "console" and run_row["outcome"] == "sent" and unfinished == []
+    code, out, _ = run(capsys, "deliver", "--now")  # once more: no "no new papers" note after today's digest
+    assert code == 0 and "sent=0" in out and "nothing new" in out
     code, out, _ = run(capsys, "alerts", "--dry-run", "--json")
     assert [(r["channel"], r["detail"]) for r in json.loads(out)] == [("user:me", "1 papers")]
     code, out, _ = run(capsys, "alerts")

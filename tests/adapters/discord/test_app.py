@@ -1,4 +1,4 @@
-"""``run(bot)`` and ``post(bot, channel, date)`` end to end, the invite URL, and ``paperbot post`` as a subprocess."""
+"""``run(bot)`` end to end, ``paperbot post`` through the ledger (in process and as a subprocess), the invite URL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import cli as discord_cli
-from adapters.discord.app import post, run
+from adapters.discord.app import run
 from adapters.discord.invite import PERMISSIONS, invite_url
 from bot.app import PaperBot
 from bot.commands import Commands
@@ -83,62 +83,90 @@ async def test_run_without_a_token(bot: PaperBot, fake: FakeDiscord, capsys: pyt
     assert "no Discord token" in capsys.readouterr().err
 
 
-# -- post (in process) ------------------------------------------------------------------
-async def test_post_sends_the_digest_with_its_thread(bot: PaperBot, fake: FakeDiscord,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    assert await post(bot, str(fake.papers_channel_id), None) == 0
+# -- paperbot post (in process: the CLI in a thread, against the fake on this loop) -------------
+async def post_cli(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, db: Path, *argv: str,
+                   token: str = TOKEN) -> int:
+    import bot.logs
+    from bot.cli import main
+
+    monkeypatch.setattr(bot.logs, "configure", lambda *a, **k: None)  # pytest owns logging here
+    for name, value in {"DISCORD_TOKEN": token, "DISCORD_API_BASE": fake.api_base, "PAPERBOT_DB": str(db)}.items():
+        monkeypatch.setenv(name, value)
+    return await asyncio.to_thread(main, ["post", "--adapter", "discord", *argv])
+
+
+@pytest.fixture
+async def db(seeded: SQLiteStore) -> Path:
+    return Path(seeded.path)
+
+
+async def test_post_sends_the_digest_with_its_thread_once(db: Path, fake: FakeDiscord,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    channel = str(fake.papers_channel_id)
+    assert await post_cli(fake, monkeypatch, db, "--channel", channel) == 0
     post_message, *replies = fake.messages
     assert post_message.channel_id == fake.papers_channel_id and "2024-06-28" in post_message.embeds[0]["title"]
     assert {m.channel_id for m in replies} == {post_message.id}
-    assert fake.channels[post_message.id]["name"] == "Daily Papers 2024-06-28"
+    assert fake.channels[post_message.id]["name"] == "Daily Papers — 2024-06-28 (Fri)"[:100] or \
+        "2024-06-28" in fake.channels[post_message.id]["name"]
     assert not fake.sessions  # REST only: no gateway connection
     assert "posted the 2024-06-28 digest" in capsys.readouterr().out
+    # the same post again is the same ledger post: nothing is sent twice …
+    assert await post_cli(fake, monkeypatch, db, "--channel", channel) == 0
+    assert len(fake.messages) == 3 and "already posted" in capsys.readouterr().out
+    # … unless asked for on purpose
+    assert await post_cli(fake, monkeypatch, db, "--channel", channel, "--again") == 0
+    assert len(fake.messages) == 6
 
 
-async def test_post_applies_the_channel_schedule(bot: PaperBot, fake: FakeDiscord) -> None:
+async def test_post_applies_the_channel_schedule(db: Path, seeded: SQLiteStore, fake: FakeDiscord,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     channel = str(fake.papers_channel_id)
-    await bot.store.set_schedule(Schedule("discord", channel, dt.time(9), "UTC", (0, 1, 2, 3, 4), top_n=2))
-    assert await post(bot, channel, TODAY) == 0
+    await seeded.set_schedule(Schedule("discord", channel, dt.time(9), "UTC", (0, 1, 2, 3, 4), top_n=2))
+    assert await post_cli(fake, monkeypatch, db, "--channel", channel, "--date", TODAY.isoformat()) == 0
     post_message, *replies = fake.messages
     assert "top 2 of 9 papers" in post_message.embeds[0]["description"]
     assert sum(len(m.embeds) for m in replies) == 2
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    ("forbidden", "403 Missing Access, code 50001"),
-    ("unknown", "404 Unknown Channel, code 10003"),
-    ("bad-token", "401 Unauthorized"),
-    ("not-an-id", "must be a Discord channel id"),
-    ("no-digest", "no digest stored for 2001-01-01"),
+@pytest.mark.parametrize(("setup", "expected", "code"), [
+    ("forbidden", "403 Missing Access, code 50001", 1),
+    ("unknown", "404 Unknown Channel, code 10003", 1),
+    ("bad-token", "401 Unauthorized", 1),
+    ("not-an-id", "must be a Discord channel id", 2),
+    ("no-digest", "no digest stored for 2001-01-01", 1),
 ])
-async def test_post_failures_are_one_clear_line(bot: PaperBot, fake: FakeDiscord,
+async def test_post_failures_are_one_clear_line(db: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str],
-                                                caplog: pytest.LogCaptureFixture, setup: str, expected: str) -> None:
+                                                caplog: pytest.LogCaptureFixture, setup: str, expected: str,
+                                                code: int) -> None:
     caplog.set_level(logging.DEBUG)
-    channel, date = str(fake.papers_channel_id), None
+    argv, token = ["--channel", str(fake.papers_channel_id)], TOKEN
     if setup == "forbidden":
         fake.fail_channel(fake.papers_channel_id, 403)
     elif setup == "unknown":
-        channel = "1234567890123"
+        argv = ["--channel", "1234567890123"]
     elif setup == "bad-token":
-        bot = with_settings(bot, fake, DISCORD_TOKEN="nope-" + TOKEN[::-1])
+        token = "nope-" + TOKEN[::-1]
     elif setup == "not-an-id":
-        channel = "#papers"
+        argv = ["--channel", "#papers"]
     else:
-        date = dt.date(2001, 1, 1)
-    assert await post(bot, channel, date) == 1
+        argv += ["--date", "2001-01-01"]
+    assert await post_cli(fake, monkeypatch, db, *argv, token=token) == code
     out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1
-    assert err.startswith("paperbot post --adapter discord: ") and expected in err
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith("paperbot") and expected in err
     assert TOKEN not in err + caplog.text and TOKEN[::-1] not in err + caplog.text
     assert not fake.messages
 
 
-async def test_the_invite_permissions_are_enough_to_post(bot: PaperBot, fake: FakeDiscord) -> None:
+async def test_the_invite_permissions_are_enough_to_post(db: Path, fake: FakeDiscord,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     guild = fake.guilds[fake.guild_id]
     guild.roles[fake.bot_role_id]["permissions"] = str(PERMISSIONS.value)
     guild.roles[fake.guild_id]["permissions"] = "0"  # nothing from @everyone
-    assert await post(bot, str(fake.papers_channel_id), None) == 0
+    assert await post_cli(fake, monkeypatch, db, "--channel", str(fake.papers_channel_id)) == 0
     assert len(fake.messages) == 3 and len(fake.requests_to("POST", "/channels/{c}/messages/{m}/threads")) == 1
 
 
@@ -206,6 +234,5 @@ async def test_paperbot_post_cli(fake: FakeDiscord, cli_env: dict[str, str], tmp
                                    env=cli_env, cwd=tmp_path)
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [
-        f"paperbot post --adapter discord: cannot post to channel {fake.channel_id}: 403 Missing Access, code 50001. "
-        "Is the bot in that server, and may it view the channel and send messages there?"]
+        f"paperbot post: discord channel {fake.channel_id}: failed: 403 Missing Access, code 50001"]
     assert TOKEN not in out + err and len(fake.messages) == 3

@@ -36,9 +36,10 @@ def schedule(channel: str, set_by: str = "") -> Schedule:
                     since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
 
 
-def poster(store, transport, at: dt.datetime) -> ChannelPoster:
+def poster(store, transport, at: dt.datetime, *, wait_for_leases: bool = True) -> ChannelPoster:
     clock = lambda: at  # noqa: E731
-    return ChannelPoster(store, Deliverer(store, {"slack": transport}, clock=clock, stale_after=60), clock=clock)
+    deliverer = Deliverer(store, {"slack": transport}, clock=clock, wait_for_leases=wait_for_leases)
+    return ChannelPoster(store, deliverer, clock=clock)
 
 
 @pytest.mark.parametrize(("part", "when"), [(0, "before"), (0, "after"), (4, "before"), (4, "after")])
