@@ -51,6 +51,7 @@ class SlackTransport:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._dms: dict[str, str] = {}
+        self._blind: set[str] = set()  # channels whose history the app may not read
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)
@@ -79,8 +80,10 @@ class SlackTransport:
             else:
                 response = await client.conversations_history(channel=channel, include_all_metadata=True, limit=50)
         except SlackApiError as exc:
-            log.warning("Slack: cannot look up an unconfirmed message in %s (%s); sending it again",
-                        channel, error_code(exc))
+            if channel not in self._blind:  # said once per channel: a duplicate is possible after a crash
+                self._blind.add(channel)
+                log.warning("Slack: cannot look up an unconfirmed message in %s (%s: add the *:history scopes); "
+                            "sending it again, so a duplicate is possible after a crash", channel, error_code(exc))
             return None
         for message in response.get("messages") or []:
             if ((message.get("metadata") or {}).get("event_payload") or {}).get("nonce") == nonce:

@@ -21,6 +21,9 @@ from bot.store import StoreError
 from storage.migrations import LATEST, migrations
 
 _CHUNK = 900  # bound variables per IN (...) list
+#: how long a write waits for another process's transaction (a bulk ingest commits per digest, and a
+#: digest is capped in size, so a transaction holds the lock for seconds at most)
+BUSY_TIMEOUT_MS = 30_000
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -88,7 +91,7 @@ class Database:
             raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA synchronous = NORMAL")
-        await db.execute("PRAGMA busy_timeout = 5000")
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._migrate()
 
     async def _migrate(self) -> None:

@@ -55,3 +55,39 @@ async def test_the_scheduled_fetch_stores_alerts_and_posts_a_late_digest(store, 
     finally:
         bot.stop_background()
         await runner.cleanup()
+
+
+class FlakyConsole(ConsoleTransport):
+    """The console transport whose first ``fail`` sends fail as a platform outage would (outcome unknown)."""
+
+    def __init__(self, console: Console, fail: int) -> None:
+        super().__init__(console)
+        self.fail = fail
+
+    async def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionResetError("platform outage")
+        return await super().send(*args, **kwargs)
+
+
+async def test_the_running_bot_retries_an_unfinished_post_until_it_is_finished(seeded, tmp_path):
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    bot = PaperBot(settings, seeded, Commands(seeded))
+    out = io.StringIO()
+    await seeded.set_schedule(Schedule("console", "console", dt.time(0, 0), "UTC", tuple(range(7)), quiet=False,
+                                       since=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))
+    try:
+        await bot.start("console", {"console": FlakyConsole(Console(file=out, width=120, color_system=None), 1)})
+        (unfinished,) = await seeded.unfinished_posts()
+        assert unfinished.attempts == 1 and unfinished.last_error == "ConnectionResetError on part 0"
+        assert out.getvalue() == ""
+        await bot.retry_unfinished()  # the back-off has not run out: nothing yet
+        assert out.getvalue() == ""
+        await seeded.note_attempt("console", "console", unfinished.post_key, "test",
+                                  dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))  # … now it has
+        await bot.retry_unfinished()
+        assert out.getvalue().count("No new papers today.") == 1
+        assert await seeded.unfinished_posts() == []
+    finally:
+        await bot.close()

@@ -216,3 +216,29 @@ async def test_bulk_backfill_defers_index_merges_then_restores_the_settings(stor
     assert config["automerge"] == 4 and config["crisismerge"] == 16
     assert {h.paper.paper.arxiv_id for h in (await store.search("세그멘테이션")).hits} == {"2406.19389", "2407.00001"}
     assert (await store.search_authors("Ning")).total == 2
+
+
+async def test_a_write_waits_out_another_process_holding_the_lock(store):
+    """A long ingest in another process (6 s here, past SQLite's usual 5 s) delays a subscribe; it never
+    fails with "database is locked"."""
+    import sqlite3
+    import threading
+
+    held = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(store.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO digests(date, source) VALUES ('2001-01-01', 'other process')")
+        held.set()
+        threading.Event().wait(6.0)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait()
+    sub, created = await store.add_subscription("console", "user:me", "keyword", "추론")
+    thread.join()
+    assert created and sub.term == "추론"
+    assert dt.date(2001, 1, 1) in await store.digest_dates()
