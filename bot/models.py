@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 #: Summary sections of the Korean daily-papers digest, in their usual order.
 KNOWN_SECTIONS: tuple[str, ...] = ("What's New", "Technical Details", "Performance Highlights")
+#: how posts name a paper's media (a link where a thumbnail would show)
+VIDEO_LABEL = "▶ video"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from rich.padding import Padding
 from rich.text import Text as RichText
 
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
+from bot.models import VIDEO_LABEL
 from bot.payload import Payload
 
 WIDTH = 100
@@ -24,6 +25,8 @@ def _card(card: PaperCard) -> RenderableType:
     head.append(p.title, style="bold")
     head.append(f"  {votes_label(p.votes)}", style="magenta")
     lines: list[RenderableType] = [head, RichText(p.url, style="blue underline")]
+    if p.media:
+        lines.append(RichText(f"{VIDEO_LABEL} {p.media}", style="blue"))
     meta = []
     if p.authors:
         shown = p.authors if card.detail is Detail.FULL else p.authors[:6]

@@ -19,7 +19,7 @@ import discord
 
 from adapters.discord import limits
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
-from bot.models import Paper
+from bot.models import VIDEO_LABEL, Paper
 from bot.payload import Payload
 from bot.text import fit
 
@@ -81,8 +81,11 @@ def card_embed(card: PaperCard, *, field_limit: int = limits.FIELD_VALUE) -> dis
         lines.append("matched: " + fit(", ".join(card.matched), 300, escape=escape))
     if card.snippet and card.detail is not Detail.FULL:
         lines.append(_snippet(card.snippet, 1200))
-    if p.links:
-        lines.append(" · ".join(link(label, url, 300) for label, url in p.links[:5]))
+    links = [link(label, url, 300) for label, url in p.links[:5]]
+    if p.media:  # the paper's video, next to where its thumbnail shows
+        links.insert(0, link(VIDEO_LABEL, p.media.replace("(", "%28").replace(")", "%29"), 300))
+    if links:
+        lines.append(" · ".join(links))
     if lines:
         embed.description = fit("\n".join(lines), limits.DESCRIPTION) if len("\n".join(lines)) > limits.DESCRIPTION \
             else "\n".join(lines)

@@ -9,8 +9,8 @@ Layout:
   paper is ever dropped;
 * ``PaperCard`` → a section with the rank and linked bold title (and the thumbnail as an image
   accessory when Slack can show it: png/jpg/gif, never SVG); a context line (votes, digest
-  dates, authors, why it matched, extra links); the snippet with matches in bold (COMPACT) or
-  one section per summary section (FULL, long text cut with :func:`bot.text.fit` and a
+  dates, authors, why it matched, the paper's video as "▶ video", extra links); the snippet with
+  matches in bold (COMPACT) or one section per summary section (FULL, long text cut with :func:`bot.text.fit` and a
   ``more`` link to the paper); then its buttons.
 """
 
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from adapters.slack import limits
 from adapters.slack.mrkdwn import bold, escape, http_url, label, link, plain
 from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
-from bot.models import Paper
+from bot.models import VIDEO_LABEL, Paper
 from bot.text import fit
 
 SlackBlock = dict[str, Any]
@@ -136,6 +136,8 @@ def context_texts(block: PaperCard) -> list[str]:
     if block.matched:
         texts.append("🎯 " + fit(", ".join(block.matched), budget, escape=plain))
     links = [link(url, fit(name, 100, escape=label)) for name, url in paper.links[:MAX_LINKS]]
+    if paper.media and (video := link(paper.media, VIDEO_LABEL)) != VIDEO_LABEL:
+        links.insert(0, video)  # the video, where a thumbnail would show
     while links and len(" · ".join(links)) > limits.CONTEXT_TEXT:
         links.pop()
     if links:

@@ -1,7 +1,7 @@
 """Every Slack limit paperbot respects, in one place.
 
 Numbers are Slack's documented Block Kit / Web API limits; where Slack documents none
-(the text of a whole message made of blocks) we pick a conservative one. Renderers and
+(the text of a whole message made of blocks) we keep a margin below what Slack enforces. Renderers and
 tests import these names, never the bare numbers.
 """
 
@@ -36,8 +36,11 @@ IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".gif")
 MESSAGE_TEXT: Final = 40_000
 #: our own cap on the fallback ``text`` (notifications show a line or two of it)
 FALLBACK_TEXT: Final = 3000
-#: our own cap on all the text of one message's blocks (Slack documents no number; stay well clear)
-MESSAGE_BLOCKS_TEXT: Final = 40_000
+#: all the text of one message's blocks: Slack answers ``msg_blocks_too_long`` above about 12,000
+#: characters (not in its reference; confirmed by its maintainers in slackapi/bolt-js#2509 and #2867)
+SLACK_BLOCKS_TEXT: Final = 12_000
+#: our cap on it, with a margin for how Slack counts (a daily post beyond it is split into several messages)
+MESSAGE_BLOCKS_TEXT: Final = 11_000
 #: a response_url accepts this many responses (within 30 minutes)
 RESPONSE_URL_USES: Final = 5
 #: a title inside one line of a paper list or a card (escaped characters)

@@ -151,8 +151,8 @@ def test_full_card_cuts_long_sections_with_a_more_link() -> None:
 def test_a_long_list_is_split_into_sections_and_keeps_every_paper() -> None:
     many = tuple(paper(arxiv_id=f"2406.{i:05d}", url=f"https://arxiv.org/abs/2406.{i:05d}", title="T" * 300)
                  for i in range(200))
-    payloads = render([Message((PaperList(many),))])  # ~70,000 characters: two messages
-    assert len(payloads) == 2 and [p.thread_of for p in payloads] == [None, None]
+    payloads = render([Message((PaperList(many),))])  # ~70,000 characters: eight messages of ≤ 11,000
+    assert len(payloads) == 8 and [p.thread_of for p in payloads] == [None] * 8
     sections = [s for p in payloads for s in p.body["blocks"]]
     assert len(sections) > 20
     lines = [line for s in sections for line in s["text"]["text"].splitlines()]
