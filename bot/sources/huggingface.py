@@ -30,7 +30,8 @@ def _text(value: object) -> str:
 def _authors(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    names = (_text(a.get("name")) for a in value if isinstance(a, dict) and a.get("hidden") is not True)
+    # "hidden": true is a profile setting of a real (often claimed, verified) author: kept
+    names = (_text(a.get("name")) for a in value if isinstance(a, dict))
     return tuple(n for n in names if n)
 
 

@@ -109,10 +109,25 @@ class MarkdownFolderSource:
         return await asyncio.to_thread(read)
 
 
-class MarkdownUrlSource:
-    """A Markdown digest over http(s). ``{date}`` in the URL is replaced by the ISO date.
+_DATE_FIELD = re.compile(r"\{date(?::(?P<format>[^{}]*))?\}")
 
-    With ``{date}`` and ``fetch(None)``, today (UTC) is tried first, then each earlier
+
+def is_dated(template: str) -> bool:
+    """Whether a URL template names the day (``{date}`` or ``{date:%Y/%m/%d}``)."""
+    return _DATE_FIELD.search(template) is not None
+
+
+def expand(template: str, day: dt.date) -> str:
+    """``{date}`` → the ISO date; ``{date:FORMAT}`` → ``day.strftime(FORMAT)``
+    (``paper_logs/{date:%Y/%m/%d}.md`` → ``paper_logs/2024/06/28.md``)."""
+    return _DATE_FIELD.sub(lambda m: day.strftime(m["format"]) if m["format"] else day.isoformat(), template)
+
+
+class MarkdownUrlSource:
+    """A Markdown digest over http(s). ``{date}`` in the URL is replaced by the ISO date, and
+    ``{date:FORMAT}`` by the date in a strftime format (``{date:%Y/%m/%d}``).
+
+    With a date field and ``fetch(None)``, today (UTC) is tried first, then each earlier
     day that answers 404, up to ``lookback_days`` back.
     """
 
@@ -146,14 +161,14 @@ class MarkdownUrlSource:
         return _checked(result, date, url)
 
     async def fetch(self, date: dt.date | None) -> SourceResult:
-        if "{date}" not in self.url:
+        if not is_dated(self.url):
             return await self._get(self.url, date, dated_url=False)
         if date is not None:
-            return await self._get(self.url.replace("{date}", date.isoformat()), date, dated_url=True)
+            return await self._get(expand(self.url, date), date, dated_url=True)
         today = day = self._today()
         for _ in range(self.lookback_days + 1):
             try:
-                return await self._get(self.url.replace("{date}", day.isoformat()), day, dated_url=True)
+                return await self._get(expand(self.url, day), day, dated_url=True)
             except FetchError as exc:
                 if exc.status != 404:
                     raise

@@ -90,8 +90,8 @@ async def test_maps_fields(day_items: list[dict[str, Any]]) -> None:
     assert omg.thumbnail == "https://huggingface.co/papers/2406.19389/thumbnail.png"
     assert omg.votes == 12
 
-    classroom = digest.papers[2]  # hidden authors are left out; a missing "hidden" means shown
-    assert classroom.authors == ("Zheyuan Zhang", "Daniel Zhang-Li", "Jifan Yu")
+    classroom = digest.papers[2]  # "hidden" is a profile setting of a real author: kept, like a missing "hidden"
+    assert classroom.authors == ("Zheyuan Zhang", "Juanzi Li", "Daniel Zhang-Li", "Lei Hou", "Jifan Yu")
 
     seakr = digest.papers[3]  # AI summary first, code and project links
     assert seakr.sections == (

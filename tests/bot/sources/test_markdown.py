@@ -200,3 +200,21 @@ async def test_fetched_files_are_parsed_off_the_event_loop(loopback: Loopback, m
         result = await MarkdownUrlSource(url, client=client).fetch(DAY)
     assert result.digest == SEED_DIGEST
     assert threads and threading.main_thread() not in threads
+
+
+def test_url_templates_take_strftime_fields() -> None:
+    from bot.sources.markdown import expand, is_dated
+
+    day = dt.date(2024, 6, 28)
+    assert expand("https://x/paper_logs/{date:%Y/%m/%d}.md", day) == "https://x/paper_logs/2024/06/28.md"
+    assert expand("https://x/{date}/{date:%Y%m%d}.md", day) == "https://x/2024-06-28/20240628.md"
+    assert is_dated("https://x/{date:%Y/%m/%d}.md") and not is_dated("https://x/latest.md")
+
+
+async def test_url_with_a_strftime_date_walks_back_over_404(loopback: Loopback) -> None:
+    template = f"{loopback.base}/digests/daily-papers-{{date:%Y-%m-%d}}.md"
+    async with make_client() as client:
+        source = MarkdownUrlSource(template, client=client, backoff=0, today=lambda: dt.date(2024, 6, 29))
+        result = await source.fetch(None)
+    assert result.digest == SEED_DIGEST
+    assert loopback.hits["/digests/daily-papers-2024-06-29.md"] == 1
