@@ -13,3 +13,8 @@ AUTHOR_NAME = 256
 AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
+
+#: REST requests per second for the whole bot (Discord's global limit is 50/s); paperbot paces
+#: itself just under it, because every 429 also counts toward Discord's invalid-request limit
+#: (10,000 401/403/429 answers in 10 minutes get the IP temporarily banned)
+GLOBAL_REQUESTS_PER_SECOND = 48

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import discord
+from aiolimiter import AsyncLimiter
 
+from adapters.discord import limits
 from adapters.discord.connection import describe, endpoints, token
 from adapters.discord.render import render, send_kwargs
 from bot.config import Settings
@@ -63,8 +65,13 @@ class DiscordTransport:
     #: a duplicate) is handed back to it this many more times after the advised wait
     rate_limit_rounds = 3
 
-    def __init__(self, client: discord.Client, *, thread_name: str = "Daily Papers") -> None:
+    def __init__(self, client: discord.Client, *, thread_name: str = "Daily Papers",
+                 requests_per_second: float = limits.GLOBAL_REQUESTS_PER_SECOND) -> None:
         self.client = client
+        #: every REST call of a delivery waits its turn here, just under Discord's global limit, so
+        #: that 429s are the exception; discord.py's own rate limiting stays the safety net
+        # one request per 1/N s, no burst: Discord counts the limit over any second
+        self.pacer = AsyncLimiter(1, 1.0 / requests_per_second) if requests_per_second > 0 else None
         self.thread_name = thread_name
         self._threads: set[int] = set()
         self._no_threads: set[int] = set()  # channels where the bot may not create threads
@@ -107,6 +114,7 @@ class DiscordTransport:
     async def _find(self, where: discord.abc.Messageable, key: int, marker: str) -> discord.Message | None:
         """The recent message in ``where`` carrying ``marker``, if Discord has it."""
         try:
+            await self._paced()
             async for message in where.history(limit=LOOKUP_LIMIT):
                 if carries(message, marker):
                     return message
@@ -119,9 +127,14 @@ class DiscordTransport:
                             "(a duplicate is possible after a crash longer than a few minutes)", key)
         return None
 
+    async def _paced(self) -> None:
+        if self.pacer is not None:
+            await self.pacer.acquire()
+
     async def _patiently(self, call: Callable[[], Awaitable[T]]) -> T:
         for round_ in range(self.rate_limit_rounds + 1):
             try:
+                await self._paced()
                 return await call()
             except discord.HTTPException as exc:
                 if exc.status != 429 or round_ == self.rate_limit_rounds:

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret
+from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret, shared_session
 from adapters.slack.listeners import register
 from adapters.slack.transport import SlackTransport
 from bot.app import PaperBot
@@ -83,7 +83,12 @@ async def run(bot: PaperBot, *, mode: Mode | None = None, background: bool = Tru
     """Answer ``/papers`` and buttons until cancelled. Raises :class:`SlackConfigError` on bad settings."""
     settings = bot.settings
     mode = mode or connection_mode(settings)
-    client = make_client(settings)
+    async with shared_session(make_client(settings)) as client:  # one HTTP session for every Web API call
+        await serve(bot, client, mode, background)
+
+
+async def serve(bot: PaperBot, client: AsyncWebClient, mode: Mode, background: bool) -> None:
+    settings = bot.settings
     await check_token(client)
     app = build_app(bot, client=client)
     if background:  # daily posts, the daily fetch and alerts, delivered over this client

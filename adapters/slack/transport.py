@@ -20,11 +20,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.client import SlackConfigError, error_code, make_client
+from adapters.slack import limits
+from adapters.slack.client import SlackConfigError, error_code, make_client, shared_session
 from adapters.slack.render import render
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, PartRejected, SentRef
@@ -48,8 +50,12 @@ class SlackTransport:
     #: seconds while it waits out its own channel's limit, so every channel goes at once
     max_concurrency = 10_000
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, post_interval: float = limits.POST_INTERVAL_SECONDS) -> None:
         self.client = client
+        #: each channel is paced at Slack's posting rate, so 429s are the exception (slack-sdk's 429
+        #: handler stays the safety net); 0 turns pacing off
+        self.post_interval = post_interval
+        self._pacers: dict[str, AsyncLimiter] = {}
         self._dms: dict[str, str] = {}
         self._blind: set[str] = set()  # channels whose history the app may not read
 
@@ -113,13 +119,24 @@ class SlackTransport:
         """``chat.postMessage``; on ``invalid_blocks`` once more without images (a thumbnail is not worth
         losing the summary for)."""
         try:
+            await self._pace(channel)
             return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **body)
         except SlackApiError as exc:
             bare = without_images(body)
             if error_code(exc) != "invalid_blocks" or bare == body:
                 raise
             log.warning("Slack refused a message to %s with its image (invalid_blocks); sending it without", channel)
+            await self._pace(channel)
             return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bare)
+
+
+    async def _pace(self, channel: str) -> None:
+        if self.post_interval <= 0:
+            return
+        pacer = self._pacers.get(channel)
+        if pacer is None:
+            pacer = self._pacers[channel] = AsyncLimiter(1, self.post_interval)
+        await pacer.acquire()
 
 
 def without_images(body: dict[str, Any]) -> dict[str, Any]:
@@ -136,10 +153,12 @@ def without_images(body: dict[str, Any]) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def open_transport(settings: Settings) -> AsyncIterator[SlackTransport | None]:
-    """A Web API transport for CLI runs (``paperbot deliver``); ``None`` without a bot token."""
+    """A Web API transport for CLI runs (``paperbot deliver``), one HTTP session for all its calls;
+    ``None`` without a bot token."""
     try:
         client = make_client(settings)
     except SlackConfigError:
         yield None
         return
-    yield SlackTransport(client)
+    async with shared_session(client):
+        yield SlackTransport(client)

@@ -106,9 +106,9 @@ async def test_slack_crash_between_any_two_ledger_writes(seeded, slack, step, wh
     await seeded.set_schedule(schedule("slack", "C1", top_n=2))  # the post and two replies
     crashing = CrashingStore(seeded, step, when)
     with pytest.raises(asyncio.CancelledError):
-        await poster(crashing, {"slack": SlackTransport(slack_client(slack))}, FRIDAY_0901_SEOUL).run_due()
+        await poster(crashing, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL).run_due()
     later = FRIDAY_0901_SEOUL + dt.timedelta(seconds=11)
-    result = await poster(seeded, {"slack": SlackTransport(slack_client(slack))}, later).run_due()
+    result = await poster(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, later).run_due()
     assert result.count("failed") == result.count("incomplete") == 0
     posts = [m for m in slack.messages if m.channel == "C1"]
     assert len(posts) == 3
@@ -121,12 +121,12 @@ async def test_slack_crash_between_any_two_ledger_writes(seeded, slack, step, wh
 async def test_a_restart_right_after_a_crash_waits_out_the_lease_and_finishes(seeded, slack):
     await seeded.set_schedule(schedule("slack", "C1", top_n=2))
     with pytest.raises(asyncio.CancelledError):
-        await poster(CrashingStore(seeded, 3, "after"), {"slack": SlackTransport(slack_client(slack))},
+        await poster(CrashingStore(seeded, 3, "after"), {"slack": SlackTransport(slack_client(slack), post_interval=0)},
                      FRIDAY_0901_SEOUL, lease_seconds=1.0).run_due()  # part 1 claimed, then the process died
     (unfinished,) = await seeded.unfinished_posts()
     assert unfinished.missing == (1, 2)
     # a live run with the real clock: the dead run's lease (set on the crash's clock) has run out
-    deliverer = Deliverer(seeded, {"slack": SlackTransport(slack_client(slack))}, lease_seconds=1.0)
+    deliverer = Deliverer(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, lease_seconds=1.0)
     async with deliverer:
         results = await deliverer.resume_unfinished()
     assert [r.outcome for r in results] == [Outcome.SENT]
@@ -139,8 +139,8 @@ async def test_a_live_runs_claim_is_left_alone_by_a_second_process(seeded, slack
         await seeded.set_schedule(schedule("slack", channel, top_n=2))
     other = await SQLiteStore.open(Path(seeded.path))
     try:
-        first = poster(seeded, {"slack": SlackTransport(slack_client(slack))}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
-        second = poster(other, {"slack": SlackTransport(slack_client(slack))}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
+        first = poster(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
+        second = poster(other, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
         await asyncio.gather(first.run_due(), second.run_due())
     finally:
         await other.close()
@@ -214,7 +214,7 @@ async def test_an_alert_claimed_before_a_crash_is_sent_after_the_restart_exactly
     from bot.commands import Commands, Request
 
     await Commands(seeded).handle(Request("slack", "U7", "C1", "subscribe", "세그멘테이션"))
-    transports = {"slack": SlackTransport(slack_client(slack))}
+    transports = {"slack": SlackTransport(slack_client(slack), post_interval=0)}
     papers = list(seed_digest.papers)
     with pytest.raises(asyncio.CancelledError):  # the papers were claimed; the process died before the post
         crashing = CrashingStore(seeded, 0, "before")
@@ -242,3 +242,28 @@ def test_the_last_due_time_is_the_triggers_own_on_dst_days(day, at):
         now = start + dt.timedelta(minutes=minutes)
         expected = max((f for f in fires if f <= now), default=None)
         assert last_fire(rule, now) == expected, now
+
+
+async def test_slack_posts_are_paced_per_channel_so_slack_never_says_429(seeded):
+    """Slack allows about one message a second per channel; the transport keeps to it, channels in parallel."""
+    async with FakeSlack(per_channel_per_second=1.0) as strict:
+        for channel in ("C1", "C2"):
+            await seeded.set_schedule(schedule("slack", channel, top_n=2))
+        result = await poster(seeded, {"slack": SlackTransport(slack_client(strict))}, FRIDAY_0901_SEOUL).run_due()
+        assert result.count("sent") == 2
+        assert [r.status for r in strict.calls("chat.postMessage")] == [200] * 6
+        for channel in ("C1", "C2"):
+            assert len([m for m in strict.messages if m.channel == channel]) == 3
+
+
+async def test_discord_requests_are_paced_under_the_global_limit(seeded, fake, rest):
+    channels = [fake.add_channel(f"papers-{i}") for i in range(3)]
+    for channel in channels:
+        await seeded.set_schedule(schedule("discord", str(channel)))
+    transport = DiscordTransport(rest, requests_per_second=20)
+    result = await poster(seeded, {"discord": transport}, FRIDAY_0901_SEOUL).run_due()
+    assert result.count("sent") == 3
+    posts = sorted(r.time for r in fake.requests if r.method == "POST")
+    assert len(posts) == 12  # per channel: the post, the thread, two thread messages
+    gaps = [b - a for a, b in zip(posts, posts[1:], strict=False)]
+    assert min(gaps) > 0.8 / 20  # one request per 1/20 s: never a burst (three channels were due at once)
