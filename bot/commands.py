@@ -20,7 +20,7 @@ from bot.layout import DigestOptions, digest_messages, paper_card
 from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_weekdays, parse_schedule
 from bot.store import QueryError, Schedule, SearchPage, Store
-from bot.topics import TopicError, parse_topic
+from bot.topics import TopicError, parse_topic, topic_text
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class Commands:
         if await self.store.remove_subscription(request.platform, subscriber, topic.kind, topic.term):
             return Reply.notice(f"Stopped following {topic}.", Level.SUCCESS)
         current = await self.store.subscriptions(request.platform, subscriber)
-        listing = ", ".join(str(parse_topic(_topic_text(s.kind, s.term))) for s in current) or "nothing yet"
+        listing = ", ".join(topic_text(s.kind, s.term) for s in current) or "nothing yet"
         return Reply.notice(f"You were not following {topic}. You follow: {listing}.")
 
     async def subscriptions(self, request: Request) -> Reply:
@@ -238,8 +238,8 @@ class Commands:
         if not mine and not channel:
             return Reply.notice(f"No alerts yet. Try `{COMMAND} subscribe 추론` or "
                                 f"`{COMMAND} subscribe author:\"Juanzi Li\"`.")
-        lines = [f"• {_topic_text(s.kind, s.term)}" for s in mine]
-        lines += [f"• {_topic_text(s.kind, s.term)} (this channel)" for s in channel]
+        lines = [f"• {topic_text(s.kind, s.term)}" for s in mine]
+        lines += [f"• {topic_text(s.kind, s.term)} (this channel)" for s in channel]
         return Reply((Message((Header("🔔 Your alerts"), Text("\n".join(lines))), ephemeral=True),))
 
     # -- schedules -----------------------------------------------------------------
@@ -274,10 +274,6 @@ class Commands:
     async def help(self, request: Request) -> Reply:
         lines = [f"`{COMMAND} {usage}` — {text}" for usage, text in HELP]
         return Reply((Message((Header("paperbot — daily AI papers"), Text("\n".join(lines))), ephemeral=True),))
-
-
-def _topic_text(kind: str, term: str) -> str:
-    return f'author:"{term}"' if kind == "author" else term
 
 
 def describe(schedule: Schedule) -> str:

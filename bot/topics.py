@@ -21,11 +21,16 @@ class Topic:
     term: str
 
     def __str__(self) -> str:
-        return f'author:"{self.term}"' if self.kind == "author" else self.term
+        return topic_text(self.kind, self.term)
 
     @property
     def key(self) -> str:
         return fold(self.term)
+
+
+def topic_text(kind: str, term: str) -> str:
+    """A topic as users type it and as every reply, alert and button shows it: ``추론``, ``author:"Yu Wang"``."""
+    return f'author:"{term.strip()}"' if kind == "author" else term
 
 
 def _unquote(text: str) -> str:

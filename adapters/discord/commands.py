@@ -27,6 +27,7 @@ from adapters.discord.interactions import PLATFORM, Responder
 from bot.app import PaperBot
 from bot.messages import Level, Reply
 from bot.schedule_spec import ScheduleError, parse_timezone
+from bot.topics import topic_text
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +82,6 @@ def safe(suggest: Suggest) -> Suggest:
             return []
 
     return wrapper
-
-
-def topic_text(kind: str, term: str) -> str:
-    return f'author:"{term}"' if kind == "author" else term
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from adapters.slack.render import render
 from bot.app import PaperBot
 from bot.commands import Request
 from bot.messages import SHOW_DETAILS, SUBSCRIBE_AUTHOR
+from bot.topics import topic_text
 
 
 def action_request(body: dict[str, Any], command: str, args: str) -> Request:
@@ -22,7 +23,7 @@ def action_request(body: dict[str, Any], command: str, args: str) -> Request:
 
 
 def author_topic(name: str) -> str:
-    return f'author:"{name.strip()}"'
+    return topic_text("author", name)
 
 
 def register(app: AsyncApp, bot: PaperBot) -> None:
