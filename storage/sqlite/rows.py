@@ -74,16 +74,31 @@ def row_paper(row: Sequence[Any]) -> Paper:
     )
 
 
+def _hangul(text: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" for c in text)
+
+
+def merge_sections(old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Both sources' texts: a section of the same name takes the newer text, every other section is kept
+    (the Korean digest's sections and Hugging Face's English abstract side by side, Korean first)."""
+    newer = {name: text for name, text in new if text}
+    known = {name for name, _ in old}
+    merged = [(name, newer.get(name, text)) for name, text in old]
+    merged += [(name, text) for name, text in new if name not in known]
+    return tuple(sorted(merged, key=lambda s: not _hangul(s[1])))  # stable: Korean texts first
+
+
 def merge(old: Paper, new: Paper) -> Paper:
-    """A paper seen again in a newer digest: newer values win, but nothing known is blanked."""
+    """A paper seen again (a newer digest, or another source): newer values win, nothing known is
+    blanked, and both sources' texts and authors are kept."""
     return Paper(
         arxiv_id=old.arxiv_id,
         url=new.url or old.url,
         title=new.title or old.title,
         thumbnail=new.thumbnail or old.thumbnail,
         votes=new.votes if new.votes is not None else old.votes,
-        authors=new.authors or old.authors,
-        sections=new.sections or old.sections,
+        authors=tuple(dict.fromkeys((*old.authors, *new.authors))),
+        sections=merge_sections(old.sections, new.sections),
         links=new.links or old.links,
         media=new.media or old.media,
     )

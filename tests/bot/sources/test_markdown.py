@@ -218,3 +218,33 @@ async def test_url_with_a_strftime_date_walks_back_over_404(loopback: Loopback) 
         result = await source.fetch(None)
     assert result.digest == SEED_DIGEST
     assert loopback.hits["/digests/daily-papers-2024-06-29.md"] == 1
+
+
+async def test_korean_digest_and_hugging_face_keep_both_texts(store, day_items) -> None:
+    from bot.fetch import fetch_into
+    from tests.bot.sources.test_huggingface import FakeApi
+    from tests.bot.sources.test_huggingface import source as hf_source
+
+    korean = await fetch_into(store, MarkdownFileSource(SEED), DAY)
+    english = await fetch_into(store, hf_source(FakeApi({DAY.isoformat(): day_items})), DAY)
+    assert korean.ok and english.ok
+    stored = await store.paper("2406.18629")
+    names = [name for name, _ in stored.paper.sections]
+    assert names == ["What's New", "Technical Details", "Performance Highlights", "Abstract"]  # Korean first
+    assert stored.paper.section("What's New").startswith("수학적 추론은")
+    assert stored.paper.section("Abstract").startswith("Mathematical reasoning presents")
+    assert stored.paper.authors[:6] == SEED_DIGEST.papers[0].authors  # the digest's list, not replaced
+    for words in ("수학적", "Mathematical reasoning"):  # search covers both texts
+        assert "2406.18629" in [h.paper.paper.arxiv_id for h in (await store.search(words)).hits]
+
+
+async def test_a_korean_digest_after_hugging_face_adds_its_sections_first(store, day_items) -> None:
+    from bot.fetch import fetch_into
+    from tests.bot.sources.test_huggingface import FakeApi
+    from tests.bot.sources.test_huggingface import source as hf_source
+
+    await fetch_into(store, hf_source(FakeApi({DAY.isoformat(): day_items})), DAY)
+    assert [n for n, _ in (await store.paper("2406.18629")).paper.sections] == ["Abstract"]
+    await fetch_into(store, MarkdownFileSource(SEED), DAY)
+    names = [n for n, _ in (await store.paper("2406.18629")).paper.sections]
+    assert names == ["What's New", "Technical Details", "Performance Highlights", "Abstract"]
