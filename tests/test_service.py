@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -31,14 +33,17 @@ def paperbot(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot.cli", *args]
 
 
-def wait_for(path_or_proc_output: Iterator[str], needle: str, timeout: float = 20.0) -> str:
+def wait_for(stream: IO[str], needle: str, timeout: float = 20.0) -> str:
+    """Read ``stream`` until a line holds ``needle``; fails after ``timeout`` even if the process is silent."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in iter(stream.readline, "")], daemon=True).start()
     deadline = time.monotonic() + timeout
     seen = ""
-    for line in path_or_proc_output:
-        seen += line
-        if needle in line or time.monotonic() > deadline:
-            break
-    assert needle in seen, seen
+    while needle not in seen:
+        try:
+            seen += lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no {needle!r} within {timeout} s; got {seen!r}") from None
     return seen
 
 
@@ -48,8 +53,9 @@ def test_the_console_stops_on_sigterm_and_ctrl_c_at_once_with_exit_0(tmp_path, s
     env = service_env(tmp_path, PAPERBOT_LOG_LEVEL="INFO")
     with subprocess.Popen(paperbot("run", "--adapter", "console"), env=env, cwd=tmp_path, text=True,
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stderr is not None and proc.stdin is not None
-        wait_for(iter(proc.stderr.readline, ""), "delivery run")  # started: seeded, schedules loaded
+        assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+        wait_for(proc.stdout, "Summaries:")  # started: the daily post is shown, waiting for input
+        time.sleep(0.3)  # and past start-up
         sent = time.monotonic()
         proc.send_signal(sig)
         code = proc.wait(timeout=10)
