@@ -129,8 +129,8 @@ class RunSummary:
 
 
 def new_nonce() -> str:
-    """A fresh idempotency key and marker; Discord takes up to 25 characters."""
-    return uuid.uuid4().hex[:25]
+    """A fresh idempotency key and marker (32 hex characters; a transport uses as much as its platform takes)."""
+    return uuid.uuid4().hex
 
 
 def retry_delay(attempts: int) -> float:
@@ -206,7 +206,12 @@ class Deliverer:
     async def deliver(self, platform: str, target: str, post_key: str, messages: Sequence[Message],
                       *, report_to: str = "") -> PostResult:
         """Send every not-yet-sent part of one post, in order; see the module docstring."""
-        payloads = self.transports[platform].render(messages)
+        return await self.deliver_rendered(platform, target, post_key, self.transports[platform].render(messages),
+                                           report_to=report_to)
+
+    async def deliver_rendered(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                               *, report_to: str = "") -> PostResult:
+        """:meth:`deliver` for payloads rendered already (identical alerts share one rendering)."""
         post = await self.store.open_post(platform, target, post_key, payloads, report_to=report_to,
                                           now=self.clock())
         return await self.resume(post)
@@ -242,7 +247,8 @@ class Deliverer:
         for stored in post.parts:
             part, payload = stored.part, stored.payload
             await self._ensure_lease()
-            claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(), owner=self.owner,
+            nonce = new_nonce()
+            claim = await self.store.claim_part(platform, target, post_key, part, nonce, owner=self.owner,
                                                 now=self.clock())
             for _ in range(3):
                 if claim.state != ClaimState.BUSY or not self.wait_for_leases or claim.lease_expires is None:
@@ -252,7 +258,7 @@ class Deliverer:
                     break
                 await asyncio.sleep(max(0.0, wait) + 0.05)
                 await self._ensure_lease()
-                claim = await self.store.claim_part(platform, target, post_key, part, new_nonce(),
+                claim = await self.store.claim_part(platform, target, post_key, part, nonce,
                                                     owner=self.owner, now=self.clock())
             if claim.state == ClaimState.SENT:
                 sent[part] = SentRef(claim.message_id or "", claim.thread_id)

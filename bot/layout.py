@@ -47,7 +47,7 @@ def card_actions(paper: Paper, *, details: bool = True, author: str | None = Non
         actions.append(Action(SHOW_DETAILS, "Show details", paper.arxiv_id))
     follow = author or (paper.authors[0] if paper.authors else None)
     if follow:
-        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {follow}"[:75], follow))
+        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {follow}", follow))  # renderers fit labels
     return tuple(actions)
 
 

@@ -18,3 +18,6 @@ CHOICE_VALUE = 100
 #: itself just under it, because every 429 also counts toward Discord's invalid-request limit
 #: (10,000 401/403/429 answers in 10 minutes get the IP temporarily banned)
 GLOBAL_REQUESTS_PER_SECOND = 48
+
+#: a message's ``nonce`` (paperbot's idempotency key; Discord takes up to 25 characters)
+NONCE = 25

@@ -161,7 +161,7 @@ class DiscordTransport:
         if reference is not None:
             kwargs["reference"] = reference
         try:
-            message = await self._patiently(lambda: channel.send(**kwargs, nonce=nonce))
+            message = await self._patiently(lambda: channel.send(**kwargs, nonce=nonce[:limits.NONCE]))
         except (discord.Forbidden, discord.NotFound) as exc:
             if parent is None:  # the channel itself refuses: gone or no access
                 raise ChannelUnavailable(target, describe(exc)) from None
