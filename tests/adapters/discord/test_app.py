@@ -236,3 +236,28 @@ async def test_paperbot_post_cli(fake: FakeDiscord, cli_env: dict[str, str], tmp
     assert err.strip().splitlines() == [
         f"paperbot post: discord channel {fake.channel_id}: failed: 403 Missing Access, code 50001"]
     assert TOKEN not in out + err and len(fake.messages) == 3
+
+
+async def test_paperbot_post_killed_mid_post_is_finished_by_the_next_post_exactly_once(
+        fake: FakeDiscord, cli_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**cli_env, "PAPERBOT_LEASE_SECONDS": "1"}
+    channel = str(fake.papers_channel_id)
+    # the thread's creation is held up by a 429 for a while: the process is killed in the middle of the post
+    fake.rate_limit_next(1, retry_after=5, method="POST", path_pattern="/channels/{c}/messages/{m}/threads")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "post", "--adapter", "discord", "--channel", channel, env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    for _ in range(400):  # kill -9 as soon as the post is out and before the thread is finished
+        if fake.messages:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)
+    proc.kill()
+    await proc.wait()
+    assert len(fake.messages) == 1  # the post is out, its thread is not
+    code, out, err = await run_cli("post", "--adapter", "discord", "--channel", channel, env=env, cwd=tmp_path)
+    assert code == 0, err
+    post, *thread = fake.messages
+    assert len(thread) == 2 and {m.channel_id for m in thread} == {post.id}
+    cards = [e["url"] for m in thread for e in m.embeds]
+    assert len(cards) == len(set(cards)) == 9
