@@ -137,6 +137,9 @@ class Timed:
         self.sends: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.errors: Counter[str] = Counter()
 
+    def __getattr__(self, name: str) -> Any:  # what else the transport tells delivery (e.g. ``nonce_chars``)
+        return getattr(self.inner, name)
+
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return self.inner.render(messages)
 
@@ -282,18 +285,23 @@ def _fingerprint(*parts: Any) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _serve(kind: str, n: int, conn: Connection) -> None:
-    """Child process: start the fake, create ``n`` channels, answer ``mark`` / ``report`` / ``stop``."""
+def _serve(kind: str, n: int, conn: Connection, nonce_window: float | None = None) -> None:
+    """Child process: start the fake, create ``n`` channels, answer ``mark`` / ``report`` / ``messages`` / ``stop``.
+
+    ``nonce_window`` overrides how long the Discord fake answers a repeated nonce with the first message.
+    """
     logging.disable(logging.WARNING)
-    asyncio.run(_serve_async(kind, n, conn))
+    asyncio.run(_serve_async(kind, n, conn, nonce_window))
 
 
-async def _serve_async(kind: str, n: int, conn: Connection) -> None:
+async def _serve_async(kind: str, n: int, conn: Connection, nonce_window: float | None = None) -> None:
     fake: Any
     if kind == "discord":
         from tests.fakes.discord import FakeDiscord
 
         fake = FakeDiscord(global_rate_per_second=DISCORD_RATE)
+        if nonce_window is not None:
+            fake.nonce_window = nonce_window
         await fake.start()
         channels = [str(fake.add_channel(f"papers-{i}")) for i in range(n)]
         conn.send({"api_base": fake.api_base, "token": fake.token, "channels": channels})
@@ -315,6 +323,8 @@ async def _serve_async(kind: str, n: int, conn: Connection) -> None:
             elif command == "report":
                 report = _discord_report(fake, mark) if kind == "discord" else _slack_report(fake, mark)
                 conn.send({**report, "cpu_s": time.process_time() - cpu})
+            elif command == "messages":
+                conn.send(_discord_messages(fake) if kind == "discord" else _slack_messages(fake))
             else:
                 break
     finally:
@@ -334,13 +344,27 @@ def _slack_report(fake: Any, mark: int) -> dict[str, Any]:
     return {"requests": requests, "messages": messages}
 
 
+def _discord_messages(fake: Any) -> list[dict[str, Any]]:
+    """Every message the Discord fake created, as the bot left it (a thread's id is its starter message's)."""
+    return [{"id": m.id, "channel_id": m.channel_id, "nonce": m.nonce, "content": m.content, "embeds": m.embeds}
+            for m in fake.messages]
+
+
+def _slack_messages(fake: Any) -> list[dict[str, Any]]:
+    """Every message the Slack fake accepted, with the nonce of its metadata."""
+    return [{"channel": m.channel, "ts": m.ts, "thread_ts": m.thread_ts, "text": m.text, "blocks": m.blocks,
+             "nonce": ((m.args.get("metadata") or {}).get("event_payload") or {}).get("nonce")}
+            for m in fake.messages]
+
+
 class FakeProcess:
     """The parent's handle on a fake running in a child process (stopped, or killed, on exit)."""
 
-    def __init__(self, kind: str, n: int) -> None:
+    def __init__(self, kind: str, n: int, *, nonce_window: float | None = None) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(kind, n, child), name=f"fake-{kind}", daemon=True)
+        self.process = ctx.Process(target=_serve, args=(kind, n, child, nonce_window), name=f"fake-{kind}",
+                                   daemon=True)
         self.child = child
         self.info: dict[str, Any] = {}
 
