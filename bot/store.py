@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from bot.errors import StorageError, UserError
 from bot.models import Digest, Paper
 from bot.payload import Payload
 
 
-class StoreError(Exception):
+class StoreError(StorageError):
     """A storage problem worth showing to a user as it is (no traceback)."""
 
 
-class QueryError(ValueError):
+class QueryError(UserError, ValueError):
     """A search query that cannot be run; the message says why, for the user."""
 
 
@@ -182,6 +183,18 @@ class RunRecord:
     at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FetchRun:
+    """The fetch record of one source and day: its last success (``ok_at``) and its last try."""
+
+    source: str
+    day: dt.date
+    ok_at: dt.datetime | None  # the last fetch that succeeded ("ingested", or "empty": the source had none)
+    ok_status: str  # "ingested" | "empty" | "" (never succeeded)
+    tried_at: dt.datetime
+    error: str = ""  # the last try's error, "" when it succeeded
+
+
 class Store(Protocol):
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport: ...
 
@@ -274,6 +287,11 @@ class Store(Protocol):
         """Mark a channel unavailable; ``True`` the first time (report it then)."""
 
     async def unavailable(self, platform: str) -> dict[str, str]: ...
+
+    async def record_fetch(self, source: str, day: dt.date, status: str, at: dt.datetime, error: str = "") -> None:
+        """Note a fetch of ``source`` for ``day``: ``ingested``, ``empty`` (a success) or ``failed``."""
+
+    async def fetch_runs(self, since: dt.date) -> list[FetchRun]: ...
 
     async def close(self) -> None: ...
 

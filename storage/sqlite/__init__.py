@@ -12,6 +12,7 @@ connection, migrations and the one ``transaction()`` helper):
 
 from __future__ import annotations
 
+from storage.sqlite.fetches import FetchesMixin
 from storage.sqlite.ledger import LedgerMixin
 from storage.sqlite.papers import PapersMixin
 from storage.sqlite.schedules import SchedulesMixin
@@ -19,7 +20,8 @@ from storage.sqlite.search import COUNT_CAP, SearchMixin
 from storage.sqlite.subscriptions import SubscriptionsMixin
 
 
-class SQLiteStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin):
+class SQLiteStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin,
+                  FetchesMixin):
     """Open with ``await SQLiteStore.open(path)``; close with ``await store.close()`` (or ``async with``)."""
 
 
