@@ -74,8 +74,10 @@ class Transport(Protocol):
     """What delivery needs from a platform adapter."""
 
     platform: str
-    #: at most this many posts at once on this platform (``None``: the deliverer's default)
-    max_concurrency: int | None
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """At most this many posts at once on this platform (``None``: the deliverer's default)."""
 
     def render(self, messages: Sequence[Message]) -> list[Payload]: ...
 
@@ -134,7 +136,8 @@ def new_nonce() -> str:
 
 
 def retry_delay(attempts: int) -> float:
-    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    """Seconds before the next try of a post that failed ``attempts`` times: 30 s, 60 s, 120 s … at most 1 h."""
+    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * float(2 ** max(0, attempts - 1)))
 
 
 class Deliverer:

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 WINDOW_DAYS = 4  # a Friday digest is still news on Monday morning
 
 
-class LocalTimeTrigger(CronTrigger):
+class LocalTimeTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
     """A ``CronTrigger`` that fires once per local day even when DST repeats the hour.
 
     APScheduler 3.x fires at both occurrences of an ambiguous local time (01:30 EDT and
@@ -46,7 +46,7 @@ class LocalTimeTrigger(CronTrigger):
     """
 
     def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
-        nxt = super().get_next_fire_time(previous_fire_time, now)
+        nxt: dt.datetime | None = super().get_next_fire_time(previous_fire_time, now)
         for _ in range(3):
             if nxt is None:
                 return None

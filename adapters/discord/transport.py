@@ -172,7 +172,7 @@ class DiscordTransport:
             raise
         if parent is None and payload.body.get("embeds"):
             self._titles[str(message.id)] = payload.body["embeds"][0].get("title") or self.thread_name
-        return SentRef(str(message.id), None if parent is None or reference is not None else str(channel.id))
+        return SentRef(str(message.id), None if parent is None or reference is not None else str(where_id))
 
 
 def _retry_after(exc: discord.HTTPException) -> float:

@@ -95,7 +95,7 @@ class LedgerMixin(Database):
             )
             if not rows:
                 raise LookupError(f"no part {part} of {post_key} for {platform}:{target}: open the post first")
-            state, old_nonce, message_id, thread_id, old_owner, expires = rows[0]  # type: ignore[index,misc]
+            state, old_nonce, message_id, thread_id, old_owner, expires = next(iter(rows))
             if state == "sent":
                 return Claim(ClaimState.SENT, old_nonce or nonce, message_id, thread_id)
             if state == "failed":
