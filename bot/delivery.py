@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from bot import post_keys
+from bot import metrics, post_keys
 from bot.messages import Level, Message, Notice
 from bot.payload import Payload
 from bot.store import ClaimState, LedgerPost, Store
@@ -234,6 +234,10 @@ class Deliverer:
             self._inflight.discard(key)
         if result.outcome == Outcome.SENT and result.sent == 0:
             result.outcome = Outcome.SKIPPED
+        if result.outcome == Outcome.SENT:
+            metrics.posts_sent.labels(post.platform).inc()
+            lag = (self.clock() - post.created_at).total_seconds()
+            metrics.delivery_lag.labels(post.platform).observe(max(0.0, lag))
         if result.outcome == Outcome.INCOMPLETE:
             now = self.clock()
             attempts = await self.store.note_attempt(post.platform, post.target, post.post_key, result.detail,
@@ -292,6 +296,7 @@ class Deliverer:
             except PartRejected as exc:
                 log.warning("%s %s: part %d of %s rejected: %s", platform, target, part, post_key, exc.reason)
                 await self.store.mark_failed(platform, target, post_key, part, exc.reason)
+                metrics.parts_failed.labels(platform).inc()
                 rejected.add(part)
                 result.rejected += 1
                 result.detail = f"part {part} rejected: {exc.reason}"
@@ -304,6 +309,7 @@ class Deliverer:
                 result.outcome, result.detail = Outcome.INCOMPLETE, f"{type(exc).__name__} on part {part}"
                 return
             await self.store.mark_sent(platform, target, post_key, part, ref.message_id, ref.thread_id)
+            metrics.parts_sent.labels(platform).inc()
             sent[part] = ref
             result.sent += 1
 

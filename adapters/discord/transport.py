@@ -31,6 +31,7 @@ from aiolimiter import AsyncLimiter
 from adapters.discord import limits
 from adapters.discord.connection import describe, endpoints, token
 from adapters.discord.render import render, send_kwargs
+from bot import metrics
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, PartRejected, SentRef
 from bot.errors import PlatformError
@@ -137,6 +138,8 @@ class DiscordTransport:
                 await self._paced()
                 return await call()
             except discord.HTTPException as exc:
+                if exc.status == 429:  # discord.py gave up on its own retries
+                    metrics.rate_limited.labels("discord").inc()
                 if exc.status != 429 or round_ == self.rate_limit_rounds:
                     raise
                 await asyncio.sleep(_retry_after(exc))

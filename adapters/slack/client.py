@@ -27,6 +27,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.config import ConfigError, Settings
 
 RATE_LIMIT_RETRIES = 5
@@ -70,6 +71,7 @@ class PromptRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     ) -> None:
         if response is None:
             raise error  # type: ignore[misc]
+        metrics.rate_limited.labels("slack").inc()
         state.next_attempt_requested = True
         header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
         value = header[0] if isinstance(header, list) else header

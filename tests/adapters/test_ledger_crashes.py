@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -54,6 +55,11 @@ async def slack() -> AsyncIterator[FakeSlack]:
 def slack_client(slack: FakeSlack) -> AsyncWebClient:
     return AsyncWebClient(token="xoxb-test", base_url=slack.api_url,
                           retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)])
+
+
+def unpaced(slack: FakeSlack) -> dict[str, Any]:
+    """Slack's transport without its per-channel pacing (tested on its own below), to keep tests quick."""
+    return {"slack": SlackTransport(slack_client(slack), post_interval=0)}
 
 
 def schedule(platform: str, channel: str, **kwargs: Any) -> Schedule:
@@ -106,9 +112,9 @@ async def test_slack_crash_between_any_two_ledger_writes(seeded, slack, step, wh
     await seeded.set_schedule(schedule("slack", "C1", top_n=2))  # the post and two replies
     crashing = CrashingStore(seeded, step, when)
     with pytest.raises(asyncio.CancelledError):
-        await poster(crashing, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL).run_due()
+        await poster(crashing, unpaced(slack), FRIDAY_0901_SEOUL).run_due()
     later = FRIDAY_0901_SEOUL + dt.timedelta(seconds=11)
-    result = await poster(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, later).run_due()
+    result = await poster(seeded, unpaced(slack), later).run_due()
     assert result.count("failed") == result.count("incomplete") == 0
     posts = [m for m in slack.messages if m.channel == "C1"]
     assert len(posts) == 3
@@ -121,12 +127,12 @@ async def test_slack_crash_between_any_two_ledger_writes(seeded, slack, step, wh
 async def test_a_restart_right_after_a_crash_waits_out_the_lease_and_finishes(seeded, slack):
     await seeded.set_schedule(schedule("slack", "C1", top_n=2))
     with pytest.raises(asyncio.CancelledError):
-        await poster(CrashingStore(seeded, 3, "after"), {"slack": SlackTransport(slack_client(slack), post_interval=0)},
+        await poster(CrashingStore(seeded, 3, "after"), unpaced(slack),
                      FRIDAY_0901_SEOUL, lease_seconds=1.0).run_due()  # part 1 claimed, then the process died
     (unfinished,) = await seeded.unfinished_posts()
     assert unfinished.missing == (1, 2)
     # a live run with the real clock: the dead run's lease (set on the crash's clock) has run out
-    deliverer = Deliverer(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, lease_seconds=1.0)
+    deliverer = Deliverer(seeded, unpaced(slack), lease_seconds=1.0)
     async with deliverer:
         results = await deliverer.resume_unfinished()
     assert [r.outcome for r in results] == [Outcome.SENT]
@@ -139,8 +145,8 @@ async def test_a_live_runs_claim_is_left_alone_by_a_second_process(seeded, slack
         await seeded.set_schedule(schedule("slack", channel, top_n=2))
     other = await SQLiteStore.open(Path(seeded.path))
     try:
-        first = poster(seeded, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
-        second = poster(other, {"slack": SlackTransport(slack_client(slack), post_interval=0)}, FRIDAY_0901_SEOUL, lease_seconds=1.0)
+        first = poster(seeded, unpaced(slack), FRIDAY_0901_SEOUL, lease_seconds=1.0)
+        second = poster(other, unpaced(slack), FRIDAY_0901_SEOUL, lease_seconds=1.0)
         await asyncio.gather(first.run_due(), second.run_due())
     finally:
         await other.close()
@@ -214,7 +220,7 @@ async def test_an_alert_claimed_before_a_crash_is_sent_after_the_restart_exactly
     from bot.commands import Commands, Request
 
     await Commands(seeded).handle(Request("slack", "U7", "C1", "subscribe", "세그멘테이션"))
-    transports = {"slack": SlackTransport(slack_client(slack), post_interval=0)}
+    transports = unpaced(slack)
     papers = list(seed_digest.papers)
     with pytest.raises(asyncio.CancelledError):  # the papers were claimed; the process died before the post
         crashing = CrashingStore(seeded, 0, "before")
@@ -265,5 +271,25 @@ async def test_discord_requests_are_paced_under_the_global_limit(seeded, fake, r
     assert result.count("sent") == 3
     posts = sorted(r.time for r in fake.requests if r.method == "POST")
     assert len(posts) == 12  # per channel: the post, the thread, two thread messages
-    gaps = [b - a for a, b in zip(posts, posts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(posts)]
     assert min(gaps) > 0.8 / 20  # one request per 1/20 s: never a burst (three channels were due at once)
+
+
+async def test_deliveries_are_counted_in_the_metrics(seeded, slack):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from bot import metrics
+
+    def value(name: str) -> float:
+        for family in text_string_to_metric_families(metrics.generate_latest(metrics.REGISTRY).decode()):
+            for sample in family.samples:
+                if sample.name == name and sample.labels.get("platform") == "slack":
+                    return sample.value
+        return 0.0
+
+    parts, posts = value("paperbot_parts_sent_total"), value("paperbot_posts_sent_total")
+    await seeded.set_schedule(schedule("slack", "C1", top_n=2))
+    await poster(seeded, unpaced(slack), FRIDAY_0901_SEOUL).run_due()
+    assert value("paperbot_parts_sent_total") - parts == 3
+    assert value("paperbot_posts_sent_total") - posts == 1
+    assert value("paperbot_delivery_lag_seconds_count") >= 1

@@ -255,7 +255,7 @@ async def test_paperbot_post_killed_mid_post_is_finished_by_the_next_post_exactl
     proc.kill()
     await proc.wait()
     assert len(fake.messages) == 1  # the post is out, its thread is not
-    code, out, err = await run_cli("post", "--adapter", "discord", "--channel", channel, env=env, cwd=tmp_path)
+    code, _, err = await run_cli("post", "--adapter", "discord", "--channel", channel, env=env, cwd=tmp_path)
     assert code == 0, err
     post, *thread = fake.messages
     assert len(thread) == 2 and {m.channel_id for m in thread} == {post.id}

@@ -31,6 +31,11 @@ def client(slack: FakeSlack) -> AsyncWebClient:
                           retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)])
 
 
+def unpaced(slack: FakeSlack) -> SlackTransport:
+    """Slack's transport without its per-channel pacing (tested in tests/adapters/test_ledger_crashes.py)."""
+    return SlackTransport(client(slack), post_interval=0)
+
+
 def schedule(channel: str, set_by: str = "") -> Schedule:
     return Schedule("slack", channel, dt.time(9), "Asia/Seoul", (0, 1, 2, 3, 4), set_by=set_by,
                     since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
@@ -46,10 +51,10 @@ def poster(store, transport, at: dt.datetime, *, wait_for_leases: bool = True) -
 async def test_a_crash_at_any_step_never_duplicates_and_the_restart_completes(seeded, slack, part, when):
     await seeded.set_schedule(schedule("C1"))
     with pytest.raises(asyncio.CancelledError):
-        await poster(seeded, CrashingTransport(SlackTransport(client(slack), post_interval=0), part, when), FRIDAY_0901_SEOUL) \
+        await poster(seeded, CrashingTransport(unpaced(slack), part, when), FRIDAY_0901_SEOUL) \
             .run_channel(await seeded.schedule("slack", "C1"))
     later = FRIDAY_0901_SEOUL + dt.timedelta(minutes=10)
-    result = await poster(seeded, SlackTransport(client(slack), post_interval=0), later).run_due()
+    result = await poster(seeded, unpaced(slack), later).run_due()
     assert [r.outcome for r in result.results] == ["sent"]
     posts = [m for m in slack.messages if m.channel == "C1"]
     assert len(posts) == 10  # the post and one thread reply per paper, none twice
@@ -62,7 +67,7 @@ async def test_rate_limited_posts_arrive_exactly_once_in_thread_order(seeded, sl
     await seeded.set_schedule(schedule("C1"))
     await seeded.set_schedule(schedule("C2"))
     slack.rate_limit_next(3, retry_after=0)
-    result = await poster(seeded, SlackTransport(client(slack), post_interval=0), FRIDAY_0901_SEOUL).run_due()
+    result = await poster(seeded, unpaced(slack), FRIDAY_0901_SEOUL).run_due()
     assert result.count("sent") == 2
     for channel in ("C1", "C2"):
         posts = [m for m in slack.messages if m.channel == channel]
@@ -75,11 +80,11 @@ async def test_a_channel_the_bot_left_is_disabled_and_reported_once(seeded, slac
     slack.fail_channel("C9", "not_in_channel")
     await seeded.set_schedule(schedule("C1"))
     await seeded.set_schedule(schedule("C9", set_by="U7"))
-    first = await poster(seeded, SlackTransport(client(slack), post_interval=0), FRIDAY_0901_SEOUL).run_due()
+    first = await poster(seeded, unpaced(slack), FRIDAY_0901_SEOUL).run_due()
     assert {r.target: r.outcome for r in first.results} == {"C1": "sent", "C9": "failed"}
     dm = [m for m in slack.messages if m.channel == slack.dm_channel("U7")]
     assert len(dm) == 1
     assert "can't post the daily papers to channel C9: not_in_channel" in dm[0].text.replace("\u200b", "")
-    await poster(seeded, SlackTransport(client(slack), post_interval=0), FRIDAY_0901_SEOUL + dt.timedelta(days=3)).run_due()
+    await poster(seeded, unpaced(slack), FRIDAY_0901_SEOUL + dt.timedelta(days=3)).run_due()
     assert len([m for m in slack.messages if m.channel == slack.dm_channel("U7")]) == 1
     assert [m for m in slack.messages if m.channel == "C9"] == []
