@@ -13,8 +13,8 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
 from bot.digest_markdown import parse_file
+from bot.fetch import CATCH_UP_JOB_ID, TICK_SECONDS, CatchUp, FetchJob
 from bot.fetch import JOB_ID as FETCH_JOB
-from bot.fetch import FetchJob
 from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
 from bot.store import IngestReport, Store
@@ -107,11 +107,19 @@ class PaperBot:
             if outcome.report is not None:
                 await self.after_ingest(outcome.report)
 
-    def start_fetching(self, platform: str) -> list[str]:
-        """Schedule the daily fetch from the configured sources; names of the sources.
+    async def catch_up_now(self, catch_up: CatchUp, now: dt.datetime | None = None) -> None:
+        """One catch-up round: missed days fetched, then alerts and late posts for what was new."""
+        for outcome in await catch_up.tick(now):
+            if outcome.report is not None:
+                await self.after_ingest(outcome.report)
 
-        The console fetches only when ``PAPERBOT_SOURCES`` is set explicitly, so that the
-        embedded default never touches the network.
+    def start_fetching(self, platform: str) -> list[str]:
+        """Schedule the daily fetch and the catch-up from the configured sources; names of the sources.
+
+        The catch-up's first round runs at once (a fresh deployment has papers within
+        seconds), then every ``TICK_SECONDS``. The console fetches only when
+        ``PAPERBOT_SOURCES`` is set explicitly, so that the embedded default never touches
+        the network.
         """
         from bot.fetch import build_fetch_job
         from bot.sources.spec import sources_from_setting
@@ -123,9 +131,15 @@ class PaperBot:
         if not sources:
             return []
         job = build_fetch_job(self.scheduler, self.store, sources, self.settings.fetch_time,
-                              self.settings.fetch_timezone)
+                              self.settings.fetch_timezone, ledger=self.store)
         # same schedule, but new papers then go on to alerts and late posts
         self.scheduler.modify_job(FETCH_JOB, func=self.fetch_now, args=(job,))
+        if self.settings.fetch_catchup_days:
+            catch_up = CatchUp(self.store, self.store, sources, self.settings.fetch_time, job.tz,
+                               self.settings.fetch_catchup_days)
+            self.scheduler.add_job(self.catch_up_now, "interval", seconds=TICK_SECONDS, args=(catch_up,),
+                                   id=CATCH_UP_JOB_ID, name="catch up missed fetches", replace_existing=True,
+                                   coalesce=True, max_instances=1, next_run_time=dt.datetime.now(dt.UTC))
         log.info("daily fetch at %s %s from %s", self.settings.fetch_time.strftime("%H:%M"),
                  self.settings.fetch_timezone, ", ".join(s.name for s in sources))
         return [s.name for s in sources]

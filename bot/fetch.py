@@ -1,4 +1,11 @@
-"""Fetch digests into the store, now or every day at a set time."""
+"""Fetch digests into the store: now, every day at a set time, and catching up missed days.
+
+The catch-up (:class:`CatchUp`) keeps a record per source and day (``fetch_runs``): at start
+and on every tick it fetches each day of the window (``PAPERBOT_FETCH_CATCHUP_DAYS``, today
+included) that has not been fetched successfully since that day's fetch time, today first.
+A fresh deployment therefore fetches at once, a day missed while the bot was down is fetched
+after the restart, and a failed fetch is retried with back-off through the day.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +19,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import metrics
 from bot.http import FetchError
 from bot.models import Digest, Problem
 from bot.sources.base import Source
-from bot.store import IngestReport
+from bot.store import FetchRun, IngestReport
 
 log = logging.getLogger("paperbot.fetch")
 
 JOB_ID = "fetch"
+CATCH_UP_JOB_ID = "fetch-catch-up"
+#: how often the catch-up looks for missed days
+TICK_SECONDS = 60
+#: back-off after a failed (or, today, empty) fetch: doubling from the first to the last
+RETRY_FIRST = dt.timedelta(minutes=1)
+RETRY_MAX = dt.timedelta(hours=1)
 
 Status = Literal["ingested", "no-digest", "failed"]
 
@@ -81,13 +95,42 @@ async def fetch_into(store: DigestSink, source: Source, date: dt.date | None) ->
     return FetchOutcome(source.name, date, "ingested", result.origin, report, result.problems)
 
 
+class FetchLedger(Protocol):
+    """What the catch-up needs from a :class:`bot.store.Store` besides ingesting."""
+
+    async def record_fetch(self, source: str, day: dt.date, status: str, at: dt.datetime, error: str = "") -> None:
+        ...
+
+    async def fetch_runs(self, since: dt.date) -> list[FetchRun]: ...
+
+
+def ledger_status(outcome: FetchOutcome) -> str:
+    """``ingested``, ``empty`` (the source answered with no digest: a weekend, no file yet) or ``failed``."""
+    return {"ingested": "ingested", "no-digest": "empty"}.get(outcome.status, "failed")
+
+
+async def note(ledger: FetchLedger | None, outcome: FetchOutcome, day: dt.date, at: dt.datetime) -> None:
+    """Count ``outcome`` in the metrics and, with a ledger, record it for the catch-up."""
+    status = ledger_status(outcome)
+    metrics.fetches.labels(outcome.source, status).inc()
+    if status != "failed":
+        metrics.fetch_succeeded(at)
+    if ledger is not None:
+        try:
+            await ledger.record_fetch(outcome.source, day, status, at, outcome.error or "")
+        except Exception:  # the record is an optimisation: the next tick fetches the day again
+            log.exception("%s: could not record the fetch of %s", outcome.source, day.isoformat())
+
+
 class FetchJob:
     """Fetch today's digest (today in ``tz``) from each source in turn."""
 
-    def __init__(self, store: DigestSink, sources: Sequence[Source], tz: ZoneInfo) -> None:
+    def __init__(self, store: DigestSink, sources: Sequence[Source], tz: ZoneInfo,
+                 ledger: FetchLedger | None = None) -> None:
         self.store = store
         self.sources = tuple(sources)
         self.tz = tz
+        self.ledger = ledger
 
     async def run(self, now: dt.datetime | None = None) -> list[FetchOutcome]:
         """One run; ``now`` (aware, or naive meaning UTC) is injectable for tests."""
@@ -98,11 +141,91 @@ class FetchJob:
         today = now.astimezone(self.tz).date()
         outcomes: list[FetchOutcome] = []
         for source in self.sources:
-            try:
-                outcomes.append(await fetch_into(self.store, source, today))
-            except Exception as exc:  # one source's bug or a store error must not stop the others
-                log.exception("%s: fetch for %s crashed", source.name, today.isoformat())
-                outcomes.append(FetchOutcome(source.name, today, "failed", error=f"{type(exc).__name__}: {exc}"))
+            outcome = await fetch_safely(self.store, source, today)
+            await note(self.ledger, outcome, today, dt.datetime.now(dt.UTC))
+            outcomes.append(outcome)
+        return outcomes
+
+
+async def fetch_safely(store: DigestSink, source: Source, day: dt.date) -> FetchOutcome:
+    """:func:`fetch_into`, with a crash (one source's bug, a store error) as a ``failed`` outcome."""
+    try:
+        return await fetch_into(store, source, day)
+    except Exception as exc:  # one source's bug or a store error must not stop the others
+        log.exception("%s: fetch for %s crashed", source.name, day.isoformat())
+        return FetchOutcome(source.name, day, "failed", error=f"{type(exc).__name__}: {exc}")
+
+
+class CatchUp:
+    """Fetch every day of the window that has no successful fetch since its fetch time.
+
+    A day's *fetch moment* is ``at`` on that day in ``tz``. Day D is due when no fetch of it
+    succeeded yet; or when the last success came before D's fetch moment and that moment has
+    passed (fetched early: fetch again once the source publishes); or when D is today, its
+    moment has passed and the source had nothing (it may still publish). A failure, or an
+    empty answer for today, puts that source and day on back-off (1 min doubling to 1 h)
+    until it answers. Today comes first, so a fresh deployment has today's papers at once.
+    """
+
+    def __init__(self, store: DigestSink, ledger: FetchLedger, sources: Sequence[Source], at: dt.time,
+                 tz: ZoneInfo, days: int) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.sources = tuple(sources)
+        self.at = at
+        self.tz = tz
+        self.days = days
+        self._retry_at: dict[tuple[str, dt.date], dt.datetime] = {}
+        self._delay: dict[tuple[str, dt.date], dt.timedelta] = {}
+
+    def moment(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.at, tzinfo=self.tz)
+
+    def window(self, now: dt.datetime) -> list[dt.date]:
+        """The days to keep fetched, today first."""
+        today = now.astimezone(self.tz).date()
+        return [today - dt.timedelta(days=n) for n in range(self.days)]
+
+    def is_due(self, day: dt.date, run: FetchRun | None, now: dt.datetime) -> bool:
+        if run is None or run.ok_at is None:
+            return True
+        moment = self.moment(day)
+        if now < moment:
+            return False  # fetched already today, before publication: wait for the fetch time
+        if run.ok_at < moment:
+            return True
+        return run.ok_status == "empty" and day == now.astimezone(self.tz).date()
+
+    async def due(self, now: dt.datetime) -> list[tuple[Source, dt.date]]:
+        """``(source, day)`` pairs to fetch now, today first; those on back-off left out."""
+        days = self.window(now)
+        if not days:
+            return []
+        runs = {(r.source, r.day): r for r in await self.ledger.fetch_runs(days[-1])}
+        return [(source, day) for day in days for source in self.sources
+                if now >= self._retry_at.get((source.name, day), now)
+                and self.is_due(day, runs.get((source.name, day)), now)]
+
+    async def tick(self, now: dt.datetime | None = None) -> list[FetchOutcome]:
+        """One round: fetch what is due; outcomes in order (``now`` injectable for tests)."""
+        injected = now is not None
+        now = now or dt.datetime.now(dt.UTC)
+        today = now.astimezone(self.tz).date()
+        outcomes: list[FetchOutcome] = []
+        for source, day in await self.due(now):
+            outcome = await fetch_safely(self.store, source, day)
+            await note(self.ledger, outcome, day, now if injected else dt.datetime.now(dt.UTC))
+            outcomes.append(outcome)
+            empty_today = outcome.status == "no-digest" and day == today and now >= self.moment(day)
+            key = (source.name, day)
+            if outcome.status == "failed" or empty_today:
+                delay = min(RETRY_MAX, self._delay[key] * 2) if key in self._delay else RETRY_FIRST
+                self._delay[key] = delay
+                self._retry_at[key] = now + delay
+                log.info("%s: %s: next try in %d s", source.name, day.isoformat(), delay.total_seconds())
+            else:
+                self._retry_at.pop(key, None)
+                self._delay.pop(key, None)
         return outcomes
 
 
@@ -119,6 +242,7 @@ def build_fetch_job(
     sources: Sequence[Source],
     at: dt.time,
     tz: str,
+    ledger: FetchLedger | None = None,
 ) -> FetchJob:
     """Schedule the daily fetch at ``at`` in ``tz`` (job id ``"fetch"``, replacing any earlier one).
 
@@ -127,7 +251,7 @@ def build_fetch_job(
     the returned job to run it directly.
     """
     zone_info = zone(tz)
-    job = FetchJob(store, sources, zone_info)
+    job = FetchJob(store, sources, zone_info, ledger)
     scheduler.add_job(
         job.run,
         CronTrigger(hour=at.hour, minute=at.minute, timezone=zone_info),

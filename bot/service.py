@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
 
+from aiohttp import web
+
+from bot import health, metrics
 from bot.app import PaperBot
 
 log = logging.getLogger("paperbot")
@@ -39,6 +43,12 @@ async def serve(bot: PaperBot, platform: str, runner: Runner) -> int:
 
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
+    await _last_fetch_from_store(bot)
+    try:
+        server = await _start_health(bot, platform)
+    except BaseException:
+        await _close(bot)
+        raise
     main = asyncio.ensure_future(runner(bot))
     stopper = asyncio.ensure_future(stop.wait())
     code = 0
@@ -52,11 +62,39 @@ async def serve(bot: PaperBot, platform: str, runner: Runner) -> int:
         stopper.cancel()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+        if server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.cleanup(), timeout=2.0)
         await _close(bot)
     if received:
         name, at = received[0]
         log.info("paperbot stopped on %s in %.1f s: no new work taken, database closed", name, time.monotonic() - at)
     return code
+
+
+async def _last_fetch_from_store(bot: PaperBot) -> None:
+    """``paperbot_last_fetch_age_seconds`` and ``/readyz`` count fetches made before this start too."""
+    try:
+        runs = await bot.store.fetch_runs(dt.date.today() - dt.timedelta(days=60))
+    except Exception as exc:  # an older store without the record: the first fetch sets it
+        log.debug("no fetch record: %s", exc)
+        return
+    for run in runs:
+        if run.ok_at is not None:
+            metrics.fetch_succeeded(run.ok_at)
+
+
+async def _start_health(bot: PaperBot, platform: str) -> web.AppRunner | None:
+    """The health server, unless ``PAPERBOT_HEALTH_PORT=0`` (the console's default)."""
+    settings = bot.settings
+    port = settings.health_port_for(platform)
+    if not port:
+        return None
+    fetching = bool(settings.sources.strip()) and (platform != "console" or "sources" in settings.model_fields_set)
+    state = health.Health(lambda: bot.store.fetch_runs(dt.date.today()), platform=platform, fetching=fetching)
+    if platform == "console":
+        health.connected(lambda: True)
+    return await health.start(state, settings.health_host, port)
 
 
 async def _stop_work(bot: PaperBot, main: asyncio.Future[int | None]) -> None:

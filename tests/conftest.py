@@ -31,3 +31,10 @@ async def store(tmp_path):
 async def seeded(store, seed_digest):
     await store.ingest(seed_digest, source=str(SEED))
     return store
+
+
+@pytest.fixture(autouse=True)
+def _no_fetch_catch_up(monkeypatch):
+    """The fetch catch-up fetches at start; tests that start a bot opt in (PAPERBOT_FETCH_CATCHUP_DAYS),
+    so the embedded default source (Hugging Face) is never reached from a test."""
+    monkeypatch.setenv("PAPERBOT_FETCH_CATCHUP_DAYS", "0")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,8 +16,11 @@ import time
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from storage.sqlite import SQLiteStore
 from tests.conftest import ROOT, SEED
 from tests.fakes.discord import FakeDiscord
 
@@ -67,42 +72,83 @@ def test_the_console_stops_on_sigterm_and_ctrl_c_at_once_with_exit_0(tmp_path, s
     assert took < 10
 
 
-async def test_a_running_discord_bot_stops_on_sigterm_with_exit_0_and_json_logs(tmp_path):
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_a_fresh_discord_deployment_is_ready_with_todays_papers_and_stops_on_sigterm(tmp_path):
+    """Health and metrics served, today's digest fetched at once from a folder source, every log line JSON,
+    and SIGTERM → exit 0 within 10 s."""
+    today = dt.datetime.now(dt.UTC).date()
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    (folder / f"daily-papers-{today.isoformat()}.md").write_text(
+        SEED.read_text(encoding="utf-8").replace("2024-06-28", today.isoformat()), encoding="utf-8")
+    port = free_port()
     async with FakeDiscord(token=TOKEN) as fake:
         env = service_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
                           DISCORD_GATEWAY_URL=fake.gateway_url, DISCORD_GUILD_ID=str(fake.guild_id),
-                          PAPERBOT_LOG_FORMAT="json", PAPERBOT_LOG_LEVEL="INFO", PAPERBOT_HEALTH_PORT="0",
-                          PAPERBOT_SOURCES=str(SEED.parent))
+                          PAPERBOT_LOG_FORMAT="json", PAPERBOT_LOG_LEVEL="INFO", PAPERBOT_HEALTH_PORT=str(port),
+                          PAPERBOT_SOURCES=str(folder), PAPERBOT_FETCH_TIMEZONE="UTC",
+                          PAPERBOT_FETCH_CATCHUP_DAYS="2")
+        started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(*paperbot("run"), env=env, cwd=tmp_path,
                                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                                     stderr=subprocess.PIPE)
         assert proc.stderr is not None
-        lines: list[str] = []
         try:
-            async with asyncio.timeout(30):
-                while not any("Discord: logged in" in line for line in lines):
-                    line = (await proc.stderr.readline()).decode()
-                    assert line, "".join(lines)
-                    lines.append(line)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
+                ready = await _poll_ready(http, deadline=30)
+                ready_after = time.monotonic() - started
+                live = await http.get("/healthz")
+                text = (await http.get("/metrics")).text
             sent = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             async with asyncio.timeout(10):
-                rest = (await proc.stderr.read()).decode()
+                log = (await proc.stderr.read()).decode()
                 code = await proc.wait()
             took = time.monotonic() - sent
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
-    lines += rest.splitlines(keepends=True)
-    assert code == 0, "".join(lines)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "platform": "ok", "fetch": "ok"}
+    assert live.json() == {"status": "ok"}
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    fetched = {(s.labels["source"], s.labels["status"]): s.value for s in families["paperbot_fetches"].samples}
+    assert fetched[(str(folder), "ingested")] == 1
+    assert families["paperbot_last_fetch_age_seconds"].samples[0].value < 60
+    print(f"ready (connected, today's papers fetched) {ready_after:.1f} s after start; stopped in {took:.1f} s")
+    assert code == 0, log
     assert took < 10
-    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    records = [json.loads(line) for line in log.splitlines()]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     messages = [r["message"] for r in records]
     assert any(m.startswith("paperbot stopped on SIGTERM") for m in messages), messages
     assert not any("voice will NOT be supported" in m for m in messages)
-    assert TOKEN not in "".join(lines)
+    assert TOKEN not in log
+    # the fresh deployment's first `/papers today` has papers: today's digest is stored
+    async with await SQLiteStore.open(tmp_path / "service.db") as store:
+        stored = await store.digest()
+    assert stored is not None and stored.date == today and len(stored.papers) == 9
+
+
+async def _poll_ready(http: httpx.AsyncClient, deadline: float) -> httpx.Response:
+    end = time.monotonic() + deadline
+    last: httpx.Response | None = None
+    while time.monotonic() < end:
+        try:
+            last = await http.get("/readyz")
+            if last.status_code == 200:
+                return last
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    assert last is not None, "the health server never answered"
+    return last
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path):

@@ -16,9 +16,12 @@ import discord
 
 from adapters.discord.client import PaperClient
 from adapters.discord.connection import NO_TOKEN, describe, endpoints, report, token
+from bot import health
 from bot.app import PaperBot
+from bot.logs import silence_voice_warnings
 
 log = logging.getLogger(__name__)
+silence_voice_warnings()  # paperbot never joins voice: discord.py's PyNaCl warning at every start is noise
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -39,6 +42,7 @@ async def run(bot: PaperBot, **client_options: Any) -> int:
     with endpoints(bot.settings):
         client_options.setdefault("background", True)
         client = PaperClient(bot, guild_id=bot.settings.discord_guild_id, **client_options)
+        health.connected(lambda: client.is_ready() and not client.is_closed())  # for GET /readyz
         try:
             async with client:
                 await client.start(secret)

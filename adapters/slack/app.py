@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret, shared_session
 from adapters.slack.listeners import register
 from adapters.slack.transport import SlackTransport
+from bot import health
 from bot.app import PaperBot
 from bot.config import Settings
 
@@ -99,6 +100,7 @@ async def serve(bot: PaperBot, client: AsyncWebClient, mode: Mode, background: b
             raise SlackConfigError("SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.")
         handler = AsyncSocketModeHandler(app, app_token=app_token)
         await handler.connect_async()
+        health.connected(handler.client.is_connected)  # for GET /readyz
         log.info("Slack: connected with Socket Mode")
         try:
             await asyncio.Event().wait()
@@ -109,6 +111,7 @@ async def serve(bot: PaperBot, client: AsyncWebClient, mode: Mode, background: b
         if not secret(settings.slack_signing_secret):
             raise SlackConfigError("SLACK_SIGNING_SECRET is needed for HTTP mode.")
         runner = await start_http(app, settings.host, settings.port)
+        health.connected(lambda: True)  # listening: Slack's requests can reach us
         log.info("Slack: listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
         try:
             await asyncio.Event().wait()
