@@ -556,7 +556,7 @@ def _results_json(results: list[Any]) -> str:
 
 @command("schedule")
 async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.commands import describe
+    from bot.schedule_spec import format_schedule
     from bot.scheduling import trigger
 
     if args.action != "list":
@@ -572,7 +572,7 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for s in schedules:
         nxt = trigger(s).get_next_fire_time(None, now) if s.enabled else None
-        rows.append({"platform": s.platform, "channel": s.channel, "schedule": describe(s),
+        rows.append({"platform": s.platform, "channel": s.channel, "schedule": format_schedule(s),
                      "next": nxt.isoformat() if nxt else None, "set_by": s.set_by,
                      "unavailable": unavailable.get((s.platform, s.channel))})
     if args.json:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from bot import arxiv
 from bot.layout import DigestOptions, digest_messages, paper_card
 from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
-from bot.schedule_spec import EXAMPLE, ScheduleError, format_weekdays, parse_schedule
+from bot.schedule_spec import EXAMPLE, ScheduleError, format_schedule, parse_schedule
 from bot.store import QueryError, Schedule, SearchPage, Store
 from bot.topics import TopicError, parse_topic, topic_text
 
@@ -250,7 +250,7 @@ class Commands:
         if action == "show":
             if current is None:
                 return Reply.notice(f"No daily post in this channel yet. A channel manager can add one: {EXAMPLE}.")
-            return Reply.notice(f"Daily post: {describe(current)}.")
+            return Reply.notice(f"Daily post: {format_schedule(current)}.")
         if action not in ("set", "off", "on"):
             return Reply.notice(f"Usage: `{COMMAND} schedule set|show|off`, e.g. {EXAMPLE}.", Level.WARNING)
         if not request.can_manage_channel:
@@ -269,22 +269,11 @@ class Commands:
         if self.on_schedule_change is not None:
             await self.on_schedule_change(updated)
         verb = "Daily post turned off" if not updated.enabled else "Daily post set"
-        return Reply.notice(f"{verb}: {describe(updated)}.", Level.SUCCESS, ephemeral=False)
+        return Reply.notice(f"{verb}: {format_schedule(updated)}.", Level.SUCCESS, ephemeral=False)
 
     async def help(self, request: Request) -> Reply:
         lines = [f"`{COMMAND} {usage}` — {text}" for usage, text in HELP]
         return Reply((Message((Header("paperbot — daily AI papers"), Text("\n".join(lines))), ephemeral=True),))
 
 
-def describe(schedule: Schedule) -> str:
-    parts = [f"{schedule.time.strftime('%H:%M')} {schedule.timezone}, {format_weekdays(schedule.weekdays)}"]
-    if schedule.top_n:
-        parts.append(f"top {schedule.top_n}")
-    if schedule.min_votes is not None:
-        parts.append(f"at least {schedule.min_votes} votes")
-    if schedule.quiet:
-        parts.append("quiet on days without papers")
-    if not schedule.enabled:
-        parts.append("off")
-    return ", ".join(parts)
 

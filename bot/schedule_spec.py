@@ -9,6 +9,10 @@ import datetime as dt
 import re
 import zoneinfo
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.store import Schedule
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun",
@@ -126,3 +130,17 @@ def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:
     if not value.isdigit() or (int(value) == 0 and not allow_zero):
         raise ScheduleError(f"{name}= needs a whole number, e.g. {name}=5.")
     return int(value)
+
+
+def format_schedule(schedule: Schedule) -> str:
+    """A schedule as replies and ``paperbot schedule list`` show it: ``09:00 Asia/Seoul, Mon–Fri, top 5``."""
+    parts = [f"{schedule.time.strftime('%H:%M')} {schedule.timezone}, {format_weekdays(schedule.weekdays)}"]
+    if schedule.top_n:
+        parts.append(f"top {schedule.top_n}")
+    if schedule.min_votes is not None:
+        parts.append(f"at least {schedule.min_votes} votes")
+    if schedule.quiet:
+        parts.append("quiet on days without papers")
+    if not schedule.enabled:
+        parts.append("off")
+    return ", ".join(parts)
