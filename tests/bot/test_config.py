@@ -136,3 +136,18 @@ def test_schedules_can_be_set_and_turned_off_from_the_command_line(db, capsys):
     assert (row["platform"], row["channel"], row["schedule"]) == ("discord", "123", "09:00 Asia/Seoul, mon-fri, off")
     code, _, err = run(capsys, "schedule", "set", "09:00")
     assert code == 2 and err == "paperbot schedule: schedule set needs --platform and --channel\n"
+
+
+def test_env_example_lists_every_setting():
+    from bot.config import Settings
+    from bot.digest_markdown import MAX_DIGEST_BYTES_ENV
+    from tests.conftest import ROOT
+
+    listed = set()
+    for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        name = line.lstrip("# ").split("=", 1)[0]
+        if "=" in line and name.isupper() and " " not in name:
+            listed.add(name)
+    aliases = {f.validation_alias if isinstance(f.validation_alias, str) else f.validation_alias.choices[0]
+               for f in Settings.model_fields.values()}
+    assert listed == aliases | {MAX_DIGEST_BYTES_ENV}
