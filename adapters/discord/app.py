@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from adapters.discord.client import PaperClient
-from adapters.discord.connection import NO_TOKEN, describe, endpoints, report, token
+from adapters.discord.connection import NO_TOKEN, endpoints, error_text, report, token
 from bot import health
 from bot.app import PaperBot
 from bot.logs import silence_voice_warnings
@@ -50,7 +50,7 @@ async def run(bot: PaperBot, **client_options: Any) -> int:
             return fail("run", "Discord refused the gateway intents", secret)
         except (discord.HTTPException, discord.LoginFailure, discord.GatewayNotFound,
                 discord.ConnectionClosed, aiohttp.ClientError, OSError) as exc:
-            return fail("run", describe(exc), secret)
+            return fail("run", error_text(exc), secret)
     return EXIT_OK
 
 

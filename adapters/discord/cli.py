@@ -42,7 +42,7 @@ async def application_id_from_token(settings: Settings) -> int | None:
     import discord
 
     from adapters.discord.app import rest_client
-    from adapters.discord.connection import NO_TOKEN, describe, endpoints, report, token
+    from adapters.discord.connection import NO_TOKEN, endpoints, error_text, report, token
 
     secret = token(settings)
     if not secret:
@@ -54,7 +54,7 @@ async def application_id_from_token(settings: Settings) -> int | None:
             await client.login(secret)
             return client.application_id
         except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError) as exc:
-            report(PREFIX, describe(exc), secret)
+            report(PREFIX, error_text(exc), secret)
             return None
         finally:
             await client.close()

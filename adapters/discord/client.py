@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_papers
-from adapters.discord.connection import describe
+from adapters.discord.connection import error_text
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
 from adapters.discord.transport import DiscordTransport
 from bot.app import PaperBot
@@ -41,7 +41,7 @@ class PaperTree(app_commands.CommandTree):
             await reply_error(interaction, OUTDATED)
             return
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-        log.error("Discord: /%s failed: %s", name, describe(cause), exc_info=cause)
+        log.error("Discord: /%s failed: %s", name, error_text(cause), exc_info=cause)
         await reply_error(interaction, FAILED)
 
 
@@ -83,7 +83,7 @@ class PaperClient(discord.Client):
             self.synced = await self.tree.sync(guild=guild)
         except discord.HTTPException as exc:
             where = f"guild {self.guild_id}" if guild else "globally"
-            log.error("Discord: could not sync commands %s (%s); the last synced version stays", where, describe(exc))
+            log.error("Discord: could not sync commands %s (%s); the last synced version stays", where, error_text(exc))
             return []
         where = f"to guild {self.guild_id}" if guild else "globally (may take a while to appear)"
         log.info("Discord: synced /%s %s", ", /".join(c.name for c in self.synced), where)

@@ -49,7 +49,7 @@ def token(settings: Settings) -> str | None:
         return None
 
 
-def describe(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """A short, secret-free description of a failed Discord call."""
     if isinstance(exc, discord.HTTPException):
         text = exc.text or getattr(exc.response, "reason", "") or ""

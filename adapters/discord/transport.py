@@ -29,7 +29,7 @@ import discord
 from aiolimiter import AsyncLimiter
 
 from adapters.discord import limits
-from adapters.discord.connection import describe, endpoints, token
+from adapters.discord.connection import endpoints, error_text, token
 from adapters.discord.render import render, send_kwargs
 from bot import metrics
 from bot.config import Settings
@@ -87,7 +87,7 @@ class DiscordTransport:
             try:
                 return await self.client.create_dm(discord.Object(int(target.removeprefix("user:"))))
             except (discord.Forbidden, discord.NotFound) as exc:
-                raise ChannelUnavailable(target, describe(exc)) from None
+                raise ChannelUnavailable(target, error_text(exc)) from None
         return self.client.get_partial_messageable(int(target))
 
     async def _thread(self, channel_id: int, parent: SentRef) -> discord.abc.Messageable | None:
@@ -167,11 +167,11 @@ class DiscordTransport:
             message = await self._patiently(lambda: channel.send(**kwargs, nonce=nonce[:limits.NONCE]))
         except (discord.Forbidden, discord.NotFound) as exc:
             if parent is None:  # the channel itself refuses: gone or no access
-                raise ChannelUnavailable(target, describe(exc)) from None
+                raise ChannelUnavailable(target, error_text(exc)) from None
             raise
         except discord.HTTPException as exc:
             if exc.status in REJECTED_STATUSES:
-                raise PartRejected(describe(exc)) from None
+                raise PartRejected(error_text(exc)) from None
             raise
         if parent is None and payload.body.get("embeds"):
             self._titles[str(message.id)] = payload.body["embeds"][0].get("title") or self.thread_name
@@ -200,7 +200,7 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
             try:
                 await client.login(secret)
             except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                raise PlatformError(describe(exc)) from None
+                raise PlatformError(error_text(exc)) from None
             yield DiscordTransport(client)
         finally:
             await client.close()
