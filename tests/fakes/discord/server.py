@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Self
 
 import yarl
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .gateway import Gateway
 from .ratelimit import RateLimits
@@ -192,7 +192,7 @@ class Server(RateLimits, Gateway):
         record.response_headers = dict(response.headers)
         if isinstance(response, web.Response) and response.body and response.content_type == "application/json":
             with contextlib.suppress(ValueError, TypeError):
-                record.response = json.loads(response.body)  # type: ignore[arg-type]
+                record.response = json.loads(response.body)  # type: ignore[arg-type]  # bytes here; typed as a Payload union
         await self._notify()
         return response
 
@@ -217,7 +217,7 @@ class Server(RateLimits, Gateway):
         too_many, headers = self._rate_limit(request, record, canonical, interaction_route=interaction_route)
         if too_many is not None:
             return too_many
-        response = self._injected_failure(request, record)
+        response: web.StreamResponse | None = self._injected_failure(request, record)
         if response is None:
             response = await handler(request)
         for name, value in headers.items():
@@ -234,14 +234,15 @@ class Server(RateLimits, Gateway):
                 part = await reader.next()
                 if part is None:
                     break
+                assert isinstance(part, BodyPartReader), "discord.py sends no nested multipart"
                 if part.name == "payload_json":
-                    payload = json.loads(await part.text())  # type: ignore[union-attr]
+                    payload = json.loads(await part.text())
                 else:
-                    data = await part.read(decode=False)  # type: ignore[union-attr]
+                    data = await part.read(decode=False)
                     files.append(
                         {
                             "field": part.name,
-                            "filename": part.filename,  # type: ignore[union-attr]
+                            "filename": part.filename,
                             "content_type": part.headers.get("Content-Type"),
                             "size": len(data),
                             "data": bytes(data),

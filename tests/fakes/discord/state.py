@@ -363,7 +363,8 @@ class World:
     def guild_payload(self, guild_id: int | None = None, *, intents: int = -1) -> dict[str, Any]:
         """A GUILD_CREATE payload (members limited by intents like Discord: all members only with presences)."""
         guild = self.guilds[guild_id or self.guild_id]
-        channels, threads = [], []
+        channels: list[dict[str, Any]] = []
+        threads: list[dict[str, Any]] = []
         for cid in guild.channel_ids:
             payload = self.channel_payload(cid)
             payload.pop("guild_id", None)
