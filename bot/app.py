@@ -130,12 +130,14 @@ class PaperBot:
         sources = sources_from_setting(setting, hf_api=self.settings.hf_api)
         if not sources:
             return []
+        # a store without the fetch record (an older backend) gets the daily fetch only
+        ledger = self.store if hasattr(self.store, "fetch_runs") else None
         job = build_fetch_job(self.scheduler, self.store, sources, self.settings.fetch_time,
-                              self.settings.fetch_timezone, ledger=self.store)
+                              self.settings.fetch_timezone, ledger=ledger)
         # same schedule, but new papers then go on to alerts and late posts
         self.scheduler.modify_job(FETCH_JOB, func=self.fetch_now, args=(job,))
-        if self.settings.fetch_catchup_days:
-            catch_up = CatchUp(self.store, self.store, sources, self.settings.fetch_time, job.tz,
+        if self.settings.fetch_catchup_days and ledger is not None:
+            catch_up = CatchUp(self.store, ledger, sources, self.settings.fetch_time, job.tz,
                                self.settings.fetch_catchup_days)
             self.scheduler.add_job(self.catch_up_now, "interval", seconds=TICK_SECONDS, args=(catch_up,),
                                    id=CATCH_UP_JOB_ID, name="catch up missed fetches", replace_existing=True,

@@ -115,10 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("schedule", help="channel schedules: list them, or set / turn off / on a channel's")
-    p.add_argument("action", choices=["list", "set", "off", "on"])
+    p.add_argument("action", choices=["list", "set", "off", "on", "remove"])
     p.add_argument("spec", nargs="*", help="for set: e.g. 09:00 Asia/Seoul mon-fri top=5")
-    p.add_argument("--platform", choices=sorted(ADAPTERS), help="for set/off/on: the channel's platform")
-    p.add_argument("--channel", help="for set/off/on: the channel id")
+    p.add_argument("--platform", choices=sorted(ADAPTERS), help="for set/off/on/remove: the channel's platform")
+    p.add_argument("--channel", help="for set/off/on/remove: the channel id")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("deliver", help="post what is due to scheduled channels (catch-up included)")
@@ -557,7 +557,7 @@ def _results_json(results: list[Any]) -> str:
 @command("schedule")
 async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     from bot.schedule_spec import format_schedule
-    from bot.scheduling import trigger
+    from bot.scheduling import BadSchedule, trigger
 
     if args.action != "list":
         return await _schedule_change(args, settings)
@@ -571,10 +571,15 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     now = dt.datetime.now(dt.UTC)
     rows = []
     for s in schedules:
-        nxt = trigger(s).get_next_fire_time(None, now) if s.enabled else None
+        problem = None
+        try:
+            nxt = trigger(s).get_next_fire_time(None, now) if s.enabled else None
+        except BadSchedule as exc:  # stored by an older version or a hand edit: shown, never fatal
+            nxt, problem = None, f"{exc.reason}; skipped (fix: paperbot schedule set|remove --platform " \
+                                 f"{s.platform} --channel {s.channel} …)"
         rows.append({"platform": s.platform, "channel": s.channel, "schedule": format_schedule(s),
                      "next": nxt.isoformat() if nxt else None, "set_by": s.set_by,
-                     "unavailable": unavailable.get((s.platform, s.channel))})
+                     "unavailable": unavailable.get((s.platform, s.channel)), "problem": problem})
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -582,6 +587,7 @@ async def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
         out.print("No channel schedules yet. In a channel: /papers schedule set 09:00 Asia/Seoul mon-fri")
     for r in rows:
         extra = f"  UNAVAILABLE: {r['unavailable']}" if r["unavailable"] else ""
+        extra += f"  BAD: {r['problem']}" if r["problem"] else ""
         out.print(f"{r['platform']}:{r['channel']}  {r['schedule']}  next: {r['next'] or '-'}{extra}", markup=False)
     return EXIT_OK
 
@@ -598,6 +604,17 @@ async def _schedule_change(args: argparse.Namespace, settings: Settings) -> int:
     if args.action != "set" and args.spec:
         raise UsageError(f"schedule {args.action} takes no schedule: {' '.join(args.spec)!r}")
     store = await open_store(args, settings)
+    if args.action == "remove":
+        try:
+            removed = await store.remove_schedule(args.platform, args.channel.strip())
+        finally:
+            await store.close()
+        where = f"{args.platform}:{args.channel.strip()}"
+        if not removed:
+            err.print(f"paperbot schedule: no schedule for {where}", markup=False)
+            return EXIT_FAILED
+        out.print(f"Schedule removed: {where}.", markup=False)
+        return EXIT_OK
     try:
         request = Request(args.platform, "cli", args.channel.strip(), "schedule",
                           " ".join([args.action, *args.spec]), can_manage_channel=True)

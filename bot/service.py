@@ -91,7 +91,9 @@ async def _start_health(bot: PaperBot, platform: str) -> web.AppRunner | None:
     if not port:
         return None
     fetching = bool(settings.sources.strip()) and (platform != "console" or "sources" in settings.model_fields_set)
-    state = health.Health(lambda: bot.store.fetch_runs(dt.date.today()), platform=platform, fetching=fetching)
+    store = bot.store
+    ping = (lambda: store.fetch_runs(dt.date.today())) if hasattr(store, "fetch_runs") else store.digest_dates
+    state = health.Health(ping, platform=platform, fetching=fetching)
     if platform == "console":
         health.connected(lambda: True)
     return await health.start(state, settings.health_host, port)

@@ -227,6 +227,9 @@ class Store(Protocol):
 
     async def schedules(self) -> list[Schedule]: ...
 
+    async def remove_schedule(self, platform: str, channel: str) -> bool:
+        """Delete a channel's schedule (an operator's fix); whether there was one."""
+
     # -- topic alerts --------------------------------------------------------------
     async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
         """Subscriptions whose index gram is among the given ones (to be verified)."""

@@ -40,6 +40,11 @@ class SchedulesMixin(Database):
                 (schedule.platform, schedule.channel),
             )
 
+    async def remove_schedule(self, platform: str, channel: str) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute("DELETE FROM schedules WHERE platform = ? AND channel = ?", (platform, channel))
+            return cursor.rowcount > 0
+
     async def schedule(self, platform: str, channel: str) -> Schedule | None:
         rows = await self._db.execute_fetchall(
             f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE platform = ? AND channel = ?", (platform, channel)

@@ -138,6 +138,24 @@ def test_schedules_can_be_set_and_turned_off_from_the_command_line(db, capsys):
     assert code == 2 and err == "paperbot schedule: schedule set needs --platform and --channel\n"
 
 
+def test_a_bad_stored_zone_is_listed_and_can_be_fixed_or_removed_from_the_command_line(db, capsys):
+    for channel in ("C1", "C2"):
+        assert run(capsys, "schedule", "set", "--platform", "slack", "--channel", channel, "09:00")[0] == 0
+    with sqlite3.connect(db) as conn:  # as an older version or a hand edit left it
+        conn.execute("UPDATE schedules SET timezone = 'Asia/Seul'")
+    code, out, err = run(capsys, "schedule", "list")
+    assert code == 0 and err == ""
+    assert "slack:C1  09:00 Asia/Seul, daily  next: -  BAD: unknown time zone 'Asia/Seul'; skipped" in out
+    code, out, _ = run(capsys, "schedule", "set", "--platform", "slack", "--channel", "C1", "09:00", "Asia/Seoul")
+    assert code == 0
+    code, out, _ = run(capsys, "schedule", "remove", "--platform", "slack", "--channel", "C2")
+    assert (code, out) == (0, "Schedule removed: slack:C2.\n")
+    code, _, err = run(capsys, "schedule", "remove", "--platform", "slack", "--channel", "C2")
+    assert (code, err) == (1, "paperbot schedule: no schedule for slack:C2\n")
+    code, out, _ = run(capsys, "schedule", "list", "--json")
+    assert [(r["channel"], r["problem"], r["next"] is not None) for r in json.loads(out)] == [("C1", None, True)]
+
+
 def test_env_example_lists_every_setting():
     from bot.config import Settings
     from bot.digest_markdown import MAX_DIGEST_BYTES_ENV
