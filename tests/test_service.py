@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -20,6 +21,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.digest_markdown import parse_file
+from bot.store import Schedule
 from storage.sqlite import SQLiteStore
 from tests.conftest import ROOT, SEED
 from tests.fakes.discord import FakeDiscord
@@ -161,3 +164,70 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
         os.close(write)
         _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err) == (0, "")
+
+
+async def test_sigterm_during_a_fan_out_exits_0_and_the_restart_finishes_every_post_once(tmp_path):
+    """24 channels due now; SIGTERM once the first posts are out; the next start finishes the rest from the
+    ledger, and no channel gets anything twice."""
+    today = dt.datetime.now(dt.UTC).date()
+    digest = tmp_path / f"daily-papers-{today.isoformat()}.md"
+    digest.write_text(SEED.read_text(encoding="utf-8").replace("2024-06-28", today.isoformat()), encoding="utf-8")
+    async with FakeDiscord(token=TOKEN) as fake:
+        channels = [fake.add_channel(f"papers-{n}") for n in range(24)]
+        async with await SQLiteStore.open(tmp_path / "service.db") as store:
+            result = parse_file(digest)
+            assert result.digest is not None
+            await store.ingest(result.digest, source=str(digest))
+            for channel in channels:  # due since midnight UTC, every day
+                await store.set_schedule(Schedule("discord", str(channel), dt.time(0, 0), "UTC", tuple(range(7)),
+                                                  set_by="ops", since=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))
+        env = service_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+                          DISCORD_GATEWAY_URL=fake.gateway_url, DISCORD_GUILD_ID=str(fake.guild_id),
+                          PAPERBOT_LOG_LEVEL="INFO", PAPERBOT_HEALTH_PORT="0", PAPERBOT_FETCH_CATCHUP_DAYS="0")
+
+        def posts() -> dict[int, list]:
+            found: dict[int, list] = {c: [] for c in channels}
+            threads = {m.id: m.channel_id for m in fake.messages if m.channel_id in found}
+            for m in fake.messages:
+                owner = m.channel_id if m.channel_id in found else threads.get(m.channel_id)
+                if owner is not None:
+                    found[owner].append(m)
+            return found
+
+        async def run_until(done: Callable[[], bool], *, deadline: float) -> tuple[int, float, str]:
+            proc = await asyncio.create_subprocess_exec(*paperbot("run"), env=env, cwd=tmp_path,
+                                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                        stderr=subprocess.PIPE)
+            assert proc.stderr is not None
+            try:
+                async with asyncio.timeout(deadline):
+                    while True:  # the fake runs in this loop: poll what it has received
+                        if done():
+                            break
+                        await asyncio.sleep(0.02)
+                sent = time.monotonic()
+                proc.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(10):
+                    log = (await proc.stderr.read()).decode()
+                    code = await proc.wait()
+                return code, time.monotonic() - sent, log
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+
+        code, took, log = await run_until(lambda: sum(bool(m) for m in posts().values()) >= 3, deadline=30)
+        assert code == 0 and took < 10, log
+        assert "paperbot stopped on SIGTERM" in log and "Traceback" not in log
+        cut = posts()
+        assert sum(len(m) == 3 for m in cut.values()) < len(channels), "the fan-out ended before the signal"
+        t0 = time.monotonic()
+        code, _, log = await run_until(lambda: all(len(m) >= 3 for m in posts().values()), deadline=60)
+        restart = time.monotonic() - t0
+        assert code == 0, log
+        await asyncio.sleep(0.5)  # anything sent twice would arrive now
+        final = posts()
+    assert {len(m) for m in final.values()} == {3}  # the post and its thread's two messages, everywhere, once
+    assert all(len({m.nonce for m in messages}) == 3 for messages in final.values())
+    print(f"SIGTERM after {sum(bool(m) for m in cut.values())} of {len(channels)} channels started; "
+          f"stopped in {took:.1f} s; the restart finished the rest in {restart:.1f} s")
