@@ -16,9 +16,10 @@ class Migration:
     sql: str
 
 
-def migrations() -> list[Migration]:
+def migrations(package: str | None = None) -> list[Migration]:
+    """The numbered migrations of ``package`` (SQLite's, by default), in order."""
     found = []
-    for entry in resources.files(__package__).iterdir():
+    for entry in resources.files(package or __package__).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))

@@ -1,0 +1,181 @@
+"""Papers and digests on PostgreSQL: ingest (one transaction per digest) and reads."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import asyncpg
+
+from bot.models import Digest, Paper
+from bot.store import IngestReport, StoredDigest, StoredPaper
+from storage.postgres.db import INGEST_LOCK, Database
+from storage.postgres.rows import name_vector, search_doc, words_vector
+from storage.sqlite.rows import merge, paper_values, row_paper, search_text
+
+PAPER_COLUMNS = "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date"
+
+
+class PapersMixin(Database):
+    @contextlib.asynccontextmanager
+    async def bulk(self) -> AsyncIterator[None]:
+        """Backfill mode (``paperbot ingest FOLDER``): nothing to defer here, GIN indexes merge themselves."""
+        yield
+
+    async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport:
+        async with self.transaction() as conn:
+            # one ingest at a time across processes (two bots fetching the same day)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", INGEST_LOCK)
+            return await self._ingest(conn, digest, source)
+
+    async def _ingest(self, conn: asyncpg.Connection, digest: Digest, source: str) -> IngestReport:
+        date = digest.date
+        ids = [p.arxiv_id for p in digest.papers]
+        rows = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id = ANY($1::text[])", ids)
+        existing: dict[str, tuple[Any, ...]] = {row[1]: tuple(row) for row in rows}
+        await conn.execute("INSERT INTO digests(date, source) VALUES ($1, $2) ON CONFLICT DO NOTHING", date, source)
+        already_linked = {r[0] for r in await conn.fetch("SELECT paper_id FROM digest_papers WHERE date = $1", date)}
+        next_position = await conn.fetchval(
+            "SELECT coalesce(max(position), -1) + 1 FROM digest_papers WHERE date = $1", date
+        )
+        new_count = sum(1 for p in dict.fromkeys(ids) if p not in existing)
+        new_ids = iter(
+            [r[0] for r in await conn.fetch(
+                "SELECT nextval(pg_get_serial_sequence('papers', 'id')) FROM generate_series(1, $1)", new_count
+            )]
+        )
+
+        added: list[str] = []
+        updated: list[str] = []
+        linked: list[str] = []
+        unchanged = 0
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        reindex: list[tuple[int, Paper]] = []
+        links: list[tuple[Any, ...]] = []
+        votes: list[tuple[Any, ...]] = []
+        for paper in digest.papers:
+            row = existing.get(paper.arxiv_id)
+            if row is None:
+                paper_id = next(new_ids)
+                row = (paper_id, *paper_values(paper), date)
+                existing[paper.arxiv_id] = row  # the same id twice in one digest is one paper
+                inserts.append(row)
+                reindex.append((paper_id, paper))
+                added.append(paper.arxiv_id)
+            else:
+                paper_id = row[0]
+                old = row_paper(row)
+                if date >= row[9]:
+                    merged = merge(old, paper)
+                    if merged != old:
+                        updates.append((*paper_values(merged), date, paper_id))
+                        if search_text(merged) != search_text(old):
+                            reindex.append((paper_id, merged))
+                        updated.append(paper.arxiv_id)
+                    elif date != row[9]:
+                        updates.append((*paper_values(merged), date, paper_id))
+                if paper_id in already_linked:
+                    if paper.arxiv_id not in updated and paper.arxiv_id not in added:
+                        unchanged += 1
+                elif paper.arxiv_id not in updated:
+                    linked.append(paper.arxiv_id)
+            if paper_id not in already_linked:
+                links.append((date, next_position, paper_id, paper.votes))
+                next_position += 1
+                already_linked.add(paper_id)
+            else:
+                votes.append((paper.votes, date, paper_id))
+        if inserts:
+            await conn.executemany(
+                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                inserts,
+            )
+        if updates:
+            await conn.executemany(
+                "UPDATE papers SET arxiv_id = $1, url = $2, title = $3, thumbnail = $4, votes = $5, authors = $6,"
+                " sections = $7, links = $8, last_date = $9 WHERE id = $10",
+                updates,
+            )
+        if links:
+            await conn.executemany(
+                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ($1, $2, $3, $4)", links
+            )
+        if votes:
+            await conn.executemany(
+                "UPDATE digest_papers SET votes = $1 WHERE date = $2 AND paper_id = $3 AND votes IS DISTINCT FROM $1",
+                votes,
+            )
+        if reindex:
+            await reindex_papers(conn, reindex)
+        if added or updated or linked:
+            await conn.execute("UPDATE digests SET source = $1 WHERE date = $2 AND $1 <> ''", source, date)
+        return IngestReport(digest.date, tuple(added), tuple(updated), tuple(linked), unchanged)
+
+    async def digest_dates(self) -> list[dt.date]:
+        return [r[0] for r in await self._pool.fetch("SELECT date FROM digests ORDER BY date")]
+
+    async def digest(self, date: dt.date | None = None) -> StoredDigest | None:
+        pool = self._pool
+        if date is None:
+            day = await pool.fetchval("SELECT max(date) FROM digest_papers")
+            if day is None:
+                day = await pool.fetchval("SELECT max(date) FROM digests")
+            if day is None:
+                return None
+        else:
+            day = date
+            if await pool.fetchval("SELECT 1 FROM digests WHERE date = $1", day) is None:
+                return None
+        rows = await pool.fetch(
+            f"SELECT {PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
+            " WHERE d.date = $1 ORDER BY d.position",
+            day,
+        )
+        return StoredDigest(day, tuple(await self._stored(rows)))
+
+    async def paper(self, arxiv_id: str) -> StoredPaper | None:
+        rows = await self._pool.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id = $1", arxiv_id)
+        papers = await self._stored(rows)
+        return papers[0] if papers else None
+
+    async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]:
+        rows = list(rows)
+        dates: dict[int, list[dt.date]] = {row[0]: [] for row in rows}
+        if dates:
+            found = await self._pool.fetch(
+                "SELECT paper_id, date FROM digest_papers WHERE paper_id = ANY($1::bigint[]) ORDER BY date",
+                list(dates),
+            )
+            for pid, day in found:
+                dates[pid].append(day)
+        return [StoredPaper(row_paper(row), tuple(dates[row[0]])) for row in rows]
+
+
+async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper]]) -> None:
+    """(Re)build the search columns and author links of these papers."""
+    rows = []
+    for pid, paper in papers:
+        title, authors, body, doc = search_doc(paper)
+        rows.append((title, authors, body, doc, words_vector(paper), pid))
+    await conn.executemany(
+        "UPDATE papers SET doc_title = $1, doc_authors = $2, doc_body = $3, doc = $4, words = $5::tsvector"
+        " WHERE id = $6",
+        rows,
+    )
+    await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _ in papers])
+    names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
+    if not names:
+        return
+    await conn.executemany(
+        "INSERT INTO authors(name, words) VALUES ($1, $2::tsvector) ON CONFLICT (name) DO NOTHING",
+        [(n, name_vector(n)) for n in names],
+    )
+    author_ids = dict(await conn.fetch("SELECT name, id FROM authors WHERE name = ANY($1::text[])", names))
+    await conn.executemany(
+        "INSERT INTO paper_authors(paper_id, position, author_id) VALUES ($1, $2, $3)",
+        [(pid, i, author_ids[a]) for pid, p in papers for i, a in enumerate(p.authors)],
+    )

@@ -1,0 +1,88 @@
+"""Rows ↔ records for PostgreSQL, and the word index built from the same tokens as SQLite's.
+
+Papers are stored as in SQLite (JSON text for lists: :mod:`storage.sqlite.rows` converts
+them); the word index is a ``tsvector`` built here from :func:`bot.text.word_tokens`, so
+both backends split and fold words by the one rule (PostgreSQL's own parser and
+``unaccent`` differ from it in places).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from bot.models import Paper
+from bot.store import Schedule, Subscription
+from bot.text import word_tokens
+from storage.sqlite.rows import search_body
+
+SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key, gram"
+SCHEDULE_COLUMNS = (
+    "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by, quiet, updated_at"
+)
+_MAX_POS = 16383  # tsvector positions stop here
+_MAX_POSITIONS = 255  # per word
+_MAX_WORD = 500  # characters; longer "words" (base64, URLs) are not indexed
+
+
+def _lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def words_vector(paper: Paper) -> str:
+    """A ``tsvector`` literal: title words weighted A, authors B, summaries C, with positions."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for weight, text in (("A", paper.title), ("B", ", ".join(paper.authors)), ("C", search_body(paper))):
+        for word in word_tokens(text):
+            pos = min(pos + 1, _MAX_POS)
+            if len(word) <= _MAX_WORD:
+                found = positions.setdefault(word, [])
+                if len(found) < _MAX_POSITIONS:
+                    found.append(f"{pos}{weight}")
+        pos = min(pos + 1, _MAX_POS)  # a gap: a phrase never spans two fields
+    return " ".join(f"{_lexeme(w)}:{','.join(p)}" for w, p in positions.items())
+
+
+def name_vector(name: str) -> str:
+    """An author name's folded words as a ``tsvector`` literal."""
+    return " ".join(_lexeme(w) for w in dict.fromkeys(word_tokens(name)) if len(w) <= _MAX_WORD)
+
+
+def words_query(prefixes: Sequence[str], phrases: Sequence[str] = ()) -> str | None:
+    """A ``tsquery`` literal: every word as a prefix, every phrase as a word sequence (all ANDed)."""
+    parts = [_lexeme(w) + ":*" for w in prefixes if w]
+    for phrase in phrases:
+        words = [_lexeme(w) for w in phrase.split() if w]
+        if words:
+            parts.append("(" + " <-> ".join(words) + ")")
+    return " & ".join(parts) or None
+
+
+def search_doc(paper: Paper) -> tuple[str, str, str, str]:
+    """(title, authors, summaries, all three one per line): what substring search reads."""
+    authors = ", ".join(paper.authors)
+    body = search_body(paper)
+    return paper.title, authors, body, f"{paper.title}\n{authors}\n{body}"
+
+
+def schedule(row: Sequence[Any]) -> Schedule:
+    return Schedule(
+        platform=row[0],
+        channel=row[1],
+        workspace=row[2],
+        time=dt.time.fromisoformat(row[3]),
+        timezone=row[4],
+        weekdays=tuple(int(d) for d in row[5].split(",") if d),
+        top_n=row[6],
+        min_votes=row[7],
+        enabled=row[8],
+        set_by=row[9],
+        quiet=row[10],
+        since=row[11],
+    )
+
+
+def subscription(row: Sequence[Any]) -> Subscription:
+    return Subscription(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])

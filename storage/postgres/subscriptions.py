@@ -1,0 +1,93 @@
+"""Topic subscriptions and the alerts claimed for them, on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from bot import matching
+from bot.store import Subscription
+from bot.text import fold
+from storage.postgres.db import Database
+from storage.postgres.rows import SUB_COLUMNS, subscription
+from storage.postgres.search import like_pattern
+
+_GRAM_COUNT_CAP = 200  # enough to tell a rare gram from a common one
+
+
+class SubscriptionsMixin(Database):
+    async def _gram(self, kind: str, key: str) -> str:
+        """The gram that indexes a subscription: for keywords, the one in the fewest papers."""
+        if kind == "author":
+            words = matching.author_grams(key)
+            return words[0] if words else key
+        grams = matching.keyword_grams(key)
+        if len(grams) == 1:
+            return grams[0]
+        rows = await self._pool.fetch(
+            f"SELECT g, (SELECT count(*) FROM (SELECT 1 FROM papers p WHERE p.doc ILIKE g.pattern"
+            f" LIMIT {_GRAM_COUNT_CAP}) x) FROM unnest($1::text[], $2::text[]) g(g, pattern)",
+            grams, [like_pattern(g) for g in grams],
+        )
+        counts = dict(rows)
+        return min(grams, key=lambda g: counts.get(g, 0))
+
+    async def add_subscription(
+        self, platform: str, subscriber: str, kind: str, term: str
+    ) -> tuple[Subscription, bool]:
+        key = fold(term)
+        gram = await self._gram(kind, key)
+        created = await self._pool.fetchval(
+            "INSERT INTO subscriptions(platform, subscriber, kind, term, term_key, gram)"
+            " VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            platform, subscriber, kind, term, key, gram,
+        )
+        row = await self._pool.fetchrow(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions"
+            " WHERE platform = $1 AND subscriber = $2 AND kind = $3 AND term_key = $4",
+            platform, subscriber, kind, key,
+        )
+        return subscription(row), created is not None
+
+    async def remove_subscription(self, platform: str, subscriber: str, kind: str, term: str) -> bool:
+        status = await self._pool.execute(
+            "DELETE FROM subscriptions WHERE platform = $1 AND subscriber = $2 AND kind = $3 AND term_key = $4",
+            platform, subscriber, kind, fold(term),
+        )
+        return status != "DELETE 0"
+
+    async def subscriptions(self, platform: str, subscriber: str) -> list[Subscription]:
+        rows = await self._pool.fetch(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE platform = $1 AND subscriber = $2 ORDER BY id",
+            platform, subscriber,
+        )
+        return [subscription(r) for r in rows]
+
+    async def all_subscriptions(self) -> list[Subscription]:
+        return [subscription(r) for r in await self._pool.fetch(f"SELECT {SUB_COLUMNS} FROM subscriptions ORDER BY id")]
+
+    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+        """One index lookup per gram (the grams drive the join; nothing is written)."""
+        rows = await self._pool.fetch(
+            f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE kind = 'keyword' AND gram = ANY($1::text[])"
+            f" UNION ALL SELECT {SUB_COLUMNS} FROM subscriptions WHERE kind = 'author' AND gram = ANY($2::text[])",
+            list(keyword_grams), list(author_grams),
+        )
+        return [subscription(r) for r in rows]
+
+    async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
+                           papers: dict[str, list[str]]) -> list[str]:
+        """One statement: a (subscriber, paper) pair is claimed once, whichever process asks first."""
+        if not papers:
+            return []
+        ids = list(papers)
+        rows = await self._pool.fetch(
+            "INSERT INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
+            " SELECT $1, $2, a, $3, t, $6 FROM unnest($4::text[], $5::text[]) x(a, t)"
+            " ON CONFLICT DO NOTHING RETURNING arxiv_id",
+            platform, subscriber, post_key, ids,
+            [json.dumps(papers[i], ensure_ascii=False) for i in ids], dt.datetime.now(dt.UTC),
+        )
+        claimed = {r[0] for r in rows}
+        return [i for i in ids if i in claimed]

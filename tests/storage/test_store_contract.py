@@ -1,0 +1,297 @@
+"""The store's behaviour, the same on every backend: the shared definition for SQLite and PostgreSQL.
+
+Each test runs once per backend (``any_store`` in conftest.py); a backend passes when it
+behaves as a user of the bot would expect from the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from bot.models import Digest, Paper
+from bot.store import QueryError, Schedule, StoreError
+from storage.sqlite import COUNT_CAP
+
+
+def paper(pid: str, title: str, authors=(), votes=None, text="") -> Paper:
+    return Paper(pid, f"https://arxiv.org/abs/{pid}", title, None, votes, tuple(authors),
+                 (("What's New", text),) if text else ())
+
+
+def ids(page) -> list[str]:
+    return [h.paper.paper.arxiv_id for h in page.hits]
+
+
+# -- papers and digests ---------------------------------------------------------------
+async def test_ingest_stores_nine_papers_in_digest_order(any_seeded, seed_digest):
+    stored = await any_seeded.digest()
+    assert stored.date == dt.date(2024, 6, 28)
+    assert stored.digest() == seed_digest
+    assert all(p.dates == (dt.date(2024, 6, 28),) for p in stored.papers)
+    assert await any_seeded.digest_dates() == [dt.date(2024, 6, 28)]
+    assert await any_seeded.digest(dt.date(2024, 6, 29)) is None
+
+
+async def test_ingesting_the_same_digest_twice_changes_nothing(any_store, seed_digest):
+    first = await any_store.ingest(seed_digest)
+    assert len(first.added) == 9
+    before = await any_store.digest()
+    second = await any_store.ingest(seed_digest)
+    assert not second.changed and second.unchanged == 9
+    assert await any_store.digest() == before
+    assert (await any_store.search("추론")).total == 2
+
+
+async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_updated(any_seeded, seed_digest):
+    step = dataclasses.replace(seed_digest.papers[0], votes=99)
+    later = Digest(dt.date(2024, 6, 29), (paper("2406.99999", "New one"), step))
+    report = await any_seeded.ingest(later)
+    assert report.added == ("2406.99999",) and report.updated == ("2406.18629",)
+    stored = await any_seeded.paper("2406.18629")
+    assert stored.paper.votes == 99
+    assert stored.dates == (dt.date(2024, 6, 28), dt.date(2024, 6, 29))
+    assert [p.paper.arxiv_id for p in (await any_seeded.digest()).papers] == ["2406.99999", "2406.18629"]
+    old = await any_seeded.digest(dt.date(2024, 6, 28))
+    assert old.papers[0].paper.arxiv_id == "2406.18629"
+    await any_seeded.ingest(Digest(dt.date(2024, 6, 1), (dataclasses.replace(step, votes=3),)))
+    assert (await any_seeded.paper("2406.18629")).paper.votes == 99
+    assert await any_seeded.paper("2406.00000") is None
+
+
+async def test_a_changed_summary_is_searchable_by_its_new_words_only(any_seeded):
+    await any_seeded.ingest(Digest(dt.date(2024, 6, 29), (paper("2406.18629", "Step-DPO", text="완전히 새로운 요약"),)))
+    assert ids(await any_seeded.search("새로운 요약")) == ["2406.18629"]
+    assert "2406.18629" not in ids(await any_seeded.search("수학적"))
+
+
+# -- keyword search -------------------------------------------------------------------
+async def test_korean_substring_search(any_seeded):
+    page = await any_seeded.search("추론")
+    assert ids(page) == ["2406.18629", "2406.19227"]
+    assert ("추론은", True) in page.hits[0].snippet or ("추론", True) in page.hits[0].snippet
+    seg = await any_seeded.search("세그멘테이션")
+    assert ids(seg) == ["2406.19389"]
+    assert ("세그멘테이션", True) in seg.hits[0].snippet
+
+
+async def test_two_character_korean_word_is_found(any_seeded):
+    page = await any_seeded.search("모델")
+    assert "2406.18629" in ids(page) and page.total >= 5
+    assert (await any_seeded.search("뷰")).total == 0  # no word starts with it: no results, no error
+
+
+async def test_english_phrase_and_title_weighting(any_seeded):
+    assert ids(await any_seeded.search('"Preference Optimization"')) == ["2406.18629"]
+    assert ids(await any_seeded.search("preference optimization"))[0] == "2406.18629"
+    assert ids(await any_seeded.search("LLaVA"))[0] == "2406.19389"
+
+
+async def test_a_title_match_outranks_a_summary_match(any_store):
+    await any_store.ingest(Digest(dt.date(2024, 7, 1), (
+        paper("2407.00001", "Older title about 강화학습", text="다른 이야기"),
+        paper("2407.00002", "Plain title", text="강화학습 이야기"),
+        paper("2407.00003", "Quantization tricks", text="nothing"),
+        paper("2407.00004", "Other", text="we also try quantization"),
+    )))
+    assert ids(await any_store.search("강화학습")) == ["2407.00001", "2407.00002"]
+    assert ids(await any_store.search("quantization")) == ["2407.00003", "2407.00004"]
+
+
+async def test_korean_and_latin_terms_together_must_all_match(any_seeded):
+    assert ids(await any_seeded.search("추론 Step-DPO")) == ["2406.18629"]
+    assert ids(await any_seeded.search("세그멘테이션 DPO")) == []
+
+
+async def test_paging_reports_how_many_more(any_seeded):
+    first = await any_seeded.search("모델", limit=2)
+    second = await any_seeded.search("모델", limit=2, offset=2)
+    assert len(first.hits) == 2 and first.more == first.total - 2
+    assert set(ids(first)).isdisjoint(ids(second))
+
+
+HOSTILE = ['"', '""', 'AND(', "NEAR(a b)", "*", "a*", "^title", "OR", "NOT", "🙂🙂🙂", "👍",
+           "'; DROP TABLE papers; --", "title:hack", "(", ")", "-", "a AND", '" OR "1"="1', "\x00", "%", "_%_",
+           "a\x00bcd", "'", "\\", "a:*", "!x & y", "추론'|'", "author:'", "<->"]
+
+
+async def test_hostile_queries_never_crash(any_seeded):
+    for query in HOSTILE:
+        try:
+            page = await any_seeded.search(query)
+        except QueryError as exc:
+            assert str(exc), query  # a message for the user
+        else:
+            assert page.total >= 0, query
+        try:
+            await any_seeded.search_authors(query)
+        except QueryError as exc:
+            assert str(exc), query
+    assert len((await any_seeded.digest()).papers) == 9  # nothing dropped
+
+
+async def test_like_wildcards_are_literal(any_store):
+    await any_store.ingest(Digest(dt.date(2024, 7, 1), (
+        paper("2407.00001", "Top 100% accuracy"), paper("2407.00002", "Top 1000 models"),
+    )))
+    assert ids(await any_store.search("100%")) == ["2407.00001"]
+    assert ids(await any_store.search("_%_")) == []
+
+
+async def test_empty_query_gets_a_clear_message(any_seeded):
+    with pytest.raises(QueryError, match="Type something"):
+        await any_seeded.search("   ")
+
+
+async def test_very_common_terms_count_up_to_a_cap_and_show_newest_first(any_store):
+    for day in range(3):
+        papers = tuple(paper(f"2407.{day:01d}{i:04d}", f"Common model {day}-{i}", ["Li Wei"], text="공통 모델 연구")
+                       for i in range(COUNT_CAP // 2 + 3))
+        await any_store.ingest(Digest(dt.date(2024, 7, 1 + day), papers))
+    page = await any_store.search("공통 모델", limit=5)
+    assert page.capped and page.total_text == f"{COUNT_CAP:,}+"
+    assert page.hits[0].paper.paper.title.startswith("Common model 2-")
+    authors = await any_store.search_authors("Li", limit=5)
+    assert authors.capped and authors.hits[0].matched_authors == ("Li Wei",)
+    exact = await any_store.search('"Common model 1-7"', limit=5)
+    assert [h.paper.paper.title for h in exact.hits] == ["Common model 1-7"] and not exact.capped
+
+
+async def test_title_suggestions(any_seeded):
+    assert (await any_seeded.title_suggestions("LLaVA"))[0].startswith("OMG-LLaVA")
+    assert len(await any_seeded.title_suggestions("", limit=3)) == 3
+
+
+# -- authors --------------------------------------------------------------------------
+async def test_author_lookup_accents_case_and_surname(any_store):
+    await any_store.ingest(Digest(dt.date(2024, 7, 1), (
+        paper("2407.00001", "Evaluation", ["José Hernández-Orallo", "Ningyu Zhang"]),
+        paper("2407.00002", "Another", ["김철수", "Xuefei Ning"]),
+    )))
+    hits = (await any_store.search_authors("jose hernandez")).hits
+    assert [h.paper.paper.arxiv_id for h in hits] == ["2407.00001"]
+    assert hits[0].matched_authors == ("José Hernández-Orallo",)
+    ning = (await any_store.search_authors("Ning")).hits
+    assert ning[0].paper.paper.arxiv_id == "2407.00002"  # whole-word surname before a prefix match
+    assert ning[0].matched_authors == ("Xuefei Ning",)
+    assert [h.paper.paper.arxiv_id for h in (await any_store.search_authors("김철수")).hits] == ["2407.00002"]
+    assert (await any_store.search_authors("HERNÁNDEZ")).total == 1
+    assert await any_store.author_names("jos") == ["José Hernández-Orallo"]
+    assert (await any_store.search_authors("Nobody Atall")).total == 0
+    with pytest.raises(QueryError):
+        await any_store.search_authors("  ")
+
+
+async def test_seed_author_lookup(any_seeded):
+    page = await any_seeded.search_authors("Juanzi Li")
+    assert {h.paper.paper.arxiv_id for h in page.hits} == {"2406.19226", "2406.19215", "2406.19227"}
+    assert (await any_seeded.search_authors("Ning")).total == 2
+    assert "Juanzi Li" in await any_seeded.author_names("")
+
+
+async def test_bulk_backfill_then_search(any_store, seed_digest):
+    async with any_store.bulk():
+        await any_store.ingest(seed_digest)
+        await any_store.ingest(Digest(dt.date(2024, 7, 1), (paper("2407.00001", "Later 세그멘테이션 paper"),)))
+    assert set(ids(await any_store.search("세그멘테이션"))) == {"2406.19389", "2407.00001"}
+    assert (await any_store.search_authors("Ning")).total == 2
+
+
+# -- subscriptions and alerts ----------------------------------------------------------
+async def test_subscriptions_are_unique_per_meaning(any_store):
+    sub, created = await any_store.add_subscription("discord", "user:1", "keyword", "추론")
+    assert created and sub.term == "추론" and sub.created_at.tzinfo is not None
+    _, again = await any_store.add_subscription("discord", "user:1", "keyword", " 추론 ")
+    assert not again
+    _, other = await any_store.add_subscription("discord", "user:1", "author", "José Hernández")
+    assert other
+    assert [s.term for s in await any_store.subscriptions("discord", "user:1")] == ["추론", "José Hernández"]
+    assert await any_store.subscriptions("slack", "user:1") == []
+    assert await any_store.remove_subscription("discord", "user:1", "author", "jose hernandez")
+    assert not await any_store.remove_subscription("discord", "user:1", "author", "jose hernandez")
+
+
+async def test_subscription_candidates_come_from_their_index_gram(any_seeded):
+    kw, _ = await any_seeded.add_subscription("discord", "user:1", "keyword", "세그멘테이션")
+    au, _ = await any_seeded.add_subscription("discord", "user:2", "author", "Juanzi Li")
+    short, _ = await any_seeded.add_subscription("slack", "user:3", "keyword", "RL")
+    assert kw.gram in {"세그멘테이션"[i : i + 3] for i in range(4)}
+    assert au.gram in {"juanzi", "li"} and short.gram == "rl"
+    found = await any_seeded.subscription_candidates({kw.gram, "rl"}, {au.gram})
+    assert sorted(s.id for s in found) == sorted([kw.id, au.id, short.id])
+    assert await any_seeded.subscription_candidates({"없는"}, {"nobody"}) == []
+
+
+async def test_alerts_are_claimed_once_per_subscriber_and_paper(any_store):
+    first = await any_store.claim_alerts("discord", "user:1", "alert:2024-06-28", {"a": ["추론"], "b": ["LLM"]})
+    assert first == ["a", "b"]
+    again = await any_store.claim_alerts("discord", "user:1", "alert:2024-06-29", {"b": ["LLM"], "c": ["x"]})
+    assert again == ["c"]
+    assert await any_store.claim_alerts("discord", "user:2", "alert:2024-06-29", {"b": []}) == ["b"]
+    assert await any_store.claim_alerts("discord", "user:2", "alert:2024-06-29", {}) == []
+
+
+async def test_two_stores_on_one_database_claim_each_alert_once(store_opener):
+    one, two = await store_opener(), await store_opener()  # two processes on one database
+    papers = {f"2407.{i:05d}": ["t"] for i in range(50)}
+    got = await asyncio.gather(*(s.claim_alerts("slack", "user:9", "alert:x", papers) for s in (one, two, one, two)))
+    claimed = [pid for batch in got for pid in batch]
+    assert sorted(claimed) == sorted(papers)  # each exactly once, whoever won it
+
+
+# -- schedules --------------------------------------------------------------------------
+async def test_schedules_round_trip_and_update_in_place(any_store):
+    since = dt.datetime(2024, 6, 28, 9, 30, tzinfo=dt.UTC)
+    first = Schedule("discord", "C1", dt.time(9, 0), "Asia/Seoul", (0, 1, 2, 3, 4), workspace="G1", top_n=5,
+                     min_votes=3, set_by="U1", quiet=True, since=since)
+    await any_store.set_schedule(first)
+    got = await any_store.schedule("discord", "C1")
+    assert got == first and got.since == since
+    assert await any_store.schedule("discord", "C2") is None
+    assert await any_store.set_unavailable("discord", "C1", "gone")
+    assert not await any_store.set_unavailable("discord", "C1", "gone")
+    assert await any_store.unavailable("discord") == {"C1": "gone"}
+    second = dataclasses.replace(first, time=dt.time(18, 5), weekdays=(5, 6), top_n=None, enabled=False, quiet=False)
+    await any_store.set_schedule(second)
+    await any_store.set_schedule(Schedule("slack", "A", dt.time(7, 0), "UTC", tuple(range(7))))
+    assert await any_store.schedules() == [second, Schedule("slack", "A", dt.time(7, 0), "UTC", tuple(range(7)))]
+    assert await any_store.unavailable("discord") == {}  # set again: a fresh start
+
+
+# -- opening -------------------------------------------------------------------------
+async def test_a_reopened_store_keeps_everything(store_opener, seed_digest):
+    first = await store_opener()
+    await first.ingest(seed_digest)
+    await first.add_subscription("discord", "user:1", "keyword", "추론")
+    await first.close()
+    again = await store_opener()
+    assert (await again.digest()).digest() == seed_digest
+    assert [s.term for s in await again.subscriptions("discord", "user:1")] == ["추론"]
+
+
+async def test_newer_schema_is_refused_with_a_clear_message(store_opener):
+    store = await store_opener()
+    latest = await store.schema_version()
+    if store_opener.backend == "sqlite":
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO schema_version VALUES (?)", (latest + 1,))
+    else:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO schema_version VALUES ($1)", latest + 1)
+    await store.close()
+    with pytest.raises(StoreError, match=f"schema version {latest + 1}, newer than this paperbot"):
+        await store_opener()
+
+
+# -- runs ------------------------------------------------------------------------------
+async def test_last_run_per_channel(any_store):
+    await any_store.record_run("discord", "C1", "digest:2024-06-28", "sent")
+    await any_store.record_run("discord", "C1", "digest:2024-06-29", "failed", "503")
+    await any_store.record_run("slack", "C1", "digest:2024-06-29", "skipped")
+    runs = await any_store.last_runs()
+    assert [(r.platform, r.target, r.post_key, r.outcome, r.detail) for r in runs] == [
+        ("discord", "C1", "digest:2024-06-29", "failed", "503"), ("slack", "C1", "digest:2024-06-29", "skipped", "")]
+    assert all(r.at.tzinfo is not None for r in runs)
