@@ -11,15 +11,14 @@ from bot.layout import DigestOptions, digest_messages
 from bot.messages import Message, Notice, Text
 from tests.adapters.discord.conftest import assert_within_limits
 from tests.bot.strategies import hostile_digests, stored
+from tests.golden import assert_matches_golden
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "seed_digest.json"
 
 
 def test_seed_digest_matches_the_golden_payloads(seed_digest):
     payloads = [p.preview() for p in render(digest_messages(stored(seed_digest)))]
-    if not GOLDEN.exists():  # first run writes it; it was reviewed by eye, then frozen
-        GOLDEN.write_text(json.dumps(payloads, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert payloads == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert_matches_golden(payloads, GOLDEN)
     assert [p["thread_of"] for p in payloads] == [None, 0, 0]
     assert all(set(p) == {"thread_of", "ephemeral", "content", "embeds", "allowed_mentions"} for p in payloads)
     for p in payloads:

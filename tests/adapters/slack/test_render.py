@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import pathlib
 import random
 from typing import Any
@@ -22,6 +21,7 @@ from bot.payload import Payload
 from bot.store import StoredDigest, StoredPaper
 from tests.adapters.slack.checks import assert_within_limits, foreign_markup, mrkdwn_texts
 from tests.bot.strategies import HOSTILE, KOREAN, digests, papers
+from tests.golden import assert_matches_golden
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "seed_digest.json"
 HOSTILE_TITLE = "*_weird_* <!channel> <!everyone> <@U123> <https://evil.example|click> @everyone a & b ~x~ `c`"
@@ -55,9 +55,7 @@ def urls_of(digest: Digest) -> set[str]:
 # -- golden ------------------------------------------------------------------------------------------------------
 async def test_seed_digest_matches_the_golden_payloads(seeded: Any) -> None:
     rendered = [p.preview() for p in render(digest_messages(await seeded.digest()))]
-    if os.environ.get("PAPERBOT_UPDATE_GOLDEN"):  # PAPERBOT_UPDATE_GOLDEN=1 pytest …, then review the diff by eye
-        GOLDEN.write_text(json.dumps(rendered, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert rendered == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert_matches_golden(rendered, GOLDEN)
 
 
 async def test_seed_digest_shape(seeded: Any) -> None:
