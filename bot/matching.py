@@ -1,12 +1,26 @@
-"""When does a paper match a subscription? The one place for that rule.
+"""Does a term match a paper? The one place for that rule — search and alerts both use it.
 
-- A keyword or phrase matches the paper's title and summaries, case- and
-  accent-insensitively. Korean has no word boundaries worth trusting (``추론은``), so a
-  term with any non-ASCII letter matches anywhere; an ASCII term must start at a word
-  boundary, so ``RAG`` does not match "fragment" but ``transformer`` matches
-  "Transformers".
-- An author subscription matches an author whose name contains all its words
+A term is what a subscription names, or one term of a search query (a quoted phrase, a
+Latin word, or a run of Korean words). Terms and texts are folded first (case and accents
+ignored, :func:`bot.text.fold`).
+
+- **Korean (any term with a non-ASCII character), two characters or more**: a substring of
+  the title or of a summary line, **spacing ignored** — ``강화학습`` and ``강화 학습`` are
+  the same term, and ``추론`` matches ``수학적추론을``. A match never spans two lines
+  (or the title and a summary).
+- **Latin words** (an ASCII term): its words in order, each a whole word except the last,
+  which only has to start a word — ``transformer`` matches "Transformers", ``RAG`` does not
+  match "fragment", ``"diffusion model"`` matches "diffusion models" and "diffusion-model".
+  In **author names** the words must be whole: ``Wang`` matches "Yu Wang", ``RAG`` does not
+  match "Raghav".
+- **One non-ASCII character** (``뷰``): the start of a word in the title or a summary.
+- A term of marks only (``[/]``, ``_%_``) is compared as characters, like a Korean term.
+- An **author subscription** matches an author whose name contains all its words
   (``author:"Yu Wang"`` matches "Yu Wang", ``author:Ning`` matches "Xuefei Ning").
+
+Search asks SQLite FTS5 the same question (:mod:`storage.fts` builds the queries from
+:func:`term`); alerts ask :func:`keyword_matcher`. ``tests/bot/test_alerts.py`` checks both
+answer alike on a table of cases.
 
 Each subscription is indexed by one *gram* of its term, so candidates for a batch of new
 papers are found with one lookup per distinct gram of those papers; only candidates are
@@ -15,49 +29,145 @@ verified with the rule above.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from bot.models import Paper
 from bot.text import fold, word_tokens
 
 GRAM = 3
+#: separates the parts of :func:`paper_text`, and the lines of its squashed part (private use)
+PART = "\ue00e"
+LINE = "\ue00f"
+#: characters a term may not carry (our separators, control characters)
+_NOT_TERM = re.compile(r"[\x00-\x08\x0e-\x1b\ue000-\ue0ff]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A folded term and how it matches (see the module's rule)."""
+
+    key: str  # folded
+    kind: str  # "chars" (Korean: spacing-free substring) or "words" (word sequence, last word a prefix)
+    chars: str = ""  # "chars": the term without spaces
+    words: tuple[str, ...] = ()  # "words": its words
+    authors: bool = False  # "words": also matches whole words of author names (Latin terms)
+    prefix: bool = True  # "words": the last word may be the start of a longer word
+
+
+def squash(text: str) -> str:
+    """``text`` folded, without any whitespace: what a Korean term is compared as."""
+    return fold(text).replace(" ", "")
+
+
+def term(text: str, *, whole: bool = False) -> Term:
+    """The rule for one term (a subscription's whole text, or one search term); ``whole``: its
+    last word must be whole too (a quoted search phrase). A term ending in a mark (``100%``)
+    ends with a whole word."""
+    key = fold(_NOT_TERM.sub("", text))
+    prefix = not whole and bool(key) and (key[-1].isalnum())
+    if key.isascii() and (any(ch.isalnum() for ch in key) or len(key.replace(" ", "")) < 2):
+        return Term(key, "words", words=tuple(word_tokens(key)), authors=True, prefix=prefix)
+    chars = key.replace(" ", "")
+    if len(chars) >= 2:
+        return Term(key, "chars", chars=chars)
+    return Term(key, "words", words=tuple(word_tokens(key)), prefix=prefix)
+
+
+# -- papers as texts ------------------------------------------------------------------------
+def paper_text(paper: Paper) -> str:
+    """A paper as the rule reads it: the folded title and summaries, the same squashed line by
+    line, and the authors' words. Compute once per paper; pass to the matchers."""
+    body = "\n".join(text for _, text in paper.sections)  # as the search indexes it
+    spaced = fold(paper.title) + LINE + fold(body)
+    squashed = LINE.join(squash(line) for line in (*paper.title.split("\n"), *body.split("\n")))
+    authors = " ".join(word_tokens(", ".join(paper.authors)))
+    return PART.join((spaced, squashed, authors))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(text: str) -> tuple[str, str, str]:
+    spaced, squashed, authors = [*text.split(PART), "", "", ""][:3]
+    return spaced, squashed, f" {authors} "
+
+
+def text_grams(text: str) -> set[str]:
+    """The grams of a paper's text that any matching term's index gram can be.
+
+    A Korean gram of one to three characters is in the set exactly when that gram, as a
+    term, matches the paper (so a short term is its own test); Latin grams are a superset.
+    """
+    spaced, squashed, authors = _parts(text)
+    grams: set[str] = set()
+    for source in (spaced, authors):  # Latin: every substring of 1-3 characters, words or not
+        for size in (1, 2, GRAM):
+            grams.update(g for g in (source[i : i + size] for i in range(len(source) - size + 1)) if g.isascii())
+    for line in squashed.split(LINE):  # Korean: substrings of 2-3 characters, spacing ignored
+        for size in (2, GRAM):
+            grams.update(g for g in (line[i : i + size] for i in range(len(line) - size + 1)) if not g.isascii())
+    grams.update(w[0] for w in _WORD.findall(spaced) if not w[0].isascii())  # one character: a word start
+    # subscriptions indexed before spacing was ignored carry spaced trigrams
+    grams.update(g for g in (spaced[i : i + GRAM] for i in range(len(spaced) - GRAM + 1))
+                 if " " in g and not g.isascii())  # fmt: skip
+    grams.discard(" ")
+    return grams
 
 
 def keyword_grams(term_key: str) -> list[str]:
-    """Grams that may index a keyword: its trigrams, or the term itself when shorter."""
-    if len(term_key) < GRAM:
-        return [term_key]
-    return list(dict.fromkeys(term_key[i : i + GRAM] for i in range(len(term_key) - GRAM + 1)))
+    """Grams that may index a keyword: a Korean term's spacing-free trigrams (or itself when
+    shorter), a Latin term's words' trigrams (or the word when shorter)."""
+    t = term(term_key)
+    if t.kind == "chars":
+        pieces = [t.chars]
+    else:
+        pieces = list(t.words) or [t.key]
+    grams: list[str] = []
+    for piece in pieces:
+        if len(piece) <= GRAM:
+            grams.append(piece)
+        else:
+            grams.extend(piece[i : i + GRAM] for i in range(len(piece) - GRAM + 1))
+    return list(dict.fromkeys(grams))
 
 
 def author_grams(term_key: str) -> list[str]:
     return list(dict.fromkeys(word_tokens(term_key)))
 
 
-def paper_text(paper: Paper) -> str:
-    return fold(" ".join([paper.title, *(text for _, text in paper.sections)]))
-
-
-def text_grams(text: str) -> set[str]:
-    """Every substring of 1 to 3 characters: what any keyword's index gram can be."""
-    grams: set[str] = set()
-    for size in (1, 2, GRAM):
-        grams.update(text[i : i + size] for i in range(len(text) - size + 1))
-    return grams
-
-
 def paper_author_tokens(paper: Paper) -> list[set[str]]:
     return [set(word_tokens(a)) for a in paper.authors]
 
 
+# -- the rule ------------------------------------------------------------------------------
+def words_pattern(words: Iterable[str], *, prefix: bool = True) -> str:
+    """A regex for words in order, the first starting a word, all but the last whole (the last
+    too unless ``prefix``), over folded text (``_`` and punctuation separate words, as in
+    FTS5's ``unicode61``)."""
+    pattern = r"(?<![^\W_])" + r"(?:[^\w\ue00f]|_)+".join(re.escape(w) for w in words)
+    return pattern if prefix else pattern + r"(?![^\W_])"
+
+
 def keyword_matcher(term_key: str) -> Callable[[str], bool]:
-    """The keyword rule for one term, compiled once (a batch checks many texts per term)."""
-    if not term_key:
+    """The keyword rule for one term, compiled once, over :func:`paper_text` texts."""
+    t = term(term_key)
+    if t.kind == "chars":
+        chars = t.chars
+        return lambda text: chars in _parts(text)[1]
+    if not t.words:
         return lambda text: False
-    if term_key.isascii():
-        return re.compile(r"(?<![0-9a-z])" + re.escape(term_key)).search  # type: ignore[return-value]
-    return lambda text: term_key in text
+    in_text = re.compile(words_pattern(t.words, prefix=t.prefix)).search
+    if not t.authors:
+        return lambda text: in_text(_parts(text)[0]) is not None
+    whole = " " + " ".join(t.words) + " "
+
+    def check(text: str) -> bool:
+        spaced, _, authors = _parts(text)
+        return whole in authors or in_text(spaced) is not None
+
+    return check
 
 
 def keyword_matches(term_key: str, text: str) -> bool:
@@ -72,3 +182,18 @@ def author_matcher(term_key: str) -> Callable[[Iterable[set[str]]], bool]:
 
 def author_matches(term_key: str, authors: Iterable[set[str]]) -> bool:
     return author_matcher(term_key)(authors)
+
+
+# -- highlighting --------------------------------------------------------------------------
+def highlighter(terms: Iterable[Term]) -> re.Pattern[str] | None:
+    """One regex finding the terms' matches in *unfolded* text (case ignored; a Korean term
+    with optional whitespace between its characters), for snippets."""
+    alternatives: list[str] = []
+    for t in terms:
+        if t.kind == "chars":
+            alternatives.append(r"\s*".join(re.escape(c) for c in t.chars))
+        elif t.words:
+            alternatives.append(words_pattern(t.words, prefix=t.prefix) + r"[^\W_]*")
+    if not alternatives:
+        return None
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)

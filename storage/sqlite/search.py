@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sqlite3
+from collections.abc import AsyncIterator
 
+import aiosqlite
+
+from bot import matching
+from bot.models import Paper
 from bot.store import QueryError, SearchHit, SearchPage
 from bot.text import word_tokens
 from storage import fts
@@ -14,6 +21,9 @@ from storage.sqlite.rows import PAPER_COLUMNS
 HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
 #: bm25 weights for (title, authors, body): the title counts most, then authors
 _WEIGHTS = "10.0, 4.0, 1.0"
+_KO_WEIGHTS = "10.0, 1.0"  # papers_ko: (title, body)
+SNIPPET_CHARS = 160
+RANKED = 50  # matches bm25 ranks (the newest), after every title hit
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
 
 
@@ -46,42 +56,149 @@ def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
 
 
 
+def korean_index_text(text: str | None) -> str:
+    """A title or body as papers_ko indexes it: :func:`bot.matching.squash` line by line, each
+    line ended by :data:`bot.matching.LINE` (so a term at a line's end still has a trigram)."""
+    return "".join(matching.squash(line) + matching.LINE for line in (text or "").split("\n"))
+
+
+def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, bool], ...]:
+    """An excerpt of the summaries around the first match, matches marked; the title when only it matches."""
+    body = " ".join(text for _, text in paper.sections)
+    first = pattern.search(body) if pattern else None
+    if first is None:
+        text, start, end = (paper.title, 0, len(paper.title)) if pattern and pattern.search(paper.title) \
+            else (body, 0, min(len(body), SNIPPET_CHARS))
+    else:
+        text, start = body, max(0, first.start() - SNIPPET_CHARS // 4)
+        if start:
+            space = body.find(" ", start, first.start())
+            start = space + 1 if space >= 0 else start
+        end = min(len(body), start + SNIPPET_CHARS)
+        if end < len(body):
+            space = body.rfind(" ", first.end(), end)
+            end = space if space > 0 else end
+    window = text[start:end]
+    segments: list[tuple[str, bool]] = [("…", False)] if start else []
+    at = 0
+    for m in pattern.finditer(window) if pattern else ():
+        if m.end() == m.start():
+            continue
+        if m.start() > at:
+            segments.append((window[at : m.start()], False))
+        segments.append((m.group(), True))
+        at = m.end()
+    if at < len(window):
+        segments.append((window[at:], False))
+    if end < len(text):
+        segments.append(("…", False))
+    return tuple(segments)
+
+
 class SearchMixin(Database):
+    _korean_ready = False  # papers_ko exists (set once the migrations ran)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Every write transaction indexes the papers it changed for Korean search before it commits."""
+        async with super().transaction() as db:
+            yield db
+            if self._korean_ready:
+                await self._index_korean()
+
+    async def _migrated(self, previous: int) -> None:
+        await super()._migrated(previous)
+        await self._db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
+        self._korean_ready = True
+        if previous < 8:  # papers stored before 0008 are pending: index them now
+            async with self.transaction():
+                pass
+
+    async def _index_korean(self) -> None:
+        db = self._db
+        rows = await db.execute_fetchall("SELECT 1 FROM papers_ko_pending LIMIT 1")
+        if not rows:
+            return
+        for table in ("papers_ko", "titles_ko"):
+            await db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT paper_id FROM papers_ko_pending)")
+        await db.execute(
+            "INSERT INTO papers_ko(rowid, title, body)"
+            " SELECT f.rowid, korean_index_text(f.title), korean_index_text(f.body)"
+            " FROM papers_ko_pending p CROSS JOIN papers_fts f ON f.rowid = p.paper_id"
+        )
+        await db.execute(
+            "INSERT INTO titles_ko(rowid, title) SELECT k.rowid, k.title"
+            " FROM papers_ko_pending p CROSS JOIN papers_ko k ON k.rowid = p.paper_id"
+        )
+        await db.execute("DELETE FROM papers_ko_pending")
+
+    async def _vocab(self, table: str, prefix: str, limit: int = -1) -> list[str]:
+        low, high = fts.prefix_range(prefix)
+        rows = await self._db.execute_fetchall(
+            f"SELECT term FROM {table} WHERE term >= ? AND term < ? LIMIT ?", (low, high, limit)
+        )
+        return [r[0] for r in rows]
+
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query)
-        tri, words = parsed.trigram_match(), parsed.words_match()
-        extra = ""
-        if tri is not None:
-            table, params = "papers_fts", [tri]
-            if words:  # `+` keeps FTS5 from probing the trigram index once per listed rowid
-                extra = " AND +papers_fts.rowid IN (SELECT rowid FROM papers_words WHERE papers_words MATCH ?)"
-                params.append(words)
+        trigrams = {c: await self._vocab("papers_ko_vocab", c) for c in parsed.short_korean()}
+        filtered = frozenset(
+            [t for t in parsed.latin if fts.needs_filter(t, await self._vocab("authors_fts_vocab", t.words[-1], 2))]
+        )
+        words = parsed.words_match(filtered=filtered)
+        korean = parsed.korean_match(trigrams)
+        params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "limit": limit, "offset": offset}
+        with_words = ""
+        if korean is not None:
+            table, weights, titles = "papers_ko", _KO_WEIGHTS, "titles_ko"
+            params.update(m=korean, t=korean)
+            only = only_titles = ""
+            if words is not None:  # Latin terms too: materialised rowid filters from the word index
+                with_words = (
+                    "w(id) AS MATERIALIZED (SELECT rowid FROM papers_words WHERE papers_words MATCH :w),"
+                    " wt(id) AS MATERIALIZED (SELECT rowid FROM papers_words WHERE papers_words MATCH :wt), "
+                )
+                only, only_titles = f" AND +{table}.rowid IN w", f" AND +{titles}.rowid IN wt"
+                params.update(w=words, wt=parsed.words_match(title_only=True))
         else:
-            table, params = "papers_words", [words]
-        where = f"{table} MATCH ?{extra}"
+            table, weights, titles = "papers_words", _WEIGHTS, "papers_words"
+            params.update(m=words, t=parsed.words_match(title_only=True))
+            only = only_titles = ""
+        # One statement. The newest COUNT_CAP + 1 matches (rowids only: cheap) give the count;
+        # the page is ranked from them: title hits first (from a title index: all of them, however
+        # old), then bm25 over the newest RANKED matches (bm25 makes FTS5 read every posting's
+        # positions, so it only sees a bounded set), then the rest newest first.
+        sql = (
+            f"WITH {with_words}"
+            f"ids(id) AS MATERIALIZED (SELECT {table}.rowid FROM {table} WHERE {table} MATCH :m{only}"
+            f" ORDER BY {table}.rowid DESC LIMIT :n),"
+            " total(n) AS (SELECT count(*) FROM ids),"
+            f" ttl(id) AS MATERIALIZED (SELECT {titles}.rowid FROM {titles} WHERE {titles} MATCH :t{only_titles}"
+            f" ORDER BY {titles}.rowid DESC LIMIT :n),"
+            f" scored(id, s) AS MATERIALIZED (SELECT {table}.rowid, bm25({table}, {weights}) FROM {table}"
+            f" WHERE {table} MATCH :m{only} ORDER BY {table}.rowid DESC LIMIT :window),"
+            " ranked(id, tier, k) AS (SELECT id, 0, -id FROM ttl"
+            " UNION ALL SELECT id, 1, s FROM scored WHERE id NOT IN ttl"
+            " UNION ALL SELECT id, 2, -id FROM ids WHERE id NOT IN ttl AND id NOT IN (SELECT id FROM scored)),"
+            " page(id, tier, k) AS (SELECT id, tier, k FROM ranked ORDER BY tier, k, id DESC"
+            " LIMIT :limit OFFSET :offset)"
+            " SELECT total.n, page.id FROM total LEFT JOIN page ORDER BY page.tier, page.k, page.id DESC"
+        )
         try:
-            total_rows = await self._db.execute_fetchall(
-                f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {COUNT_CAP + 1})", params
-            )
-            total = total_rows[0][0]  # type: ignore[index]
-            # bm25 must score every match; past COUNT_CAP matches, newest first costs O(limit)
-            order = f"bm25({table}, {_WEIGHTS}), {table}.rowid DESC" if total <= COUNT_CAP else f"{table}.rowid DESC"
-            top = await self._db.execute_fetchall(
-                f"SELECT {table}.rowid, snippet({table}, -1, '{HL_START}', '{HL_END}', '…', 24)"
-                f" FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            )
+            rows = await self._db.execute_fetchall(sql, params)
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        ids = [row[0] for row in top]
+        total = rows[0][0]  # type: ignore[index]
+        ids = [row[1] for row in rows if row[1] is not None]
         if not ids:
             return SearchPage((), total, offset, capped=total > COUNT_CAP)
         found = await self._db.execute_fetchall(
             f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id IN ({marks(len(ids))})", ids
         )
         by_id = {row[0]: row for row in found}
-        stored = await self._stored(by_id[pid] for pid in ids)
-        hits = tuple(SearchHit(sp, split_snippet(row[1] or "")) for sp, row in zip(stored, top, strict=True))
+        stored = await self._stored(by_id[pid] for pid in ids if pid in by_id)
+        pattern = matching.highlighter(parsed.terms)
+        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper)) for sp in stored)
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def search_authors(self, name: str, *, limit: int = 10, offset: int = 0) -> SearchPage:

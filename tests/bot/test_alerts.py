@@ -89,3 +89,50 @@ async def test_subscriptions_stored_before_the_index_get_their_gram(tmp_path):
         assert sub.gram == "추론"
     finally:
         await store.close()
+
+
+RULE_PAPERS = (
+    Paper("2407.00001", "https://arxiv.org/abs/2407.00001", "Step-DPO: Step-wise Preference Optimization",
+          authors=("Raghav Kumar", "Yu Wang"),
+          sections=(("What's New", "수학적추론을 강화 학습으로 개선합니다. RAG 파이프라인을 씁니다."),)),
+    Paper("2407.00002", "https://arxiv.org/abs/2407.00002", "Fragmented Transformers", authors=("Li Wei",),
+          sections=(("What's New", "강화학습 기반 추론은 chain-of-thought 방식입니다."),)),
+    Paper("2407.00003", "https://arxiv.org/abs/2407.00003", "Diffusion models at scale", authors=("Wang Lei",),
+          sections=(("What's New", "확산 모델(diffusion model)을 다룹니다."), ("Results", "뷰 합성이 좋아집니다."))),
+    Paper("2407.00004", "https://arxiv.org/abs/2407.00004", "이미지 생성 평가", authors=("김철수",),
+          sections=(("What's New", "GPT-4o 기반 평가에서 100% 정확도. 모델 크기는 1000B."),)),
+)
+#: term → the papers it matches, by the one rule (bot.matching)
+RULE_CASES = {
+    "추론": {"2407.00001", "2407.00002"},  # inside 수학적추론을, and 추론은
+    "수학적 추론": {"2407.00001"},  # spacing ignored
+    "강화학습": {"2407.00001", "2407.00002"},
+    "강화 학습": {"2407.00001", "2407.00002"},
+    "뷰": {"2407.00003"},  # one character: a word start
+    "합성": {"2407.00003"},
+    "RAG": {"2407.00001"},  # the summary's RAG, not "Raghav", not "Fragmented"
+    "Raghav": {"2407.00001"},  # an author's whole word
+    "Wang": {"2407.00001", "2407.00003"},
+    "Wan": set(),  # authors: whole words only
+    "transformer": {"2407.00002"},  # a word start in the title
+    "former": set(),
+    "chain-of-thought": {"2407.00002"},
+    "Step-DPO": {"2407.00001"},
+    "diffusion": {"2407.00003"},
+    "GPT-4": {"2407.00004"},  # GPT-4o: the last word may continue
+    "100%": {"2407.00004"},  # a term ending in a mark ends with a whole word: not 1000B
+    "김철수": set(),  # a Korean term is not compared with author names
+    "생성 평가": {"2407.00004"},
+    "없는말": set(),
+}
+
+
+async def test_search_and_alerts_apply_one_matching_rule(store):
+    await store.ingest(Digest(dt.date(2024, 7, 1), RULE_PAPERS))
+    for i, term in enumerate(RULE_CASES):
+        await store.add_subscription("console", f"user:T{i}", "keyword", term)
+    alerted = await alerts.match(store, RULE_PAPERS)
+    for i, (term, expected) in enumerate(RULE_CASES.items()):
+        found = {h.paper.paper.arxiv_id for h in (await store.search(term, limit=20)).hits}
+        by_alert = set(alerted.get(("console", f"user:T{i}"), {}))
+        assert (found, by_alert) == (expected, expected), term
