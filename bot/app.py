@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,7 +36,7 @@ class PaperBot:
     scheduler: AsyncIOScheduler = field(default_factory=lambda: AsyncIOScheduler(timezone="UTC"))
 
     @classmethod
-    async def open(cls, settings: Settings, *, db: str | None = None) -> PaperBot:
+    async def open(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> PaperBot:
         store = await SQLiteStore.open(db or settings.db)
         return cls(settings, store, Commands(store, default_timezone=settings.timezone))
 

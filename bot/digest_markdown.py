@@ -413,11 +413,11 @@ def parse(text: str, path: str | Path = "<digest>", *, date: dt.date | None = No
         elif m := _LINKS.match(line):
             entry.links = []
             for item in _LINK_ITEM.finditer(m.group("value")):
-                url = safe_web_url(item.group("url"))
-                if url is None:
+                link_url = safe_web_url(item.group("url"))
+                if link_url is None:
                     problem(number, f"link {item.group('url')[:80]!r} is not an http(s) URL; dropped", "unsafe link")
                 else:
-                    entry.links.append((squash(item.group("label")), url))
+                    entry.links.append((squash(item.group("label")), link_url))
         elif labelled := _label(line):
             entry.sections.append(_Section(*labelled))
         else:

@@ -140,8 +140,8 @@ class PapersMixin(Database):
         await db.executemany("INSERT INTO papers_fts(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
-        rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM authors")
-        newest = rows[0][0]  # type: ignore[index]
+        found_max = list(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM authors"))
+        newest = found_max[0][0]
         await db.executemany("INSERT OR IGNORE INTO authors(name) VALUES (?)", [(n,) for n in names])
         # one statement, not a trigger per row: FTS5 flushes pending data at every statement savepoint
         await db.execute("INSERT INTO authors_fts(rowid, name) SELECT id, name FROM authors WHERE id > ?", (newest,))
