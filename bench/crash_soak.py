@@ -95,6 +95,7 @@ class PlatformResult:
     duplicates: int = 0
     losses: int = 0
     unexpected: int = 0
+    reference_parts: int = 0  # distinct parts the baseline channels show (must be expected_per_channel)
     evidence: list[str] = field(default_factory=list)
 
     @property
@@ -103,7 +104,8 @@ class PlatformResult:
 
     @property
     def passed(self) -> bool:
-        return self.duplicates == 0 and self.losses == 0 and self.unexpected == 0
+        return (self.duplicates == 0 and self.losses == 0 and self.unexpected == 0
+                and self.reference_parts == self.expected_per_channel)
 
 
 class Runner:
@@ -333,12 +335,13 @@ class Report:
     lease: float
     nonce_window: float
     total_s: float = 0.0
+    exit_codes: list[int] = field(default_factory=list)  # of the runs to completion (baseline's two, final two)
     notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return (all(r.passed for r in self.soak) and all(r.passed for r in self.baseline)
-                and self.extra_after_final == 0 and self.unfinished_posts == 0)
+                and self.extra_after_final == 0 and self.unfinished_posts == 0 and not any(self.exit_codes))
 
 
 def progress(text: str) -> None:
@@ -362,11 +365,15 @@ async def soak(args: argparse.Namespace) -> Report:
 
             base = Runner(base_db, fakes, args.lease, logs)
             progress(f"baseline: one uninterrupted run to {n} + {n} channels …")
+            notes, codes = [], []
             baseline_s, code, line = await base.run(600)
             progress(f"  {baseline_s:.1f} s, exit {code}: {line}")
+            codes.append(code)
+            if code != 0:
+                notes.append(f"the baseline run exited {code}: {line}")
             idle_s, code, line = await base.run(600)
             progress(f"  again (must send nothing): {idle_s:.1f} s, exit {code}: {line}")
-            notes = []
+            codes.append(code)
             if code != 0:
                 notes.append(f"baseline's second run exited {code}: {line}")
 
@@ -406,6 +413,7 @@ async def soak(args: argparse.Namespace) -> Report:
                          f"({trial.unrecorded} of them sent); duplicates so far {len(first_seen)}")
             final_s, code, final_line = await runner.run(600)
             progress(f"final run: {final_s:.1f} s, exit {code}: {final_line}")
+            codes.append(code)
             if code != 0:
                 notes.append(f"final run exited {code}: {final_line}")
             soak_s = time.perf_counter() - t0
@@ -414,6 +422,7 @@ async def soak(args: argparse.Namespace) -> Report:
             messages = {p: await f.call("messages") for p, f in (("discord", discord), ("slack", slack))}
             extra = sum(len(messages[p]) - before[p] for p in PLATFORMS)
             progress(f"one more run (must send nothing): exit {code}: {line}; {extra} new messages")
+            codes.append(code)
             if code != 0:
                 notes.append(f"the run after the final one exited {code}: {line}")
             left = unfinished(soak_db)
@@ -427,10 +436,10 @@ async def soak(args: argparse.Namespace) -> Report:
         if len(parts) != expected[platform]:
             notes.append(f"{platform}: the baseline channels show {len(parts)} distinct parts; the renderer makes "
                          f"{expected[platform]}")
-        b = PlatformResult(platform, n, expected[platform])
+        b = PlatformResult(platform, n, expected[platform], reference_parts=len(parts))
         check(b, parts, base_channels)
         baseline.append(b)
-        r = PlatformResult(platform, n, expected[platform])
+        r = PlatformResult(platform, n, expected[platform], reference_parts=len(parts))
         check(r, parts, received(platform, messages[platform], ids[platform][1]), first_seen)
         results.append(r)
     discord_reads = sum(c for (m, r, _), c in requests["discord"].items()
@@ -442,7 +451,7 @@ async def soak(args: argparse.Namespace) -> Report:
                  f"{sum(c for (_, _, s), c in requests['discord'].items() if s == 429)}, Slack "
                  f"{sum(c for (_, s), c in requests['slack'].items() if s == 429)}")
     report = Report(trials, baseline, results, baseline_s, idle_s, soak_s, final_s, final_line, extra, left,
-                    args.seed, args.lease, args.nonce_window, notes=notes)
+                    args.seed, args.lease, args.nonce_window, exit_codes=codes, notes=notes)
     report.total_s = time.perf_counter() - started
     return report
 
