@@ -1,14 +1,29 @@
 from __future__ import annotations
 
+import os
 import pathlib
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.digest_markdown import parse_file
 from bot.models import Digest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "daily-papers-2024-06-28.md"
+
+# Hypothesis: one place for how hard the property tests try. "dev" (the default) is quick and random, and replays
+# failures from .hypothesis/; "ci" (CI=true, or HYPOTHESIS_PROFILE=ci) tries more examples, the same ones every run.
+# Generated digests are big on purpose, hence no deadline and no too-slow/too-large health checks.
+_PROPERTY_TESTS = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
+settings.register_profile("dev", _PROPERTY_TESTS, max_examples=20)
+settings.register_profile("ci", _PROPERTY_TESTS, max_examples=30, derandomize=True, database=None, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("1", "true") else "dev")
+)
 
 
 @pytest.fixture

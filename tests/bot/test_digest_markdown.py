@@ -5,7 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import arxiv
@@ -117,7 +117,6 @@ def test_seed_round_trips(seed_digest):
     assert parse(render(seed_digest)).digest == seed_digest
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(digests())
 def test_render_then_parse_is_identity(digest):
     result = parse(render(digest), "generated.md")
@@ -248,7 +247,6 @@ def variant_digests(draw: st.DrawFn) -> Digest:
     return Digest(base.date, papers)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(variant_digests())
 def test_render_then_parse_is_identity_for_lists_summaries_media_and_versions(digest):
     result = parse(render(digest), "generated.md")

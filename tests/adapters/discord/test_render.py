@@ -4,7 +4,7 @@ import json
 import pathlib
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from adapters.discord.render import escape, render
 from bot.layout import DigestOptions, digest_messages
@@ -45,7 +45,6 @@ def test_long_notices_are_split_into_messages():
     assert "line 0 " in joined and "line 99 " in joined and "done" in joined
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(hostile_digests(), hostile_digests(max_papers=3).map(lambda d: d))
 def test_any_digest_renders_within_limits_keeps_every_paper_and_pings_no_one(digest, small):
     for d, options in ((digest, DigestOptions()), (small, DigestOptions(details=False))):

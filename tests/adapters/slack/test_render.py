@@ -8,7 +8,7 @@ import pathlib
 import random
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.slack import limits
@@ -181,11 +181,7 @@ def test_an_empty_message_still_has_text_and_a_block() -> None:
 
 
 # -- properties --------------------------------------------------------------------------------------------------
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[
-    HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
-FEWER = settings(PROPERTY, max_examples=15)
-
-
+# (how many examples: the Hypothesis profile in tests/conftest.py)
 def check_digest(digest: Digest) -> None:
     payloads = render(digest_messages(stored(digest)))
     check(payloads, urls_of(digest))
@@ -197,19 +193,16 @@ def check_digest(digest: Digest) -> None:
         assert len({p.source for p in payloads if p.thread_of == 0}) == len(digest.papers)
 
 
-@PROPERTY
 @given(digests(max_papers=200, max_section=600))
 def test_any_digest_renders_within_limits(digest: Digest) -> None:
     check_digest(digest)
 
 
-@FEWER
 @given(digests(max_papers=3, max_section=20_000))
 def test_long_sections_render_within_limits(digest: Digest) -> None:
     check_digest(digest)
 
 
-@FEWER
 @given(st.lists(papers(max_section=3000), min_size=1, max_size=5), st.sampled_from(list(Detail)))
 def test_cards_render_within_limits(found: list[Paper], detail: Detail) -> None:
     cards = tuple(paper_card(StoredPaper(p, (dt.date(2024, 6, 28),)), detail, rank=i,
