@@ -38,11 +38,23 @@ class UsageError(UserError):
     """A bad argument: reported in one line, exit status 2."""
 
 
-def iso_date(text: str) -> dt.date:
+class RelativeDay(str):
+    """``today`` or ``yesterday`` on the command line: a date once the time zone is known (see _main)."""
+
+    def resolve(self, timezone: str) -> dt.date:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo(timezone)).date()
+        return today - dt.timedelta(days=1) if self == "yesterday" else today
+
+
+def iso_date(text: str) -> dt.date | RelativeDay:
+    if text.strip().lower() in ("today", "yesterday"):  # as `/papers today yesterday` takes them
+        return RelativeDay(text.strip().lower())
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD, today or yesterday)") from None
 
 
 def positive(text: str) -> int:
@@ -738,6 +750,8 @@ def _main(args: argparse.Namespace) -> int:
     from bot.logs import configure
 
     configure(settings, default_level="INFO" if args.command == "run" else "CRITICAL")
+    if isinstance(getattr(args, "date", None), RelativeDay):  # today in PAPERBOT_TIMEZONE
+        args.date = args.date.resolve(settings.timezone)
     handler = HANDLERS[args.command]
     prefix = f"paperbot {args.command}"
     try:

@@ -169,3 +169,18 @@ def test_env_example_lists_every_setting():
     aliases = {f.validation_alias if isinstance(f.validation_alias, str) else f.validation_alias.choices[0]
                for f in Settings.model_fields.values()}
     assert listed == aliases | {MAX_DIGEST_BYTES_ENV}
+
+
+def test_digest_takes_today_and_yesterday_like_the_chat_command(db, capsys, monkeypatch, tmp_path):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("PAPERBOT_TIMEZONE", "Pacific/Kiritimati")  # UTC+14: "today" is not UTC's
+    yesterday = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date() - dt.timedelta(days=1)
+    digest = tmp_path / f"daily-papers-{yesterday.isoformat()}.md"
+    digest.write_text(SEED.read_text(encoding="utf-8").replace("2024-06-28", yesterday.isoformat()), encoding="utf-8")
+    assert run(capsys, "ingest", str(digest))[0] == 0
+    code, out, _ = run(capsys, "digest", "--date", "yesterday", "--json")
+    assert code == 0 and json.loads(out)["date"] == yesterday.isoformat()
+    code, _, err = run(capsys, "digest", "--date", "Today")
+    assert code == 1 and f"No digest stored for {yesterday + dt.timedelta(days=1)}" in err
