@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiosqlite
 
@@ -21,9 +22,9 @@ from storage.sqlite.rows import PAPER_COLUMNS
 HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
 #: bm25 weights for (title, authors, body): the title counts most, then authors
 _WEIGHTS = "10.0, 4.0, 1.0"
-_KO_WEIGHTS = "10.0, 1.0"  # papers_ko: (title, body)
 SNIPPET_CHARS = 160
-RANKED = 50  # matches bm25 ranks (the newest), after every title hit
+RANKED = 50  # the newest title hits and the newest matches are ranked; the rest follow newest first
+TRIGRAM_CACHE = 512  # two-character terms whose trigrams are kept
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
 
 
@@ -95,6 +96,27 @@ def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, b
     return tuple(segments)
 
 
+def rank(terms: tuple[matching.Term, ...], rows: list[Any]) -> list[int]:
+    """Paper ids in page order from the search statement's rows ``(total, id, in_title, title, sections)``
+    (title and sections, as stored JSON, only for the ranked set): ranked papers first — title
+    hits, then by how often the terms occur for the text's length (a bm25-like saturation, no
+    idf) — then the others, newest first."""
+    needles = [t.chars if t.kind == "chars" else t.words[0] for t in terms]
+    scored: list[tuple[float, int]] = []
+    rest: list[int] = []
+    for _, pid, in_title, title, body in rows:
+        if title is None:
+            rest.append(pid)
+            continue
+        text = body.lower()
+        hits = sum(text.count(n) for n in needles)
+        density = hits / (hits + 1.2 * (0.25 + 0.75 * len(text) / 1500))
+        scored.append((-(10.0 * bool(in_title) + density), -pid))
+    scored.sort()
+    rest.sort(reverse=True)
+    return [-pid for _, pid in scored] + rest
+
+
 class SearchMixin(Database):
     _korean_ready = False  # papers_ko exists (set once the migrations ran)
 
@@ -130,7 +152,25 @@ class SearchMixin(Database):
             "INSERT INTO titles_ko(rowid, title) SELECT k.rowid, k.title"
             " FROM papers_ko_pending p CROSS JOIN papers_ko k ON k.rowid = p.paper_id"
         )
+        if self._trigram_cache:  # new trigrams of the two-character terms already looked up
+            texts = await db.execute_fetchall(
+                "SELECT k.title, k.body FROM papers_ko_pending p CROSS JOIN papers_ko k ON k.rowid = p.paper_id"
+            )
+            for prefix, grams in self._trigram_cache.items():
+                for row in texts:
+                    for text in row:
+                        at = text.find(prefix)
+                        while at >= 0:
+                            grams.add(text[at : at + 3])
+                            at = text.find(prefix, at + 1)
         await db.execute("DELETE FROM papers_ko_pending")
+
+    @property
+    def _trigram_cache(self) -> dict[str, set[str]]:
+        cache = self.__dict__.get("_trigram_sets")
+        if cache is None:
+            cache = self.__dict__["_trigram_sets"] = {}
+        return cache
 
     async def _vocab(self, table: str, prefix: str, limit: int = -1) -> list[str]:
         low, high = fts.prefix_range(prefix)
@@ -139,18 +179,28 @@ class SearchMixin(Database):
         )
         return [r[0] for r in rows]
 
+    async def _trigrams(self, prefix: str) -> list[str]:
+        """The Korean index's trigrams starting with ``prefix``. fts5vocab counts every posting of
+        each (3–30 ms at 100k papers), so the answer is kept, and extended as papers are indexed."""
+        cache = self._trigram_cache
+        if prefix not in cache:
+            if len(cache) >= TRIGRAM_CACHE:
+                cache.pop(next(iter(cache)))
+            cache[prefix] = set(await self._vocab("papers_ko_vocab", prefix))
+        return sorted(cache[prefix])
+
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query)
-        trigrams = {c: await self._vocab("papers_ko_vocab", c) for c in parsed.short_korean()}
+        trigrams = {c: await self._trigrams(c) for c in parsed.short_korean()}
         filtered = frozenset(
             [t for t in parsed.latin if fts.needs_filter(t, await self._vocab("authors_fts_vocab", t.words[-1], 2))]
         )
         words = parsed.words_match(filtered=filtered)
         korean = parsed.korean_match(trigrams)
-        params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "limit": limit, "offset": offset}
+        params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED}
         with_words = ""
         if korean is not None:
-            table, weights, titles = "papers_ko", _KO_WEIGHTS, "titles_ko"
+            table, titles = "papers_ko", "titles_ko"
             params.update(m=korean, t=korean)
             only = only_titles = ""
             if words is not None:  # Latin terms too: materialised rowid filters from the word index
@@ -161,35 +211,31 @@ class SearchMixin(Database):
                 only, only_titles = f" AND +{table}.rowid IN w", f" AND +{titles}.rowid IN wt"
                 params.update(w=words, wt=parsed.words_match(title_only=True))
         else:
-            table, weights, titles = "papers_words", _WEIGHTS, "papers_words"
+            table, titles = "papers_words", "papers_words"
             params.update(m=words, t=parsed.words_match(title_only=True))
             only = only_titles = ""
-        # One statement. The newest COUNT_CAP + 1 matches (rowids only: cheap) give the count;
-        # the page is ranked from them: title hits first (from a title index: all of them, however
-        # old), then bm25 over the newest RANKED matches (bm25 makes FTS5 read every posting's
-        # positions, so it only sees a bounded set), then the rest newest first.
+        # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count
+        # and the order past the ranked set; the ranked set is the newest RANKED title hits (from
+        # a title index, however old) and the newest RANKED matches, with their text. bm25 is not
+        # used: it makes FTS5 read every posting's positions (10-25 ms for a common prefix).
         sql = (
             f"WITH {with_words}"
             f"ids(id) AS MATERIALIZED (SELECT {table}.rowid FROM {table} WHERE {table} MATCH :m{only}"
             f" ORDER BY {table}.rowid DESC LIMIT :n),"
-            " total(n) AS (SELECT count(*) FROM ids),"
             f" ttl(id) AS MATERIALIZED (SELECT {titles}.rowid FROM {titles} WHERE {titles} MATCH :t{only_titles}"
-            f" ORDER BY {titles}.rowid DESC LIMIT :n),"
-            f" scored(id, s) AS MATERIALIZED (SELECT {table}.rowid, bm25({table}, {weights}) FROM {table}"
-            f" WHERE {table} MATCH :m{only} ORDER BY {table}.rowid DESC LIMIT :window),"
-            " ranked(id, tier, k) AS (SELECT id, 0, -id FROM ttl"
-            " UNION ALL SELECT id, 1, s FROM scored WHERE id NOT IN ttl"
-            " UNION ALL SELECT id, 2, -id FROM ids WHERE id NOT IN ttl AND id NOT IN (SELECT id FROM scored)),"
-            " page(id, tier, k) AS (SELECT id, tier, k FROM ranked ORDER BY tier, k, id DESC"
-            " LIMIT :limit OFFSET :offset)"
-            " SELECT total.n, page.id FROM total LEFT JOIN page ORDER BY page.tier, page.k, page.id DESC"
+            f" ORDER BY {titles}.rowid DESC LIMIT :window),"
+            " cand(id) AS (SELECT id FROM ttl UNION SELECT id FROM (SELECT id FROM ids ORDER BY id DESC LIMIT :window))"
+            " SELECT (SELECT count(*) FROM ids), c.id, c.id IN ttl, p.title, p.sections"
+            " FROM cand c JOIN papers p ON p.id = c.id"
+            " UNION ALL SELECT NULL, id, 0, NULL, NULL FROM ids WHERE id NOT IN cand"
         )
         try:
             rows = await self._db.execute_fetchall(sql, params)
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        total = rows[0][0]  # type: ignore[index]
-        ids = [row[1] for row in rows if row[1] is not None]
+        total = rows[0][0] if rows else 0  # type: ignore[index]
+        order = rank(parsed.terms, rows)
+        ids = order[offset : offset + limit]
         if not ids:
             return SearchPage((), total, offset, capped=total > COUNT_CAP)
         found = await self._db.execute_fetchall(
