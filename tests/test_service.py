@@ -231,3 +231,30 @@ async def test_sigterm_during_a_fan_out_exits_0_and_the_restart_finishes_every_p
     assert all(len({m.nonce for m in messages}) == 3 for messages in final.values())
     print(f"SIGTERM after {sum(bool(m) for m in cut.values())} of {len(channels)} channels started; "
           f"stopped in {took:.1f} s; the restart finished the rest in {restart:.1f} s")
+
+
+async def test_a_slack_socket_mode_bot_is_ready_once_connected_and_stops_on_sigterm(tmp_path):
+    from tests.fakes.slack import FakeSlack
+
+    port = free_port()
+    async with FakeSlack() as slack:
+        env = service_env(tmp_path, SLACK_BOT_TOKEN=slack.bot_token, SLACK_APP_TOKEN=slack.app_token,
+                          SLACK_API_URL=slack.api_url, PAPERBOT_HEALTH_PORT=str(port), PAPERBOT_SOURCES="")
+        proc = await asyncio.create_subprocess_exec(*paperbot("run"), env=env, cwd=tmp_path,
+                                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                    stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
+                ready = await _poll_ready(http, deadline=30)
+            proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):
+                log = (await proc.stderr.read()).decode()
+                code = await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "platform": "ok"}  # no sources: the fetch is no condition
+    assert code == 0 and "paperbot stopped on SIGTERM" in log and "Traceback" not in log
