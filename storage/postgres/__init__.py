@@ -7,6 +7,7 @@ mixin per aggregate over :class:`~storage.postgres.db.Database`.
 
 from __future__ import annotations
 
+from storage.postgres.fetches import FetchesMixin
 from storage.postgres.ledger import LedgerMixin
 from storage.postgres.papers import PapersMixin
 from storage.postgres.schedules import SchedulesMixin
@@ -14,7 +15,7 @@ from storage.postgres.search import SearchMixin
 from storage.postgres.subscriptions import SubscriptionsMixin
 
 
-class PostgresStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin):
+class PostgresStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin, FetchesMixin):
     """Open with ``await PostgresStore.open(url)``; close with ``await store.close()`` (or ``async with``)."""
 
 

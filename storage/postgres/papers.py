@@ -15,7 +15,9 @@ from storage.postgres.db import INGEST_LOCK, Database
 from storage.postgres.rows import name_vector, search_doc, words_vector
 from storage.sqlite.rows import merge, paper_values, row_paper, search_text
 
-PAPER_COLUMNS = "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date"
+PAPER_COLUMNS = (
+    "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date, p.media"
+)
 
 
 class PapersMixin(Database):
@@ -60,7 +62,7 @@ class PapersMixin(Database):
             row = existing.get(paper.arxiv_id)
             if row is None:
                 paper_id = next(new_ids)
-                row = (paper_id, *paper_values(paper), date)
+                row = (paper_id, *paper_values(paper), date, paper.media)
                 existing[paper.arxiv_id] = row  # the same id twice in one digest is one paper
                 inserts.append(row)
                 reindex.append((paper_id, paper))
@@ -71,12 +73,12 @@ class PapersMixin(Database):
                 if date >= row[9]:
                     merged = merge(old, paper)
                     if merged != old:
-                        updates.append((*paper_values(merged), date, paper_id))
+                        updates.append((*paper_values(merged), date, merged.media, paper_id))
                         if search_text(merged) != search_text(old):
                             reindex.append((paper_id, merged))
                         updated.append(paper.arxiv_id)
                     elif date != row[9]:
-                        updates.append((*paper_values(merged), date, paper_id))
+                        updates.append((*paper_values(merged), date, merged.media, paper_id))
                 if paper_id in already_linked:
                     if paper.arxiv_id not in updated and paper.arxiv_id not in added:
                         unchanged += 1
@@ -90,14 +92,14 @@ class PapersMixin(Database):
                 votes.append((paper.votes, date, paper_id))
         if inserts:
             await conn.executemany(
-                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date,"
+                " media) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 inserts,
             )
         if updates:
             await conn.executemany(
                 "UPDATE papers SET arxiv_id = $1, url = $2, title = $3, thumbnail = $4, votes = $5, authors = $6,"
-                " sections = $7, links = $8, last_date = $9 WHERE id = $10",
+                " sections = $7, links = $8, last_date = $9, media = $10 WHERE id = $11",
                 updates,
             )
         if links:

@@ -40,6 +40,12 @@ class SchedulesMixin(Database):
                 schedule.platform, schedule.channel,
             )
 
+    async def remove_schedule(self, platform: str, channel: str) -> bool:
+        status = await self._pool.execute(
+            "DELETE FROM schedules WHERE platform = $1 AND channel = $2", platform, channel
+        )
+        return status != "DELETE 0"
+
     async def schedule(self, platform: str, channel: str) -> Schedule | None:
         row = await self._pool.fetchrow(
             f"SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE platform = $1 AND channel = $2", platform, channel

@@ -123,7 +123,7 @@ class SearchMixin(Database):
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
         stored = await self._stored(rows)
         hits = tuple(
-            SearchHit(sp, snippet((row[10], row[11], row[12]), parsed)) for sp, row in zip(stored, rows, strict=True)
+            SearchHit(sp, snippet((row[11], row[12], row[13]), parsed)) for sp, row in zip(stored, rows, strict=True)
         )
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 

@@ -13,7 +13,8 @@ import datetime as dt
 import pytest
 
 from bot.models import Digest, Paper
-from bot.store import QueryError, Schedule, StoreError
+from bot.payload import Payload
+from bot.store import ClaimState, QueryError, Schedule, StoreError
 from storage.sqlite import COUNT_CAP
 
 
@@ -259,6 +260,9 @@ async def test_schedules_round_trip_and_update_in_place(any_store):
     await any_store.set_schedule(Schedule("slack", "A", dt.time(7, 0), "UTC", tuple(range(7))))
     assert await any_store.schedules() == [second, Schedule("slack", "A", dt.time(7, 0), "UTC", tuple(range(7)))]
     assert await any_store.unavailable("discord") == {}  # set again: a fresh start
+    assert await any_store.remove_schedule("slack", "A")
+    assert not await any_store.remove_schedule("slack", "A")
+    assert await any_store.schedules() == [second]
 
 
 # -- opening -------------------------------------------------------------------------
@@ -295,3 +299,113 @@ async def test_last_run_per_channel(any_store):
     assert [(r.platform, r.target, r.post_key, r.outcome, r.detail) for r in runs] == [
         ("discord", "C1", "digest:2024-06-29", "failed", "503"), ("slack", "C1", "digest:2024-06-29", "skipped", "")]
     assert all(r.at.tzinfo is not None for r in runs)
+
+
+# -- the delivery ledger -----------------------------------------------------------------
+T0 = dt.datetime(2024, 6, 28, 0, 0, tzinfo=dt.UTC)
+PARTS = [Payload({"content": "part 0"}), Payload({"content": "reply"}, thread_of=0, source=1)]
+
+
+async def test_a_post_is_recorded_once_with_the_parts_first_rendered(any_store):
+    post = await any_store.open_post("discord", "C1", "digest:2024-06-28", PARTS, report_to="user:1", now=T0)
+    assert [p.payload for p in post.parts] == PARTS and post.missing == (0, 1) and not post.finished
+    assert post.report_to == "user:1" and post.created_at == T0
+    again = await any_store.open_post("discord", "C1", "digest:2024-06-28", PARTS[:1], now=T0)
+    assert len(again.parts) == 2  # as first recorded
+    empty = await any_store.open_post("discord", "C1", "empty:2024-06-29", [], now=T0)
+    assert empty.finished and await any_store.post("discord", "C9", "x") is None
+    assert await any_store.started_posts("discord", "C1") == {"digest:2024-06-28", "empty:2024-06-29"}
+    assert await any_store.sent_posts("discord", "C1") == {"empty:2024-06-29"}
+    assert await any_store.posted_since("discord", "C1", "digest:", T0)
+    assert not await any_store.posted_since("discord", "C1", "digest:", T0 + dt.timedelta(seconds=1))
+    assert not await any_store.posted_since("discord", "C1", "alert:", T0)
+
+
+async def test_claims_sent_failed_and_the_post_finishes(any_store):
+    key = ("slack", "C1", "digest:2024-06-28")
+    await any_store.open_post(*key, PARTS, now=T0)
+    await any_store.renew_lease("run-a", T0 + dt.timedelta(minutes=2))
+    assert (await any_store.claim_part(*key, 0, "n0", owner="run-a", now=T0)).state == ClaimState.NEW
+    await any_store.mark_sent(*key, 0, "m0", "t0")
+    sent = await any_store.claim_part(*key, 0, "other", owner="run-b", now=T0)
+    assert (sent.state, sent.nonce, sent.message_id, sent.thread_id) == (ClaimState.SENT, "n0", "m0", "t0")
+    assert (await any_store.claim_part(*key, 1, "n1", owner="run-a", now=T0)).state == ClaimState.NEW
+    assert [p.post_key for p in await any_store.unfinished_posts("slack")] == ["digest:2024-06-28"]
+    await any_store.mark_failed(*key, 1, "msg_too_long")
+    assert (await any_store.claim_part(*key, 1, "n1", owner="run-a", now=T0)).state == ClaimState.FAILED
+    post = await any_store.post(*key)
+    assert post.finished and post.rejected == (1,) and post.parts[1].error == "msg_too_long"
+    assert await any_store.sent_posts("slack", "C1") == {"digest:2024-06-28"}
+    assert await any_store.unfinished_posts() == []
+    with pytest.raises(LookupError):
+        await any_store.claim_part(*key, 5, "n5", owner="run-a", now=T0)
+
+
+async def test_a_live_runs_claim_is_busy_a_dead_runs_is_taken_over_with_its_nonce(any_store):
+    key = ("discord", "C1", "digest:2024-06-28")
+    await any_store.open_post(*key, PARTS, now=T0)
+    await any_store.renew_lease("run-a", T0 + dt.timedelta(seconds=30))
+    assert (await any_store.claim_part(*key, 0, "na", owner="run-a", now=T0)).state == ClaimState.NEW
+    busy = await any_store.claim_part(*key, 0, "nb", owner="run-b", now=T0 + dt.timedelta(seconds=10))
+    assert busy.state == ClaimState.BUSY and busy.lease_expires == T0 + dt.timedelta(seconds=30)
+    later = T0 + dt.timedelta(seconds=31)  # run-a died: its lease ran out
+    taken = await any_store.claim_part(*key, 0, "nb", owner="run-b", now=later)
+    assert (taken.state, taken.nonce) == (ClaimState.UNKNOWN, "na")  # look it up by the first nonce
+    await any_store.release_lease("run-a")
+    # released (the channel refused): pending again, claimable as new
+    await any_store.release_part(*key, 0)
+    assert (await any_store.claim_part(*key, 0, "nc", owner="run-c", now=later)).state == ClaimState.NEW
+
+
+async def test_retries_are_counted_and_unavailable_channels_wait(any_store):
+    key = ("discord", "C2", "digest:2024-06-28")
+    await any_store.open_post(*key, PARTS, now=T0)
+    retry = T0 + dt.timedelta(minutes=5)
+    assert await any_store.note_attempt(*key, "503", retry) == 1
+    assert await any_store.note_attempt(*key, "503 again", retry) == 2
+    post = await any_store.post(*key)
+    assert (post.attempts, post.last_error, post.retry_at) == (2, "503 again", retry)
+    await any_store.set_unavailable("discord", "C2", "Missing Access")
+    assert await any_store.unfinished_posts() == []
+
+
+async def test_alerts_claimed_but_never_posted_are_found_to_resume(any_store):
+    await any_store.claim_alerts("slack", "user:1", "alert:2024-06-28:user:1", {"a": ["추론"], "b": ["LLM", "RAG"]})
+    await any_store.claim_alerts("slack", "user:2", "alert:2024-06-28:user:2", {"a": ["추론"]})
+    await any_store.open_post("slack", "user:2", "alert:2024-06-28:user:2", PARTS[:1], now=T0)
+    orphans = await any_store.orphan_alerts({"slack", "discord"})
+    assert [(o.subscriber, o.post_key, o.papers) for o in orphans] == [
+        ("user:1", "alert:2024-06-28:user:1", (("a", ("추론",)), ("b", ("LLM", "RAG"))))]
+    assert await any_store.orphan_alerts({"discord"}) == []
+
+
+async def test_two_processes_claim_every_part_exactly_once(store_opener):
+    one, two = await store_opener(), await store_opener()
+    keys = [("discord", f"C{i}", "digest:2024-06-28") for i in range(20)]
+    for store in (one, two):
+        await store.renew_lease(f"run-{id(store)}", T0 + dt.timedelta(minutes=5))
+    for key in keys:
+        await one.open_post(*key, PARTS, now=T0)
+
+    async def claim_all(store) -> list[tuple[str, int]]:
+        won = []
+        for key in keys:
+            for part in (0, 1):
+                claim = await store.claim_part(*key, part, f"n-{id(store)}", owner=f"run-{id(store)}", now=T0)
+                if claim.state == ClaimState.NEW:
+                    won.append((key[1], part))
+        return won
+
+    first, second = await asyncio.gather(claim_all(one), claim_all(two))
+    assert sorted(first + second) == sorted((key[1], part) for key in keys for part in (0, 1))
+
+
+async def test_fetch_record_keeps_the_last_success(any_store):
+    day = dt.date(2024, 6, 28)
+    await any_store.record_fetch("hf", day, "failed", T0, "timeout")
+    await any_store.record_fetch("hf", day, "ingested", T0 + dt.timedelta(hours=1))
+    await any_store.record_fetch("hf", day, "failed", T0 + dt.timedelta(hours=2), "503")
+    (run,) = await any_store.fetch_runs(day)
+    assert (run.source, run.day, run.ok_at, run.ok_status, run.tried_at, run.error) == (
+        "hf", day, T0 + dt.timedelta(hours=1), "ingested", T0 + dt.timedelta(hours=2), "503")
+    assert await any_store.fetch_runs(day + dt.timedelta(days=1)) == []
