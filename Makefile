@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean i18n
 
 $(BIN)/paperbot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,16 @@ run: $(BIN)/paperbot
 test: $(BIN)/paperbot
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The message catalogs (bot/i18n.py): extract the .pot from the code, merge it into each .po, compile the .mo
+# files shipped in the wheel. Run after changing a user-facing string, then translate the new ko entries.
+LOCALES := bot/locale
+i18n: $(BIN)/paperbot
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=paperbot \
+		--msgid-bugs-address="" -o $(LOCALES)/paperbot.pot .
+	$(BIN)/pybabel update -D paperbot -i $(LOCALES)/paperbot.pot -d $(LOCALES) --no-fuzzy-matching --no-location \
+		--omit-header --ignore-obsolete
+	$(BIN)/pybabel compile -D paperbot -d $(LOCALES) --statistics
 
 bench: $(BIN)/paperbot
 	$(BIN)/python -m bench.store

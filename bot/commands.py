@@ -11,11 +11,13 @@ import datetime as dt
 import difflib
 import logging
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from bot import arxiv
+from bot.i18n import DEFAULT, N_, NAMES, Lang, language_of
 from bot.layout import DigestOptions, digest_messages, paper_card
 from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_schedule, parse_schedule
@@ -38,6 +40,7 @@ class Request:
     args: str = ""
     workspace: str = ""
     can_manage_channel: bool = False  # Manage Channels (Discord), admin/owner or listed admin (Slack)
+    locale: str = ""  # the user's language as their platform reports it (Discord ``ko``, Slack ``ko-KR``), if any
 
 
 def parse_line(text: str) -> tuple[str, str]:
@@ -49,16 +52,59 @@ def parse_line(text: str) -> tuple[str, str]:
     return name.lower(), rest.strip()
 
 
+#: Korean subcommand names, accepted everywhere a command is typed (console, Slack) beside the English ones.
+KOREAN_NAMES: dict[str, str] = {
+    "오늘": "today",
+    "검색": "search",
+    "저자": "author",
+    "보기": "show",
+    "구독": "subscribe",
+    "구독취소": "unsubscribe",
+    "구독목록": "subscriptions",
+    "일정": "schedule",
+    "언어": "language",
+    "도움말": "help",
+}
+#: ``/papers 일정 설정 …`` and friends.
+KOREAN_SCHEDULE_ACTIONS: dict[str, str] = {"설정": "set", "보기": "show", "끄기": "off", "켜기": "on"}
+ENGLISH_NAMES = ("today", "digest", "search", "author", "show", "subscribe", "unsubscribe", "subscriptions",
+                 "schedule", "language", "help")
+
+
+def canonical(name: str) -> str:
+    """The English name of a typed subcommand (``검색`` → ``search``); unknown names as typed."""
+    name = name.strip().lower()
+    return KOREAN_NAMES.get(name, name)
+
+
+def is_korean(name: str) -> bool:
+    return name.strip() in KOREAN_NAMES
+
+
+def _jamo(text: str) -> str:
+    """Hangul split into letters, so ``검삭`` is as close to ``검색`` as ``serch`` is to ``search``."""
+    return unicodedata.normalize("NFD", text)
+
+
+def suggest(name: str) -> str | None:
+    """The closest known subcommand, in the script it was typed in."""
+    pool = list(KOREAN_NAMES) if any("\uac00" <= ch <= "\ud7a3" for ch in name) else list(ENGLISH_NAMES)
+    by_jamo = {_jamo(n): n for n in pool}
+    close = difflib.get_close_matches(_jamo(name), by_jamo, n=1)
+    return by_jamo[close[0]] if close else None
+
+
 HELP: tuple[tuple[str, str], ...] = (
-    ("today [YYYY-MM-DD]", "the day's digest (latest by default)"),
-    ("search <words>", "papers by keyword, Korean or English: `추론`, `\"preference optimization\"`"),
-    ("author <name>", "papers by an author: `Juanzi Li`, or a surname: `Ning`"),
-    ("show <arXiv id>", "one paper with its summaries: `2406.18629`"),
-    ("subscribe <topic>", "alerts for a keyword, phrase or `author:\"Yu Wang\"`"),
-    ("unsubscribe <topic>", "stop an alert"),
-    ("subscriptions", "your alerts"),
-    ("schedule set|show|off", f"this channel's daily post, e.g. {EXAMPLE}"),
-    ("help", "this list"),
+    (N_("today [YYYY-MM-DD]"), N_("the day's digest (latest by default)")),
+    (N_("search <words>"), N_("papers by keyword, Korean or English: `추론`, `\"preference optimization\"`")),
+    (N_("author <name>"), N_("papers by an author: `Juanzi Li`, or a surname: `Ning`")),
+    (N_("show <arXiv id>"), N_("one paper with its summaries: `2406.18629`")),
+    (N_("subscribe <topic>"), N_("alerts for a keyword, phrase or `author:\"Yu Wang\"`")),
+    (N_("unsubscribe <topic>"), N_("stop an alert")),
+    (N_("subscriptions"), N_("your alerts")),
+    (N_("schedule set|show|off"), N_("this channel's daily post, e.g. {example}")),
+    (N_("language ko|en"), N_("the language of this channel's posts and alerts (channel managers)")),
+    (N_("help"), N_("this list")),
 )
 
 ScheduleListener = Callable[[Schedule], Awaitable[None]]
@@ -70,16 +116,18 @@ class Commands:
         store: Store,
         *,
         default_timezone: str = "Asia/Seoul",
+        default_language: str = DEFAULT,
         page_size: int = PAGE_SIZE,
         on_schedule_change: ScheduleListener | None = None,
         today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.store = store
         self.default_timezone = default_timezone
+        self.default_language = language_of(default_language) or DEFAULT
         self.page_size = page_size
         self.on_schedule_change = on_schedule_change
         self._today = today or (lambda: dt.datetime.now(zoneinfo.ZoneInfo(default_timezone)).date())
-        self._handlers: dict[str, Callable[[Request], Awaitable[Reply]]] = {
+        self._handlers: dict[str, Callable[[Request, Lang], Awaitable[Reply]]] = {
             "today": self.today,
             "digest": self.today,
             "search": self.search,
@@ -89,6 +137,7 @@ class Commands:
             "unsubscribe": self.unsubscribe,
             "subscriptions": self.subscriptions,
             "schedule": self.schedule,
+            "language": self.language,
             "help": self.help,
         }
 
@@ -96,49 +145,76 @@ class Commands:
     def names(self) -> list[str]:
         return list(self._handlers)
 
+    async def channel_language(self, platform: str, channel: str) -> Lang:
+        """The language of posts and alerts to ``channel``: its own setting, else the process's."""
+        try:
+            stored = await self.store.channel_language(platform, channel) if channel else None
+        except Exception:  # a storage failure must not cost the user their answer
+            log.exception("language of %s channel %s", platform, channel)
+            stored = None
+        return Lang(language_of(stored) or self.default_language)
+
+    async def reply_language(self, request: Request) -> Lang:
+        """A reply's language: the user's (platform locale), else the one they typed in, else the channel's."""
+        mine = language_of(request.locale)
+        if mine:
+            return Lang(mine)
+        if is_korean(request.command):
+            return Lang("ko")
+        return await self.channel_language(request.platform, request.channel)
+
     async def handle(self, request: Request) -> Reply:
-        name = request.command.strip().lower() or "help"
+        t = await self.reply_language(request)
+        typed = request.command.strip().lower() or "help"
+        name = canonical(typed)
         handler = self._handlers.get(name)
         if handler is None:
-            close = difflib.get_close_matches(name, self._handlers, n=1)
-            hint = f" Did you mean `{COMMAND} {close[0]}`?" if close else ""
-            return Reply.notice(f"Unknown command `{name}`.{hint} Try `{COMMAND} help`.", Level.WARNING)
+            close = suggest(typed)
+            if close:
+                return Reply.notice(t._("Unknown command `{name}`. Did you mean `{command} {suggestion}`? "
+                                        "Try `{command} help`.", name=typed, command=COMMAND, suggestion=close),
+                                    Level.WARNING)
+            return Reply.notice(t._("Unknown command `{name}`. Try `{command} help`.", name=typed, command=COMMAND),
+                                Level.WARNING)
         try:
-            return await handler(replace(request, command=name))
+            return await handler(replace(request, command=name), t)
         except (QueryError, TopicError, ScheduleError) as exc:
-            return Reply.notice(str(exc), Level.WARNING)
+            return Reply.notice(t.error(exc), Level.WARNING)
         except Exception:  # a bug or a storage failure: log it, never show a traceback
             log.exception("command %s failed", name)
-            return Reply.notice("Sorry, something went wrong on our side. Please try again later.", Level.ERROR)
+            return Reply.notice(t._("Sorry, something went wrong on our side. Please try again later."), Level.ERROR)
 
     # -- lookups -------------------------------------------------------------------
-    async def today(self, request: Request) -> Reply:
+    async def today(self, request: Request, t: Lang) -> Reply:
         arg = request.args.strip().removeprefix("--date").strip()
         date: dt.date | None = None
         if arg:
             date = self._parse_day(arg)
             if date is None:
-                return Reply.notice(f"{arg!r} is not a date: use YYYY-MM-DD, `today` or `yesterday`.",
-                                    Level.WARNING)
+                return Reply.notice(t._("{text} is not a date: use YYYY-MM-DD, `today` or `yesterday`.",
+                                        text=repr(arg)), Level.WARNING)
         stored = await self.store.digest(date)
         if stored is None and date is None:
-            return Reply.notice("No digest stored yet. Papers arrive with the next daily fetch.")
+            return Reply.notice(t._("No digest stored yet. Papers arrive with the next daily fetch."))
         if stored is None and date is not None:
             dates = await self.store.digest_dates()
             near = ", ".join(d.isoformat() for d in dates[-5:])
-            hint = f" Stored days: {near}." if near else ""
-            return Reply.notice(f"No digest for {date.isoformat()}.{hint}")
-        messages = digest_messages(stored, DigestOptions(details=False), date=date)
+            if near:
+                return Reply.notice(t._("No digest for {date}. Stored days: {days}.", date=date.isoformat(),
+                                        days=near))
+            return Reply.notice(t._("No digest for {date}.", date=date.isoformat()))
+        messages = digest_messages(stored, DigestOptions(details=False), date=date, t=t)
         post = replace(messages[0], ephemeral=True, kind="reply",
                        blocks=(*messages[0].blocks,
-                               Text(f"Summaries: `{COMMAND} show <arXiv id>` · search: `{COMMAND} search <words>`")))
+                               Text(t._("Summaries: `{command} show <arXiv id>` · search: `{command} search <words>`",
+                                        command=COMMAND))))
         return Reply((post,))
 
     def _parse_day(self, text: str) -> dt.date | None:
         word = text.lower()
-        if word == "today":
+        if word in ("today", "오늘"):
             return self._today()
-        if word == "yesterday":
+        if word in ("yesterday", "어제"):
             return self._today() - dt.timedelta(days=1)
         try:
             return dt.date.fromisoformat(text)
@@ -151,114 +227,135 @@ class Commands:
             return args, 1
         return args[: m.start()], max(1, min(MAX_PAGE, int(m.group(1))))
 
-    def _results(self, page: SearchPage, title: str, more_command: str, number: int,
+    def _results(self, page: SearchPage, title: str, more_command: str, number: int, t: Lang,
                  by_author: bool = False) -> Reply:
         if not page.hits:
-            hint = "Try a shorter word or another spelling." if page.total == 0 else "No more results."
-            return Reply.notice(f"No papers found for {title}. {hint}")
+            if page.total == 0:
+                return Reply.notice(t._("No papers found for {title}. Try a shorter word or another spelling.",
+                                        title=title))
+            return Reply.notice(t._("No papers found for {title}. No more results.", title=title))
         shown_to = page.offset + len(page.hits)
-        blocks: list = [Header(f"🔎 {title}: {page.total_text} paper{'s' if page.total != 1 else ''}"
-                               + (f" (showing {page.offset + 1}-{shown_to})" if page.total > len(page.hits) else ""))]
+        total = t.ngettext("{title}: {total} paper", "{title}: {total} papers", page.total,
+                           title=title, total=page.total_text)
+        if page.total > len(page.hits):
+            total = t._("{found} (showing {first}-{last})", found=total, first=page.offset + 1, last=shown_to)
+        blocks: list = [Header(f"🔎 {total}")]
         for rank, hit in enumerate(page.hits, start=page.offset + 1):
             blocks.append(paper_card(hit.paper, Detail.COMPACT, rank=rank, snippet=hit.snippet,
-                                     matched=hit.matched_authors if by_author else ()))
+                                     matched=hit.matched_authors if by_author else (), t=t))
         if page.more:
-            blocks.append(Notice(f"… and {page.more_text} more: `{more_command} --page {number + 1}`"))
+            blocks.append(Notice(t._("… and {count} more: `{command} --page {page}`", count=page.more_text,
+                                     command=more_command, page=number + 1)))
         return Reply((Message(tuple(blocks), ephemeral=True),))
 
-    async def search(self, request: Request) -> Reply:
+    async def search(self, request: Request, t: Lang) -> Reply:
         query, number = self._page(request.args)
         if not query.strip():
-            return Reply.notice(f"Usage: `{COMMAND} search <words>`, e.g. `{COMMAND} search 추론` "
-                                f"or `{COMMAND} search \"preference optimization\"`.", Level.WARNING)
+            return Reply.notice(t._("Usage: `{command} search <words>`, e.g. `{command} search 추론` "
+                                    "or `{command} search \"preference optimization\"`.", command=COMMAND),
+                                Level.WARNING)
         offset = (number - 1) * self.page_size
         page = await self.store.search(query, limit=self.page_size, offset=offset)
-        return self._results(page, f"“{query.strip()}”", f"{COMMAND} search {query.strip()}", number)
+        return self._results(page, f"“{query.strip()}”", f"{COMMAND} search {query.strip()}", number, t)
 
-    async def author(self, request: Request) -> Reply:
+    async def author(self, request: Request, t: Lang) -> Reply:
         name, number = self._page(request.args)
         if not name.strip():
-            return Reply.notice(f"Usage: `{COMMAND} author <name>`, e.g. `{COMMAND} author Juanzi Li`.",
-                                Level.WARNING)
+            return Reply.notice(t._("Usage: `{command} author <name>`, e.g. `{command} author Juanzi Li`.",
+                                    command=COMMAND), Level.WARNING)
         offset = (number - 1) * self.page_size
         page = await self.store.search_authors(name, limit=self.page_size, offset=offset)
-        return self._results(page, f"author “{name.strip()}”", f"{COMMAND} author {name.strip()}", number,
-                             by_author=True)
+        return self._results(page, t._("author “{name}”", name=name.strip()), f"{COMMAND} author {name.strip()}",
+                             number, t, by_author=True)
 
-    async def show(self, request: Request) -> Reply:
+    async def show(self, request: Request, t: Lang) -> Reply:
         arg = request.args.strip()
         if not arg:
-            return Reply.notice(f"Usage: `{COMMAND} show <arXiv id>`, e.g. `{COMMAND} show 2406.18629`.",
-                                Level.WARNING)
+            return Reply.notice(t._("Usage: `{command} show <arXiv id>`, e.g. `{command} show 2406.18629`.",
+                                    command=COMMAND), Level.WARNING)
         arxiv_id = arxiv.normalize(arg)
         if arxiv_id is None:
-            return Reply.notice(f"{arg[:40]!r} is not an arXiv id: it looks like `2406.18629`.", Level.WARNING)
+            return Reply.notice(t._("{text} is not an arXiv id: it looks like `2406.18629`.", text=repr(arg[:40])),
+                                Level.WARNING)
         stored = await self.store.paper(arxiv_id)
         if stored is None:
-            return Reply.notice(f"No paper {arxiv_id} in the stored digests. "
-                                f"Try `{COMMAND} search <words>`.")
-        return Reply((Message((paper_card(stored, Detail.FULL),), ephemeral=True),))
+            return Reply.notice(t._("No paper {id} in the stored digests. Try `{command} search <words>`.",
+                                    id=arxiv_id, command=COMMAND))
+        return Reply((Message((paper_card(stored, Detail.FULL, t=t),), ephemeral=True),))
 
     # -- subscriptions -------------------------------------------------------------
-    def _subscriber(self, request: Request, args: str) -> tuple[str, str, str | None]:
+    def _subscriber(self, request: Request, args: str, t: Lang) -> tuple[str, str, str | None]:
         """(subscriber, rest of args, refusal) — ``--channel`` subscribes the channel."""
         if args.startswith("--channel"):
             if not request.can_manage_channel:
-                return "", "", "Only channel managers can subscribe the whole channel; drop `--channel` " \
-                                "to get alerts as direct messages."
+                return "", "", t._("Only channel managers can subscribe the whole channel; drop `--channel` "
+                                   "to get alerts as direct messages.")
             return f"channel:{request.channel}", args.removeprefix("--channel").strip(), None
         return f"user:{request.user}", args, None
 
-    async def subscribe(self, request: Request) -> Reply:
-        subscriber, args, refusal = self._subscriber(request, request.args.strip())
+    async def subscribe(self, request: Request, t: Lang) -> Reply:
+        subscriber, args, refusal = self._subscriber(request, request.args.strip(), t)
         if refusal:
             return Reply.notice(refusal, Level.WARNING)
         topic = parse_topic(args)
         _, created = await self.store.add_subscription(request.platform, subscriber, topic.kind, topic.term)
-        where = "this channel" if subscriber.startswith("channel:") else "you (by direct message)"
+        channel = subscriber.startswith("channel:")
         if not created:
-            return Reply.notice(f"Already following {topic} for {where}.")
-        return Reply.notice(f"Following {topic}: new matching papers will be sent to {where}, once each.",
-                            Level.SUCCESS)
+            if channel:
+                return Reply.notice(t._("Already following {topic} for this channel.", topic=str(topic)))
+            return Reply.notice(t._("Already following {topic} for you (by direct message).", topic=str(topic)))
+        if channel:
+            return Reply.notice(t._("Following {topic}: new matching papers will be sent to this channel, "
+                                    "once each.", topic=str(topic)), Level.SUCCESS)
+        return Reply.notice(t._("Following {topic}: new matching papers will be sent to you (by direct message), "
+                                "once each.", topic=str(topic)), Level.SUCCESS)
 
-    async def unsubscribe(self, request: Request) -> Reply:
-        subscriber, args, refusal = self._subscriber(request, request.args.strip())
+    async def unsubscribe(self, request: Request, t: Lang) -> Reply:
+        subscriber, args, refusal = self._subscriber(request, request.args.strip(), t)
         if refusal:
             return Reply.notice(refusal, Level.WARNING)
         topic = parse_topic(args)
         if await self.store.remove_subscription(request.platform, subscriber, topic.kind, topic.term):
-            return Reply.notice(f"Stopped following {topic}.", Level.SUCCESS)
+            return Reply.notice(t._("Stopped following {topic}.", topic=str(topic)), Level.SUCCESS)
         current = await self.store.subscriptions(request.platform, subscriber)
-        listing = ", ".join(topic_text(s.kind, s.term) for s in current) or "nothing yet"
-        return Reply.notice(f"You were not following {topic}. You follow: {listing}.")
+        if not current:
+            return Reply.notice(t._("You were not following {topic}. You follow nothing yet.", topic=str(topic)))
+        listing = ", ".join(topic_text(s.kind, s.term) for s in current)
+        return Reply.notice(t._("You were not following {topic}. You follow: {topics}.", topic=str(topic),
+                                topics=listing))
 
-    async def subscriptions(self, request: Request) -> Reply:
+    async def subscriptions(self, request: Request, t: Lang) -> Reply:
         mine = await self.store.subscriptions(request.platform, f"user:{request.user}")
         channel = await self.store.subscriptions(request.platform, f"channel:{request.channel}")
         if not mine and not channel:
-            return Reply.notice(f"No alerts yet. Try `{COMMAND} subscribe 추론` or "
-                                f"`{COMMAND} subscribe author:\"Juanzi Li\"`.")
+            return Reply.notice(t._("No alerts yet. Try `{command} subscribe 추론` or "
+                                    "`{command} subscribe author:\"Juanzi Li\"`.", command=COMMAND))
         lines = [f"• {topic_text(s.kind, s.term)}" for s in mine]
-        lines += [f"• {topic_text(s.kind, s.term)} (this channel)" for s in channel]
-        return Reply((Message((Header("🔔 Your alerts"), Text("\n".join(lines))), ephemeral=True),))
+        lines += ["• " + t._("{topic} (this channel)", topic=topic_text(s.kind, s.term)) for s in channel]
+        return Reply((Message((Header(t._("🔔 Your alerts")), Text("\n".join(lines))), ephemeral=True),))
 
     # -- schedules -----------------------------------------------------------------
-    async def schedule(self, request: Request) -> Reply:
+    async def schedule(self, request: Request, t: Lang) -> Reply:
         action, _, rest = request.args.strip().partition(" ")
         action = action.lower() or "show"
+        action = KOREAN_SCHEDULE_ACTIONS.get(action, action)
         current = await self.store.schedule(request.platform, request.channel)
         if action == "show":
             if current is None:
-                return Reply.notice(f"No daily post in this channel yet. A channel manager can add one: {EXAMPLE}.")
-            return Reply.notice(f"Daily post: {format_schedule(current)}.")
+                return Reply.notice(t._("No daily post in this channel yet. A channel manager can add one: "
+                                        "{example}.", example=EXAMPLE))
+            return Reply.notice(t._("Daily post: {schedule}.", schedule=format_schedule(current, t)))
         if action not in ("set", "off", "on"):
-            return Reply.notice(f"Usage: `{COMMAND} schedule set|show|off`, e.g. {EXAMPLE}.", Level.WARNING)
+            return Reply.notice(t._("Usage: `{command} schedule set|show|off`, e.g. {example}.", command=COMMAND,
+                                    example=EXAMPLE), Level.WARNING)
         if not request.can_manage_channel:
-            return Reply.notice("Only people who can manage this channel (Manage Channels on Discord, workspace "
-                                "admins on Slack) can change its daily post.", Level.WARNING)
+            return Reply.notice(t._("Only people who can manage this channel (Manage Channels on Discord, "
+                                    "workspace admins on Slack) can change its daily post."), Level.WARNING)
         if action in ("off", "on"):
             if current is None:
-                return Reply.notice(f"No daily post to turn {action}. Set one with {EXAMPLE}.")
+                if action == "off":
+                    return Reply.notice(t._("No daily post to turn off. Set one with {example}.", example=EXAMPLE))
+                return Reply.notice(t._("No daily post to turn on. Set one with {example}.", example=EXAMPLE))
             updated = replace(current, enabled=action == "on", set_by=request.user)
         else:
             spec = parse_schedule(rest, self.default_timezone)
@@ -268,12 +365,35 @@ class Commands:
         await self.store.set_schedule(updated)
         if self.on_schedule_change is not None:
             await self.on_schedule_change(updated)
-        verb = "Daily post turned off" if not updated.enabled else "Daily post set"
-        return Reply.notice(f"{verb}: {format_schedule(updated)}.", Level.SUCCESS, ephemeral=False)
+        public = await self.channel_language(request.platform, request.channel)  # everyone in the channel sees it
+        if not updated.enabled:
+            text = public._("Daily post turned off: {schedule}.", schedule=format_schedule(updated, public))
+        else:
+            text = public._("Daily post set: {schedule}.", schedule=format_schedule(updated, public))
+        return Reply.notice(text, Level.SUCCESS, ephemeral=False)
 
-    async def help(self, request: Request) -> Reply:
-        lines = [f"`{COMMAND} {usage}` — {text}" for usage, text in HELP]
-        return Reply((Message((Header("paperbot — daily AI papers"), Text("\n".join(lines))), ephemeral=True),))
+    # -- language --------------------------------------------------------------------
+    async def language(self, request: Request, t: Lang) -> Reply:
+        arg = request.args.strip()
+        current = await self.channel_language(request.platform, request.channel)
+        if not arg:
+            return Reply.notice(t._("This channel's posts and alerts are in {language}. A channel manager can "
+                                    "change it: `{command} language ko` or `{command} language en`.",
+                                    language=NAMES[current.code], command=COMMAND))
+        chosen = language_of(arg)
+        if chosen is None:
+            return Reply.notice(t._("{text} is not a language here: use `ko` (한국어) or `en` (English).",
+                                    text=repr(arg[:40])), Level.WARNING)
+        if not request.can_manage_channel:
+            return Reply.notice(t._("Only people who can manage this channel (Manage Channels on Discord, "
+                                    "workspace admins on Slack) can change its language."), Level.WARNING)
+        await self.store.set_channel_language(request.platform, request.channel, chosen)
+        new = Lang(chosen)
+        return Reply.notice(new._("This channel's posts and alerts are now in {language}.", language=NAMES[chosen]),
+                            Level.SUCCESS, ephemeral=False)
 
-
-
+    async def help(self, request: Request, t: Lang) -> Reply:
+        lines = [f"`{COMMAND} {t._(usage)}` — {t._(text, example=EXAMPLE)}" for usage, text in HELP]
+        if t.code == "ko":
+            lines.append(t._("English command names work too: `{command} search 추론`.", command=COMMAND))
+        return Reply((Message((Header(t._("paperbot — daily AI papers")), Text("\n".join(lines))), ephemeral=True),))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.i18n import ENGLISH, Lang
 from bot.messages import (
     SHOW_DETAILS,
     SUBSCRIBE_AUTHOR,
@@ -40,50 +41,57 @@ def select(papers: tuple[Paper, ...], options: DigestOptions) -> tuple[Paper, ..
     return chosen[: options.top_n] if options.top_n else chosen
 
 
-def card_actions(paper: Paper, *, details: bool = True, author: str | None = None) -> tuple[Action, ...]:
+def card_actions(paper: Paper, *, details: bool = True, author: str | None = None,
+                 t: Lang = ENGLISH) -> tuple[Action, ...]:
     """Buttons on a card: its details, and following an author (the matched one, else the first)."""
     actions = []
     if details:
-        actions.append(Action(SHOW_DETAILS, "Show details", paper.arxiv_id))
+        actions.append(Action(SHOW_DETAILS, t._("Show details"), paper.arxiv_id))
     follow = author or (paper.authors[0] if paper.authors else None)
     if follow:
-        actions.append(Action(SUBSCRIBE_AUTHOR, f"Follow {follow}", follow))  # renderers fit labels
+        actions.append(Action(SUBSCRIBE_AUTHOR, t._("Follow {name}", name=follow), follow))  # renderers fit labels
     return tuple(actions)
 
 
-def digest_title(date: dt.date) -> str:
-    return f"📰 Daily Papers — {date.isoformat()} ({date.strftime('%a')})"
+def digest_title(date: dt.date, t: Lang = ENGLISH) -> str:
+    return t._("📰 Daily Papers — {date}", date=t.date(date))
 
 
-def no_digest_message(date: dt.date | None) -> Message:
-    when = f"for {date.isoformat()}" if date else "yet"
-    return Message(
-        (Header(digest_title(date)) if date else Header("📰 Daily Papers"),
-         Notice(f"No papers {when}. New papers usually arrive each weekday.", Level.INFO)),
-        kind="digest",
-    )
+def no_digest_message(date: dt.date | None, t: Lang = ENGLISH) -> Message:
+    if date:
+        header, note = digest_title(date, t), t._("No papers for {date}. New papers usually arrive each weekday.",
+                                                   date=date.isoformat())
+    else:
+        header, note = t._("📰 Daily Papers"), t._("No papers yet. New papers usually arrive each weekday.")
+    return Message((Header(header), Notice(note, Level.INFO)), kind="digest")
 
 
 def digest_messages(stored: StoredDigest | None, options: DigestOptions = DigestOptions(),
-                    *, date: dt.date | None = None) -> tuple[Message, ...]:
-    """The post and its thread replies (``thread_of=0``)."""
+                    *, date: dt.date | None = None, t: Lang = ENGLISH) -> tuple[Message, ...]:
+    """The post and its thread replies (``thread_of=0``), in ``t``'s language."""
     if stored is None or not stored.papers:
-        return (no_digest_message(stored.date if stored else date),)
+        return (no_digest_message(stored.date if stored else date, t),)
     everything = tuple(p.paper for p in stored.papers)
     chosen = select(everything, options)
     if not chosen:
-        return (Message((Header(digest_title(stored.date)),
-                         Notice(f"No papers with at least {options.min_votes} votes today "
-                                f"({len(everything)} in the digest).")), kind="digest"),)
-    count = f"{len(chosen)} papers" if len(chosen) == len(everything) else \
-        f"top {len(chosen)} of {len(everything)} papers"
-    summary = f"{count} · summaries in the thread" if options.details else count
-    post = Message((Header(digest_title(stored.date)), Text(summary), PaperList(chosen)), kind="digest")
+        return (Message((Header(digest_title(stored.date, t)),
+                         Notice(t.ngettext("No papers with at least {votes} votes today ({n} in the digest).",
+                                           "No papers with at least {votes} votes today ({n} in the digest).",
+                                           len(everything), votes=t.number(options.min_votes or 0)))),
+                        kind="digest"),)
+    if len(chosen) == len(everything):
+        count = t.ngettext("{n} paper", "{n} papers", len(chosen))
+    else:
+        count = t.ngettext("top {top} of {n} paper", "top {top} of {n} papers", len(everything),
+                           top=t.number(len(chosen)))
+    summary = t._("{count} · summaries in the thread", count=count) if options.details else count
+    post = Message((Header(digest_title(stored.date, t)), Text(summary), PaperList(chosen)), kind="digest")
     if not options.details:
         return (post,)
     dates = {p.paper.arxiv_id: p.dates for p in stored.papers}
     replies = tuple(
-        Message((PaperCard(p, Detail.FULL, rank=i, dates=dates[p.arxiv_id], actions=card_actions(p, details=False)),),
+        Message((PaperCard(p, Detail.FULL, rank=i, dates=dates[p.arxiv_id],
+                           actions=card_actions(p, details=False, t=t)),),
                 thread_of=0, kind="digest")
         for i, p in enumerate(chosen, start=1)
     )
@@ -91,7 +99,9 @@ def digest_messages(stored: StoredDigest | None, options: DigestOptions = Digest
 
 
 def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, *, rank: int | None = None,
-               snippet: tuple[tuple[str, bool], ...] = (), matched: tuple[str, ...] = ()) -> PaperCard:
-    actions = card_actions(stored.paper, details=detail is not Detail.FULL, author=matched[0] if matched else None)
+               snippet: tuple[tuple[str, bool], ...] = (), matched: tuple[str, ...] = (),
+               t: Lang = ENGLISH) -> PaperCard:
+    actions = card_actions(stored.paper, details=detail is not Detail.FULL, author=matched[0] if matched else None,
+                           t=t)
     return PaperCard(stored.paper, detail, rank=rank, dates=stored.dates, snippet=snippet, matched=matched,
                      actions=actions)

@@ -11,6 +11,8 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.i18n import ENGLISH, N_, Lang, Localized
+
 if TYPE_CHECKING:
     from bot.store import Schedule
 
@@ -18,11 +20,11 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun",
             "weekend": "sat-sun", "all": "mon-sun"}
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.IGNORECASE)
-EXAMPLE = "`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`, `quiet`)"
+EXAMPLE = N_("`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`, `quiet`)")
 
 
-class ScheduleError(ValueError):
-    pass
+class ScheduleError(Localized):
+    """A schedule the user typed that does not parse; ``str()`` is English, ``Lang.error`` any language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +40,14 @@ class ScheduleSpec:
 def parse_time(text: str) -> dt.time:
     m = _TIME.match(text.strip())
     if not m:
-        raise ScheduleError(f"{text!r} is not a time: use HH:MM, e.g. 09:00 or 18:30.")
+        raise ScheduleError(N_("{text} is not a time: use HH:MM, e.g. 09:00 or 18:30."), text=repr(text))
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     if m.group("ampm"):
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"{text!r} is not a time.")
+            raise ScheduleError(N_("{text} is not a time."), text=repr(text))
         hour = hour % 12 + (12 if m.group("ampm").lower() == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"{text!r} is not a time of day.")
+        raise ScheduleError(N_("{text} is not a time of day."), text=repr(text))
     return dt.time(hour, minute)
 
 
@@ -56,8 +58,8 @@ def parse_timezone(text: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"{name!r} is not a time zone: use an IANA name such as Asia/Seoul, "
-                            "Europe/Berlin or America/New_York.") from None
+        raise ScheduleError(N_("{name} is not a time zone: use an IANA name such as Asia/Seoul, "
+                               "Europe/Berlin or America/New_York."), name=repr(name)) from None
     return name
 
 
@@ -73,14 +75,14 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
         elif part:
             days.add(_day(part))
     if not days:
-        raise ScheduleError("Say which days, e.g. mon-fri, daily or mon,wed,fri.")
+        raise ScheduleError(N_("Say which days, e.g. mon-fri, daily or mon,wed,fri."))
     return tuple(sorted(days))
 
 
 def _day(text: str) -> int:
     key = text.strip().lower()[:3]
     if key not in DAYS:
-        raise ScheduleError(f"{text!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun.")
+        raise ScheduleError(N_("{text} is not a weekday: use mon, tue, wed, thu, fri, sat, sun."), text=repr(text))
     return DAYS.index(key)
 
 
@@ -95,7 +97,7 @@ def format_weekdays(days: tuple[int, ...]) -> str:
 def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
     words = text.split()
     if not words:
-        raise ScheduleError(f"Say when, e.g. {EXAMPLE}.")
+        raise ScheduleError(N_("Say when, e.g. {example}."), example=EXAMPLE)
     time = parse_time(words[0])
     timezone, weekdays = default_timezone, tuple(range(7))
     top_n = min_votes = None
@@ -111,7 +113,7 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
             elif key.lower() in ("min-votes", "min_votes", "votes"):
                 min_votes = _positive(value, "min-votes", allow_zero=True)
             else:
-                raise ScheduleError(f"Unknown option {key!r}: use top=N or min-votes=N.")
+                raise ScheduleError(N_("Unknown option {key}: use top=N or min-votes=N."), key=repr(key))
         elif "/" in word or word.upper() in ("UTC", "GMT", "Z"):
             timezone = parse_timezone(word)
         else:
@@ -121,26 +123,26 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
                 try:  # a zone without a slash: Japan, EST5EDT, Singapore
                     timezone = parse_timezone(word)
                 except ScheduleError:
-                    raise ScheduleError(f"{word!r} is neither weekdays (mon-fri, daily, mon,wed,fri) nor an IANA "
-                                        "time zone (Asia/Seoul).") from None
+                    raise ScheduleError(N_("{word} is neither weekdays (mon-fri, daily, mon,wed,fri) nor an IANA "
+                                           "time zone (Asia/Seoul)."), word=repr(word)) from None
     return ScheduleSpec(time, timezone, weekdays, top_n, min_votes, quiet)
 
 
 def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:
     if not value.isdigit() or (int(value) == 0 and not allow_zero):
-        raise ScheduleError(f"{name}= needs a whole number, e.g. {name}=5.")
+        raise ScheduleError(N_("{name}= needs a whole number, e.g. {name}=5."), name=name)
     return int(value)
 
 
-def format_schedule(schedule: Schedule) -> str:
+def format_schedule(schedule: Schedule, t: Lang = ENGLISH) -> str:
     """A schedule as replies and ``paperbot schedule list`` show it: ``09:00 Asia/Seoul, Mon–Fri, top 5``."""
     parts = [f"{schedule.time.strftime('%H:%M')} {schedule.timezone}, {format_weekdays(schedule.weekdays)}"]
     if schedule.top_n:
-        parts.append(f"top {schedule.top_n}")
+        parts.append(t._("top {n}", n=schedule.top_n))
     if schedule.min_votes is not None:
-        parts.append(f"at least {schedule.min_votes} votes")
+        parts.append(t.ngettext("at least {n} vote", "at least {n} votes", schedule.min_votes))
     if schedule.quiet:
-        parts.append("quiet on days without papers")
+        parts.append(t._("quiet on days without papers"))
     if not schedule.enabled:
-        parts.append("off")
+        parts.append(t._("off"))
     return ", ".join(parts)

@@ -296,6 +296,12 @@ class Store(Protocol):
 
     async def fetch_runs(self, since: dt.date) -> list[FetchRun]: ...
 
+    async def set_channel_language(self, platform: str, channel: str, language: str) -> None:
+        """``/papers language ko|en``: the language of the channel's posts and alerts."""
+
+    async def channel_language(self, platform: str, channel: str) -> str | None:
+        """The channel's language, ``None`` when never set (then ``PAPERBOT_LANGUAGE`` applies)."""
+
     async def close(self) -> None: ...
 
 

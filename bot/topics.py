@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.i18n import N_, Localized
 from bot.text import fold
 
 MAX_TOPIC = 100
 _AUTHOR = re.compile(r'^(?:author|by)\s*:\s*(?P<name>.+)$', re.IGNORECASE)
 
 
-class TopicError(ValueError):
-    pass
+class TopicError(Localized):
+    """A topic the user typed that cannot be followed; ``str()`` is English, ``Lang.error`` any language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,13 @@ def _unquote(text: str) -> str:
 def parse_topic(text: str) -> Topic:
     text = " ".join(text.split())
     if not text:
-        raise TopicError('Say what to follow: a keyword (`추론`), a phrase (`"diffusion model"`) '
-                         'or an author (`author:"Yu Wang"`).')
+        raise TopicError(N_('Say what to follow: a keyword (`추론`), a phrase (`"diffusion model"`) '
+                            'or an author (`author:"Yu Wang"`).'))
     m = _AUTHOR.match(text)
     kind, term = ("author", _unquote(m.group("name"))) if m else ("keyword", _unquote(text))
     if not term or not any(ch.isalnum() for ch in term):
-        raise TopicError(f"Nothing to follow in {text!r}: use letters or digits.")
+        raise TopicError(N_("Nothing to follow in {text}: use letters or digits."), text=repr(text))
     if len(term) > MAX_TOPIC:
-        raise TopicError(f"That topic is too long ({len(term)} characters); keep it under {MAX_TOPIC}.")
+        raise TopicError(N_("That topic is too long ({length} characters); keep it under {limit}."),
+                         length=len(term), limit=MAX_TOPIC)
     return Topic(kind, term)

@@ -7,12 +7,14 @@ connection, migrations and the one ``transaction()`` helper):
 - :mod:`.search` — keyword and author search;
 - :mod:`.subscriptions` — topic subscriptions and alert claims;
 - :mod:`.ledger` — the delivery ledger;
-- :mod:`.schedules` — channel schedules.
+- :mod:`.schedules` — channel schedules;
+- :mod:`.languages` — each channel's language.
 """
 
 from __future__ import annotations
 
 from storage.sqlite.fetches import FetchesMixin
+from storage.sqlite.languages import LanguagesMixin
 from storage.sqlite.ledger import LedgerMixin
 from storage.sqlite.papers import PapersMixin
 from storage.sqlite.schedules import SchedulesMixin
@@ -21,7 +23,7 @@ from storage.sqlite.subscriptions import SubscriptionsMixin
 
 
 class SQLiteStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin,
-                  FetchesMixin):
+                  FetchesMixin, LanguagesMixin):
     """Open with ``await SQLiteStore.open(path)``; close with ``await store.close()`` (or ``async with``)."""
 
 

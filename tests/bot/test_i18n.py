@@ -1,0 +1,114 @@
+"""The message catalogs: complete, consistent with the code, and what the bot says in each language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from bot.i18n import ENGLISH, KOREAN, LOCALE_DIR, Lang, language_of
+from bot.schedule_spec import ScheduleError, parse_schedule
+from bot.topics import TopicError, parse_topic
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def po(language: str) -> Catalog:
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "paperbot.po", "rb") as f:
+        return read_po(f, locale=language)
+
+
+def ids(catalog: Catalog) -> set[str | tuple[str, ...]]:
+    return {m.id for m in catalog if m.id}
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def test_pot_is_up_to_date_with_the_code():
+    """Re-extract the strings from the code: a new or changed string needs `make i18n` (and a ko translation)."""
+    with open(ROOT / "babel.cfg", encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    fresh = {m[2] if isinstance(m[2], str) else tuple(m[2])
+             for m in extract_from_dir(ROOT, method_map, options_map, keywords=keywords)}
+    with open(LOCALE_DIR / "paperbot.pot", "rb") as f:
+        shipped = ids(read_po(f))
+    assert fresh - shipped == set(), "strings in the code missing from bot/locale/paperbot.pot: run `make i18n`"
+    assert shipped - fresh == set(), "stale strings in bot/locale/paperbot.pot: run `make i18n`"
+    for language in ("ko", "en"):
+        assert ids(po(language)) == shipped, f"{language}.po differs from the .pot: run `make i18n`"
+
+
+def test_every_korean_entry_is_translated_with_the_same_placeholders():
+    catalog = po("ko")
+    untranslated, mismatched = [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            untranslated.append(sources[0])
+            continue
+        wanted = set().union(*(placeholders(s) for s in sources))
+        mismatched += [(sources[0], s) for s in strings if placeholders(s) != wanted]
+    assert untranslated == []
+    assert mismatched == []
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_compiled_catalogs_match_their_sources(language):
+    """The shipped .mo is the compiled .po (`make i18n` compiles both)."""
+    def entries(catalog: Catalog) -> dict[tuple[str, ...], tuple[str, ...]]:
+        def key(x: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+            return (x,) if isinstance(x, str) else tuple(x)
+        # an untranslated entry compiles to its own id (Babel writes English plurals that way)
+        return {key(m.id): key(m.string) for m in catalog
+                if m.id and any(key(m.string)) and key(m.string) != key(m.id)}
+
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "paperbot.mo", "rb") as f:
+        compiled = entries(read_mo(f))
+    assert compiled == entries(po(language))
+
+
+def test_languages_do_not_leak_between_calls():
+    assert KOREAN._("Show details") == "자세히 보기"
+    assert ENGLISH._("Show details") == "Show details"
+    assert Lang("fr")._("Show details") == "Show details"  # unknown: the default, never an error
+
+
+def test_plurals_dates_and_numbers_by_language():
+    assert [ENGLISH.ngettext("{n} paper", "{n} papers", n) for n in (1, 2, 1234)] == \
+        ["1 paper", "2 papers", "1,234 papers"]
+    assert KOREAN.ngettext("{n} paper", "{n} papers", 1234) == "논문 1,234편"
+    day = dt.date(2024, 6, 28)
+    assert ENGLISH.date(day) == "2024-06-28 (Fri)"
+    assert KOREAN.date(day) == "2024년 6월 28일 (금)"
+
+
+def test_platform_locales_map_to_languages():
+    assert [language_of(x) for x in ("ko", "ko-KR", "ko_KR", "en-US", "en-GB", "한국어", "ja", "", None)] == \
+        ["ko", "ko", "ko", "en", "en", "ko", None, None, None]
+
+
+def test_input_errors_read_in_either_language():
+    with pytest.raises(ScheduleError) as bad_time:
+        parse_schedule("25:00")
+    assert str(bad_time.value) == "'25:00' is not a time of day."
+    assert KOREAN.error(bad_time.value) == "'25:00'은(는) 하루 중 시각이 아닙니다."
+    with pytest.raises(ScheduleError) as no_time:
+        parse_schedule("")
+    assert "`일정 설정 09:00 Asia/Seoul mon-fri`" in KOREAN.error(no_time.value)  # the nested example too
+    with pytest.raises(TopicError) as empty:
+        parse_topic("  ")
+    assert KOREAN.error(empty.value).startswith("구독할 대상을 적어 주세요")
