@@ -44,6 +44,7 @@ LINE = "\ue00f"
 #: characters a term may not carry (our separators, control characters)
 _NOT_TERM = re.compile(r"[\x00-\x08\x0e-\x1b\ue000-\ue0ff]")
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,11 @@ def _parts(text: str) -> tuple[str, str, str]:
     return spaced, squashed, f" {authors} "
 
 
+def _substrings(text: str, sizes: tuple[int, ...], into: set[str]) -> None:
+    for size in sizes:
+        into.update(text[i : i + size] for i in range(len(text) - size + 1))
+
+
 def text_grams(text: str) -> set[str]:
     """The grams of a paper's text that any matching term's index gram can be.
 
@@ -102,17 +108,16 @@ def text_grams(text: str) -> set[str]:
     """
     spaced, squashed, authors = _parts(text)
     grams: set[str] = set()
-    for source in (spaced, authors):  # Latin: every substring of 1-3 characters, words or not
-        for size in (1, 2, GRAM):
-            grams.update(g for g in (source[i : i + size] for i in range(len(source) - size + 1)) if g.isascii())
+    for run in (*_ASCII_RUN.findall(spaced), *_ASCII_RUN.findall(authors)):  # Latin: every substring
+        _substrings(run, (1, 2, GRAM), grams)
     for line in squashed.split(LINE):  # Korean: substrings of 2-3 characters, spacing ignored
-        for size in (2, GRAM):
-            grams.update(g for g in (line[i : i + size] for i in range(len(line) - size + 1)) if not g.isascii())
-    grams.update(w[0] for w in _WORD.findall(spaced) if not w[0].isascii())  # one character: a word start
-    # subscriptions indexed before spacing was ignored carry spaced trigrams
-    grams.update(g for g in (spaced[i : i + GRAM] for i in range(len(spaced) - GRAM + 1))
-                 if " " in g and not g.isascii())  # fmt: skip
-    grams.discard(" ")
+        _substrings(line, (2, GRAM), grams)
+    grams.update(w[0] for w in _WORD.findall(spaced))  # one character: a word start
+    # subscriptions indexed before spacing was ignored may carry a trigram with a space
+    at = spaced.find(" ")
+    while at >= 0:
+        grams.update(spaced[i : i + GRAM] for i in range(max(0, at - 2), at + 1))
+        at = spaced.find(" ", at + 1)
     return grams
 
 

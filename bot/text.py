@@ -15,9 +15,22 @@ def fold(text: str) -> str:
     Only combining marks are dropped, so Hangul (decomposed by NFD into jamo, which are
     letters) recomposes unchanged.
     """
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    if text.isascii():  # nothing to decompose or strip
+        return _WS.sub(" ", text.casefold()).strip()
+    stripped = unicodedata.normalize("NFD", text).translate(_MARKS)
     return _WS.sub(" ", unicodedata.normalize("NFC", stripped).casefold()).strip()
+
+
+class _Marks(dict[int, int | None]):
+    """``str.translate`` table deleting combining marks (category Mn), filled per character seen."""
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        self[cp] = value
+        return value
+
+
+_MARKS = _Marks()
 
 
 def word_tokens(text: str) -> list[str]:
