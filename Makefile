@@ -24,8 +24,8 @@ LOCALES := bot/locale
 i18n: $(BIN)/paperbot
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=paperbot \
 		--msgid-bugs-address="" -o $(LOCALES)/paperbot.pot .
-	$(BIN)/pybabel update -D paperbot -i $(LOCALES)/paperbot.pot -d $(LOCALES) --no-fuzzy-matching --no-location \
-		--omit-header --ignore-obsolete
+	$(BIN)/pybabel update -D paperbot -i $(LOCALES)/paperbot.pot -d $(LOCALES) --no-fuzzy-matching --width=120 \
+		--ignore-obsolete
 	$(BIN)/pybabel compile -D paperbot -d $(LOCALES) --statistics
 
 bench: $(BIN)/paperbot
