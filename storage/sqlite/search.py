@@ -233,7 +233,7 @@ class SearchMixin(Database):
             rows = await self._db.execute_fetchall(sql, params)
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        total = rows[0][0] if rows else 0  # type: ignore[index]
+        total = next((row[0] for row in rows if row[0] is not None), 0)  # on the ranked rows
         order = rank(parsed.terms, rows)
         ids = order[offset : offset + limit]
         if not ids:
