@@ -19,7 +19,7 @@ from bot.fetch import JOB_ID as FETCH_JOB
 from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
 from bot.store import IngestReport, Store
-from storage.sqlite import SQLiteStore
+from storage.open import open_store
 
 RETRY_JOB = "ledger-retry"
 RETRY_TICK_SECONDS = 15
@@ -37,8 +37,9 @@ class PaperBot:
 
     @classmethod
     async def open(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> PaperBot:
-        store = await SQLiteStore.open(db or settings.db)
-        return cls(settings, store, Commands(store, default_timezone=settings.timezone))
+        store = await open_store(db or settings.db)  # SQLite, or PostgreSQL for a postgresql:// URL
+        return cls(settings, store, Commands(store, default_timezone=settings.timezone,
+                                              default_language=settings.language))
 
     async def ensure_seeded(self) -> int:
         """On first start (no digest stored), ingest the bundled sample digest; papers added."""

@@ -19,12 +19,14 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from bot import arxiv
+from bot import arxiv, cli_db
 from bot.config import ConfigError, Settings, default_db_path, load_settings
 from bot.digest_markdown import parse_file, summarize
 from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, PlatformError, UserError, storage_reason
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import QueryError, SearchPage, StoreError
+from storage.open import is_postgres
+from storage.open import open_store as open_store_at
 from storage.sqlite import SQLiteStore
 
 EXIT_OK, EXIT_REJECTED = 0, EXIT_FAILED
@@ -192,6 +194,7 @@ def pick_adapter(settings: Settings) -> str:
 
 #: other modules add subcommands here: ``register(subparsers)``; handlers go in HANDLERS
 _extra_commands: list[Callable[[Any], None]] = []
+_extra_commands.append(cli_db.register)  # `paperbot db copy`
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 HANDLERS: dict[str, Handler] = {}
 
@@ -212,6 +215,8 @@ def db_path(args: argparse.Namespace, settings: Settings) -> Path:
     """
     given = args.db
     path = (given or settings.db).expanduser()
+    if is_postgres(path):  # a postgresql:// URL: nothing to check on disk
+        return path
     name = "--db" if given else "PAPERBOT_DB"
     if str(path) == ":memory:":
         return path
@@ -223,7 +228,7 @@ def db_path(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 async def open_store(args: argparse.Namespace, settings: Settings) -> SQLiteStore:
-    return await SQLiteStore.open(db_path(args, settings))
+    return await open_store_at(db_path(args, settings))  # type: ignore[return-value]  # or PostgresStore
 
 
 # -- ingest -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any, Self
 
@@ -36,6 +37,17 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
+def split_schema(url: str, schema: str | None = None) -> tuple[str, str | None]:
+    """``postgresql://…/db?schema=NAME`` → the URL without it, and NAME (``schema`` when absent)."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    named = [v for k, v in query if k == "schema"]
+    if not named:
+        return url, schema
+    rest = urllib.parse.urlencode([(k, v) for k, v in query if k != "schema"])
+    return urllib.parse.urlunsplit(parts._replace(query=rest)), named[-1]
+
+
 class Database:
     """The pool and its lifecycle; the aggregates' mixins add the queries."""
 
@@ -60,8 +72,10 @@ class Database:
     async def open(cls, url: str, *, schema: str | None = None, max_size: int = 10) -> Self:
         """Connect (a pool of up to ``max_size``), migrate, return the store.
 
-        ``schema`` keeps every table in that schema (created if missing), e.g. one per test run.
+        ``schema`` (or ``?schema=NAME`` in the URL) keeps every table in that schema, created if
+        missing: several installs (or test runs) can share one database.
         """
+        url, schema = split_schema(url, schema)
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise StoreError(f"not a schema name: {schema!r} (lowercase letters, digits, _)")
         settings = {"search_path": f"{schema}, public"} if schema else {}
