@@ -12,10 +12,12 @@ for the second half.
    (it must send nothing; its time is the start-up cost of a run). What the baseline channels
    received is the reference: the parts of a post, in order.
 2. Soak: ``trials`` times, ``paperbot deliver --now`` on the soak file, killed with SIGKILL
-   after a seeded random delay, then restarted. The delays are spread so that the trials
-   together cover the whole fan-out: a run's start-up plus up to three times its share of
-   the baseline's sending time. ``PAPERBOT_LEASE_SECONDS`` is short (1.5 s), so a restart
-   takes a dead run's claims over as soon as its lease expires.
+   at a seeded random moment, then restarted. A fifth of the kills land during start-up
+   (up to 1.2× the run with nothing to send); the others a random time after the run's
+   first part recorded as sent (read from the ledger), within 1.2× a trial's share of the
+   baseline's sending time, so that the trials together walk through the whole fan-out.
+   ``PAPERBOT_LEASE_SECONDS`` is short (1.5 s), so a restart takes a dead run's claims over
+   as soon as its lease expires.
 3. One final run to completion, and one more that must send nothing.
 
 Then, per platform and channel, every reference part must be there exactly once (Discord: the
@@ -69,16 +71,16 @@ MARKER_FOOTER = re.compile(r"(?: · )?ref [0-9a-f]{10}$")
 MARKER_LINE = re.compile(r"\n?-# ref [0-9a-f]{10}$")
 PLATFORMS = ("discord", "slack")
 STARTUP_SHARE = 0.2  # of the trials killed during start-up (before or while planning), the rest while sending
-SENDING_WINDOW = 2.5  # a "sending" kill lands within this many times a trial's share of the baseline's sending
+SENDING_WINDOW = 1.2  # a "sending" kill lands within this many times a trial's share of the baseline's sending
 
 
 # -- the runs ------------------------------------------------------------------------------------------------------
 @dataclass
 class Trial:
     number: int
-    phase: str  # "startup": killed delay_s after the start; "sending": delay_s after its first claim
+    phase: str  # "startup": killed delay_s after the start; "sending": delay_s after its first send
     delay_s: float
-    after_s: float | None = None  # start → first claim ("sending" trials; None: no claim before it ended)
+    after_s: float | None = None  # start → first send ("sending" trials; None: it ended without one)
     killed: bool = False  # False: the run had ended by itself before the kill
     exit_code: int | None = None
     in_flight: int = 0  # parts left claimed by the killed run (crashes between claim and record)
@@ -147,12 +149,12 @@ class Runner:
         return time.perf_counter() - start, code, self.last_line()
 
     async def kill_after(self, trial: Trial) -> None:
-        """Start, SIGKILL ``trial.delay_s`` after the start (``startup``) or after the run's first claim."""
+        """Start, SIGKILL ``trial.delay_s`` after the start (``startup``) or after the run's first send."""
         process = self.start()
         began = time.perf_counter()
         if trial.phase == "sending":
-            claimed = await asyncio.to_thread(first_claim, self.db, process, 120.0)
-            trial.after_s = round(time.perf_counter() - began, 3) if claimed else None
+            sent = await asyncio.to_thread(first_send, self.db, process, 120.0)
+            trial.after_s = round(time.perf_counter() - began, 3) if sent else None
         with contextlib.suppress(subprocess.TimeoutExpired):
             await asyncio.to_thread(process.wait, trial.delay_s)
         trial.killed = process.poll() is None
@@ -165,13 +167,19 @@ class Runner:
         return next((line for line in reversed(lines) if line.startswith("delivery run:")), lines[-1] if lines else "")
 
 
-def first_claim(db: Path, process: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait until ``process`` holds a claim in the ledger (an owner id carries its pid); False if it ended first."""
+def first_send(db: Path, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait until ``process`` has recorded a part as sent (an owner id carries its pid); False if it ended first.
+
+    Its first *claim* is no anchor: a restart claims a dead run's parts at once, then opens and plans
+    every channel's post before it sends anything, and a kill soon after that claim never lets the
+    fan-out go on.
+    """
     pattern = f"%:{process.pid}:%"
     deadline = time.monotonic() + timeout
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
         while process.poll() is None and time.monotonic() < deadline:
-            if conn.execute("SELECT 1 FROM parts WHERE owner LIKE ? LIMIT 1", (pattern,)).fetchone():
+            if conn.execute("SELECT 1 FROM parts WHERE owner LIKE ? AND state = 'sent' LIMIT 1",
+                            (pattern,)).fetchone():
                 return True
             time.sleep(0.01)
     return False
@@ -387,8 +395,8 @@ async def soak(args: argparse.Namespace) -> Report:
                 else:
                     trials.append(Trial(i + 1, "sending", round(rng.uniform(0, window), 3)))
             runner = Runner(soak_db, fakes, args.lease, logs)
-            progress(f"soak: {args.trials} kills (start-up {idle_s:.1f} s, sending {sending:.1f} s; kills after the "
-                     f"first claim within {window:.2f} s) …")
+            progress(f"soak: {args.trials} kills (start-up {idle_s:.1f} s, sending {sending:.1f} s; kills after a "
+                     f"run's first send within {window:.2f} s) …")
             await discord.call("mark")
             await slack.call("mark")
             first_seen: dict[tuple[str, str, str], int] = {}
@@ -406,8 +414,8 @@ async def soak(args: argparse.Namespace) -> Report:
                             if count > 1:
                                 first_seen.setdefault((platform, channel, key), trial.number)
                 when = (f"{trial.delay_s:.2f} s after the start" if trial.phase == "startup" else
-                        f"{trial.delay_s:.2f} s after its first claim (at {trial.after_s} s)" if trial.after_s
-                        else "— no claim")
+                        f"{trial.delay_s:.2f} s after its first send (at {trial.after_s} s)" if trial.after_s
+                        else "with nothing to send")
                 progress(f"  trial {trial.number:2d}: {'killed' if trial.killed else 'ended'} {when} "
                          f"(exit {trial.exit_code}); parts sent {trial.sent_parts}, left claimed {trial.in_flight} "
                          f"({trial.unrecorded} of them sent); duplicates so far {len(first_seen)}")
