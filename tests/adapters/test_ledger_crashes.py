@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -266,13 +265,14 @@ async def test_discord_requests_are_paced_under_the_global_limit(seeded, fake, r
     channels = [fake.add_channel(f"papers-{i}") for i in range(3)]
     for channel in channels:
         await seeded.set_schedule(schedule("discord", str(channel)))
-    transport = DiscordTransport(rest, requests_per_second=20)
+    transport = DiscordTransport(rest, requests_per_second=5)
     result = await poster(seeded, {"discord": transport}, FRIDAY_0901_SEOUL).run_due()
     assert result.count("sent") == 3
     posts = sorted(r.time for r in fake.requests if r.method == "POST")
     assert len(posts) == 12  # per channel: the post, the thread, two thread messages
-    gaps = [b - a for a, b in itertools.pairwise(posts)]
-    assert min(gaps) > 0.8 / 20  # one request per 1/20 s: never a burst (three channels were due at once)
+    # paced at five a second, never a burst: no second holds more than 5 (+1 for network jitter) of them,
+    # though three channels were due at once (unpaced, all twelve arrive within a fraction of a second)
+    assert max(sum(1 for t in posts if start <= t < start + 1) for start in posts) <= 6
 
 
 async def test_deliveries_are_counted_in_the_metrics(seeded, slack):
