@@ -14,8 +14,9 @@ for the second half.
 2. Soak: ``trials`` times, ``paperbot deliver --now`` on the soak file, killed with SIGKILL
    at a seeded random moment, then restarted. A fifth of the kills land during start-up
    (up to 1.2× the run with nothing to send); the others a random time after the run's
-   first part recorded as sent (read from the ledger), within 1.2× a trial's share of the
-   baseline's sending time, so that the trials together walk through the whole fan-out.
+   first part recorded as sent (read from the ledger): up to twice its fair share of the
+   sending left (the baseline's sending time × the parts not yet sent ÷ the sending trials
+   left), so that the trials together walk through the whole fan-out whatever the load.
    ``PAPERBOT_LEASE_SECONDS`` is short (1.5 s), so a restart takes a dead run's claims over
    as soon as its lease expires.
 3. One final run to completion, and one more that must send nothing.
@@ -71,7 +72,6 @@ MARKER_FOOTER = re.compile(r"(?: · )?ref [0-9a-f]{10}$")
 MARKER_LINE = re.compile(r"\n?-# ref [0-9a-f]{10}$")
 PLATFORMS = ("discord", "slack")
 STARTUP_SHARE = 0.2  # of the trials killed during start-up (before or while planning), the rest while sending
-SENDING_WINDOW = 1.2  # a "sending" kill lands within this many times a trial's share of the baseline's sending
 
 
 # -- the runs ------------------------------------------------------------------------------------------------------
@@ -387,21 +387,24 @@ async def soak(args: argparse.Namespace) -> Report:
 
             rng = random.Random(args.seed)
             sending = max(1.0, baseline_s - idle_s)
-            window = SENDING_WINDOW * sending / args.trials
             trials = []
             for i in range(args.trials):
                 if rng.random() < STARTUP_SHARE:
                     trials.append(Trial(i + 1, "startup", round(rng.uniform(0.2, 1.2 * idle_s), 3)))
-                else:
-                    trials.append(Trial(i + 1, "sending", round(rng.uniform(0, window), 3)))
+                else:  # for now a fraction of the window, set when the trial starts
+                    trials.append(Trial(i + 1, "sending", rng.random()))
+            total_parts = n * sum(expected.values())
             runner = Runner(soak_db, fakes, args.lease, logs)
-            progress(f"soak: {args.trials} kills (start-up {idle_s:.1f} s, sending {sending:.1f} s; kills after a "
-                     f"run's first send within {window:.2f} s) …")
+            progress(f"soak: {args.trials} kills (start-up {idle_s:.1f} s, sending {sending:.1f} s) …")
             await discord.call("mark")
             await slack.call("mark")
             first_seen: dict[tuple[str, str, str], int] = {}
             t0 = time.perf_counter()
-            for trial in trials:
+            for i, trial in enumerate(trials):
+                if trial.phase == "sending":  # a fair share of the sending left, whatever the machine's load
+                    left = 1 - ledger_counts(soak_db).get("sent", 0) / total_parts
+                    share = sending * left / sum(1 for t in trials[i:] if t.phase == "sending")
+                    trial.delay_s = round(trial.delay_s * 2 * share, 3)
                 await runner.kill_after(trial)
                 states = ledger_counts(soak_db)
                 trial.in_flight, trial.sent_parts = states.get("claimed", 0), states.get("sent", 0)
