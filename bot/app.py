@@ -38,7 +38,8 @@ class PaperBot:
     @classmethod
     async def open(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> PaperBot:
         store = await open_store(db or settings.db)  # SQLite, or PostgreSQL for a postgresql:// URL
-        return cls(settings, store, Commands(store, default_timezone=settings.timezone))
+        return cls(settings, store, Commands(store, default_timezone=settings.timezone,
+                                              default_language=settings.language))
 
     async def ensure_seeded(self) -> int:
         """On first start (no digest stored), ingest the bundled sample digest; papers added."""

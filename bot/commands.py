@@ -78,7 +78,8 @@ def canonical(name: str) -> str:
 
 
 def is_korean(name: str) -> bool:
-    return name.strip() in KOREAN_NAMES
+    """Typed in Korean: a Korean name, or any Hangul (a misspelt Korean name gets a Korean answer)."""
+    return any("\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e" for ch in name)
 
 
 def _jamo(text: str) -> str:
@@ -88,7 +89,7 @@ def _jamo(text: str) -> str:
 
 def suggest(name: str) -> str | None:
     """The closest known subcommand, in the script it was typed in."""
-    pool = list(KOREAN_NAMES) if any("\uac00" <= ch <= "\ud7a3" for ch in name) else list(ENGLISH_NAMES)
+    pool = list(KOREAN_NAMES) if is_korean(name) else list(ENGLISH_NAMES)
     by_jamo = {_jamo(n): n for n in pool}
     close = difflib.get_close_matches(_jamo(name), by_jamo, n=1)
     return by_jamo[close[0]] if close else None
@@ -145,14 +146,15 @@ class Commands:
     def names(self) -> list[str]:
         return list(self._handlers)
 
-    async def channel_language(self, platform: str, channel: str) -> Lang:
-        """The language of posts and alerts to ``channel``: its own setting, else the process's."""
+    async def channel_language(self, platform: str, channel: str, fallback: Lang | None = None) -> Lang:
+        """The language of posts and alerts to ``channel``: its own setting, else ``fallback`` or the process's."""
         try:
             stored = await self.store.channel_language(platform, channel) if channel else None
         except Exception:  # a storage failure must not cost the user their answer
             log.exception("language of %s channel %s", platform, channel)
             stored = None
-        return Lang(language_of(stored) or self.default_language)
+        chosen = language_of(stored)
+        return Lang(chosen) if chosen else fallback or Lang(self.default_language)
 
     async def reply_language(self, request: Request) -> Lang:
         """A reply's language: the user's (platform locale), else the one they typed in, else the channel's."""
@@ -365,7 +367,7 @@ class Commands:
         await self.store.set_schedule(updated)
         if self.on_schedule_change is not None:
             await self.on_schedule_change(updated)
-        public = await self.channel_language(request.platform, request.channel)  # everyone in the channel sees it
+        public = await self.channel_language(request.platform, request.channel, t)  # the channel sees it
         if not updated.enabled:
             text = public._("Daily post turned off: {schedule}.", schedule=format_schedule(updated, public))
         else:

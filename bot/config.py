@@ -23,6 +23,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.i18n import LANGUAGES, language_of
 
 __all__ = ["ConfigError", "Settings", "default_db_path", "load_settings"]
 
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
 
     db: Path = Field(default_factory=default_db_path, validation_alias="PAPERBOT_DB")
     timezone: str = Field("Asia/Seoul", validation_alias="PAPERBOT_TIMEZONE")
+    #: what the bot speaks where no channel or user language says otherwise: en or ko
+    language: str = Field("en", validation_alias="PAPERBOT_LANGUAGE")
     host: str = Field("127.0.0.1", validation_alias="PAPERBOT_HOST")
     port: int = Field(3000, validation_alias="PAPERBOT_PORT")
     admins: str = Field("", validation_alias="PAPERBOT_ADMINS")  # comma-separated user ids
@@ -133,6 +136,14 @@ class Settings(BaseSettings):
         if text not in LOG_LEVELS:
             raise ValueError(f"unknown log level {value!r} (expected one of {', '.join(LOG_LEVELS)})")
         return text
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> Any:
+        code = language_of(str(value))
+        if code is None:
+            raise ValueError(f"unknown language {value!r} (expected one of {', '.join(LANGUAGES)})")
+        return code
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -30,7 +30,7 @@ DOMAIN = "paperbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
-NAMES = {"en": "English", "ko": "한국어"}
+
 
 
 class Marked(str):
@@ -101,6 +101,9 @@ class Lang:
             return self._(exc.message, **exc.params)
         return str(exc)
 
+
+#: each language's name, in the language of the sentence it is put in
+NAMES = {"en": N_("English"), "ko": N_("Korean")}
 
 ENGLISH = Lang("en")
 KOREAN = Lang("ko")

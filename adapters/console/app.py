@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 
 from adapters.console.render import message_renderable
 from adapters.console.transport import ConsoleTransport
@@ -40,10 +41,12 @@ class ConsoleBot:
 
     async def daily_post(self) -> None:
         stored = await self.bot.store.digest()
-        messages = digest_messages(stored)
+        t = await self.bot.commands.channel_language("console", CHANNEL)
+        messages = digest_messages(stored, t=t)
         self.show(messages[:1])
         if len(messages) > 1:
-            self.console.print(f"[dim]Summaries: `{COMMAND} show <arXiv id>` · everything: `{COMMAND} help`[/dim]\n")
+            hint = t._("Summaries: `{command} show <arXiv id>` · everything: `{command} help`", command=COMMAND)
+            self.console.print(f"[dim]{escape(hint)}[/dim]\n")
 
     async def handle_line(self, line: str) -> bool:
         """Answer one line; ``False`` when the user asked to quit."""

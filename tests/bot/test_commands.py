@@ -164,3 +164,118 @@ async def test_schedule_accepts_zones_without_a_slash_and_quiet(commands, seeded
     assert done.text == "Daily post set: 08:00 Japan, mon-fri, at least 2 votes, quiet on days without papers."
     stored = await seeded.schedule("slack", "C1")
     assert stored.quiet and stored.timezone == "Japan" and stored.min_votes == 2
+
+
+# -- both languages on the console, as a user types them ----------------------------------
+
+def console(store, *, language: str = "en"):
+    import io
+
+    from rich.console import Console
+
+    from adapters.console.app import ConsoleBot
+    from bot.app import PaperBot
+    from bot.config import Settings
+
+    settings = Settings(_env_file=None, PAPERBOT_LANGUAGE=language)  # type: ignore[call-arg]
+    bot = PaperBot(settings, store, Commands(store, default_language=language, today=lambda: dt.date(2024, 6, 29)))
+    out = io.StringIO()
+    app = ConsoleBot(bot, stdin=io.StringIO(""), console=Console(file=out, width=200, highlight=False))
+
+    async def say(line: str) -> str:
+        start = out.tell()
+        assert await app.handle_line(line)
+        return out.getvalue()[start:]
+
+    return app, say
+
+
+# (English line, what it shows) and (Korean line, what it shows): the Korean line uses the Korean name
+CONVERSATION = [
+    ("/papers today", "📰 Daily Papers — 2024-06-28 (Fri)",
+     "/papers 오늘", "📰 데일리 페이퍼 — 2024년 6월 28일 (금)"),
+    ("/papers today June", "'June' is not a date: use YYYY-MM-DD",
+     "/papers 오늘 유월", "'유월'은(는) 날짜가 아닙니다"),
+    ("/papers search 추론", "🔎 “추론”: 2 papers",
+     "/papers 검색 추론", "🔎 “추론”: 논문 2편"),
+    ("/papers search 모델", "(showing 1-5)",
+     "/papers 검색 모델", "(1–5번째)"),
+    ("/papers search", "Usage: `/papers search <words>`",
+     "/papers 검색", "사용법: `/papers 검색 <검색어>`"),
+    ("/papers author Juanzi Li", "🔎 author “Juanzi Li”: 3 papers",
+     "/papers 저자 Juanzi Li", "🔎 저자 “Juanzi Li”: 논문 3편"),
+    ("/papers show 2406.18629", "[Follow ",
+     "/papers 보기 2406.18629", " 팔로우]"),
+    ("/papers show nope", "'nope' is not an arXiv id",
+     "/papers 보기 nope", "'nope'은(는) arXiv ID가 아닙니다"),
+    ("/papers subscribe 추론", "Following 추론: new matching papers will be sent to you (by direct message)",
+     "/papers 구독 추론", "추론 구독을 시작했습니다. 새로 맞는 논문을 DM으로 한 번씩 보내 드립니다."),
+    ("/papers subscribe", "Say what to follow",
+     "/papers 구독", "구독할 대상을 적어 주세요"),
+    ("/papers subscriptions", "🔔 Your alerts",
+     "/papers 구독목록", "🔔 내 알림"),
+    ("/papers unsubscribe 추론", "Stopped following 추론.",
+     "/papers 구독취소 추론", "추론 구독을 취소했습니다."),
+    ("/papers subscriptions", "No alerts yet.",
+     "/papers 구독목록", "아직 알림이 없습니다."),
+    ("/papers schedule show", "No daily post in this channel yet",
+     "/papers 일정 보기", "이 채널에는 아직 매일 게시가 없습니다"),
+    ("/papers schedule set 25:00", "'25:00' is not a time of day.",
+     "/papers 일정 설정 25:00", "'25:00'은(는) 하루 중 시각이 아닙니다."),
+    ("/papers schedule set 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
+     "Daily post set: 09:00 Asia/Seoul, mon-fri, top 5, at least 1 vote.",
+     "/papers 일정 설정 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
+     "매일 게시 설정: 09:00 Asia/Seoul, mon-fri, 상위 5편, 추천 1개 이상."),
+    ("/papers schedule off", "Daily post turned off:",
+     "/papers 일정 끄기", "매일 게시를 껐습니다:"),
+    ("/papers language", "This channel's posts and alerts are in English.",
+     "/papers 언어", "이 채널의 게시물과 알림은 영어로 나갑니다."),
+    ("/papers help", "`/papers search <words>` — papers by keyword",
+     "/papers 도움말", "`/papers 검색 <검색어>` — 키워드로 논문 찾기"),
+    ("/papers serch 추론", "Unknown command `serch`. Did you mean `/papers search`? Try `/papers help`.",
+     "/papers 검삭 추론", "`검삭`은(는) 없는 명령어입니다. `/papers 검색`을(를) 찾으셨나요?"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+async def test_every_command_answers_on_the_console_in_both_languages(store, seed_digest, language):
+    await store.ingest(seed_digest)
+    _, say = console(store)
+    for english, english_shows, korean, korean_shows in CONVERSATION:
+        line, shows = (english, english_shows) if language == "en" else (korean, korean_shows)
+        out = await say(line)
+        assert shows in out, f"{line!r} showed:\n{out}"
+        assert "Traceback" not in out
+
+
+async def test_the_process_language_and_the_channel_language(store, seed_digest):
+    await store.ingest(seed_digest)
+    _, say = console(store, language="ko")
+    assert "🔎 “추론”: 논문 2편" in await say("/papers search 추론")  # PAPERBOT_LANGUAGE=ko: English names too
+    assert "'fr'은(는) 지원하지 않는 언어입니다" in await say("/papers language fr")
+    assert "This channel's posts and alerts are now in English." in await say("/papers language en")
+    assert "🔎 “추론”: 2 papers" in await say("/papers search 추론")
+    assert "🔎 “추론”: 논문 2편" in await say("/papers 검색 추론")  # typed in Korean: answered in Korean
+    assert "이제 이 채널의 게시물과 알림은 한국어로 나갑니다." in await say("/papers 언어 한국어")
+    assert (await store.channel_language("console", "console")) == "ko"
+
+
+async def test_the_console_daily_post_speaks_the_channel_language(store, seed_digest):
+    await store.ingest(seed_digest)
+    app, say = console(store)
+    await say("/papers language ko")
+    await app.daily_post()
+    out = app.console.file.getvalue()
+    assert "📰 데일리 페이퍼 — 2024년 6월 28일 (금)" in out and "요약: `/papers 보기 <arXiv ID>`" in out
+
+
+async def test_only_channel_managers_change_the_language(commands):
+    reply = await commands.handle(req("language", "ko"))
+    assert "Only people who can manage this channel" in notices(reply)[0].text
+    assert (await commands.store.channel_language("slack", "C1")) is None
+    done = await commands.handle(req("language", "ko", manage=True))
+    assert notices(done)[0].text == "이제 이 채널의 게시물과 알림은 한국어로 나갑니다."
+    assert not done.messages[0].ephemeral  # the channel sees it
+    assert "paperbot — 매일 AI 논문" in (await commands.handle(req("help"))).messages[0].fallback()
+    user_en = Request("slack", "U1", "C1", "help", locale="en-US")  # the user's own language wins for them
+    assert "paperbot — daily AI papers" in (await commands.handle(user_en)).messages[0].fallback()

@@ -112,3 +112,13 @@ def test_input_errors_read_in_either_language():
     with pytest.raises(TopicError) as empty:
         parse_topic("  ")
     assert KOREAN.error(empty.value).startswith("구독할 대상을 적어 주세요")
+
+
+def test_paperbot_language_is_checked(monkeypatch):
+    from bot.config import ConfigError, load_settings
+
+    monkeypatch.setenv("PAPERBOT_LANGUAGE", "ko-KR")
+    assert load_settings().language == "ko"
+    monkeypatch.setenv("PAPERBOT_LANGUAGE", "fr")
+    with pytest.raises(ConfigError, match="PAPERBOT_LANGUAGE: unknown language 'fr'"):
+        load_settings()
