@@ -183,6 +183,10 @@ class SearchMixin(Database):
         """The Korean index's trigrams starting with ``prefix``. fts5vocab counts every posting of
         each (3–30 ms at 100k papers), so the answer is kept, and extended as papers are indexed."""
         cache = self._trigram_cache
+        rows = await self._db.execute_fetchall("PRAGMA data_version")  # moves when another connection commits
+        if rows[0][0] != self.__dict__.get("_trigram_version"):  # type: ignore[index]
+            cache.clear()  # papers indexed elsewhere (`paperbot ingest` beside the bot) may add trigrams
+            self.__dict__["_trigram_version"] = rows[0][0]  # type: ignore[index]
         if prefix not in cache:
             if len(cache) >= TRIGRAM_CACHE:
                 cache.pop(next(iter(cache)))

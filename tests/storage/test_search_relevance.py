@@ -102,3 +102,18 @@ async def test_korean_spacing_is_ignored(big):
     assert sorted(ids(spaced)) == sorted(ids(unspaced)) == sorted([SPACED, UNSPACED])
     both_words = await big.search('"강화" "학습"')  # quoted apart: each anywhere
     assert sorted(ids(both_words)) == sorted([SPACED, UNSPACED])
+
+
+async def test_two_character_terms_see_papers_another_process_indexed(tmp_path):
+    path = tmp_path / "shared.db"
+    bot, cli = await SQLiteStore.open(path), await SQLiteStore.open(path)
+    try:
+        first = Paper("2407.00001", "https://arxiv.org/abs/2407.00001", "A", sections=(("S", "추론은 쉽다"),))
+        await bot.ingest(Digest(dt.date(2024, 7, 1), (first,)))
+        assert ids(await bot.search("추론")) == ["2407.00001"]
+        later = Paper("2407.00002", "https://arxiv.org/abs/2407.00002", "B", sections=(("S", "새로운추론됨"),))
+        await cli.ingest(Digest(dt.date(2024, 7, 2), (later,)))  # a trigram (추론됨) the bot has not seen
+        assert sorted(ids(await bot.search("추론"))) == ["2407.00001", "2407.00002"]
+    finally:
+        await bot.close()
+        await cli.close()
