@@ -12,7 +12,8 @@ ignored, :func:`bot.text.fold`).
   which only has to start a word — ``transformer`` matches "Transformers", ``RAG`` does not
   match "fragment", ``"diffusion model"`` matches "diffusion models" and "diffusion-model".
   In **author names** the words must be whole: ``Wang`` matches "Yu Wang", ``RAG`` does not
-  match "Raghav".
+  match "Raghav". A term ending in a mark ends with a whole word (``100%`` does not match
+  "1000"), and so does a quoted search phrase (``term(text, whole=True)``).
 - **One non-ASCII character** (``뷰``): the start of a word in the title or a summary.
 - A term of marks only (``[/]``, ``_%_``) is compared as characters, like a Korean term.
 - An **author subscription** matches an author whose name contains all its words

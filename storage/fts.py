@@ -9,7 +9,8 @@ matches is :mod:`bot.matching`'s rule; this module only writes it in FTS5's lang
   the index's trigrams that start with them (``추론`` → ``"추론은" OR "추론을" OR …``; every
   line ends with a separator character, so a term at a line's end has its trigram too).
 - Latin words (``words``) go to ``papers_words`` (``unicode61``): the words as a phrase, the
-  last as a prefix, in the title and summaries; whole words in the authors.
+  last as a prefix, in the title and summaries; whole words in the authors (a column filter,
+  only when an author word extends the term: it makes FTS5 read positions).
 """
 
 from __future__ import annotations
