@@ -117,9 +117,11 @@ class Database:
                 await conn.execute(migration.sql)
                 await conn.execute("INSERT INTO schema_version(version) VALUES ($1)", migration.version)
         if self.trigram:
-            await conn.execute(
-                "CREATE INDEX IF NOT EXISTS papers_doc_trgm ON papers USING gin (doc public.gin_trgm_ops)"
-            )
+            await conn.execute("CREATE INDEX IF NOT EXISTS papers_ko_trgm ON papers USING gin (ko public.gin_trgm_ops)")
+        await self._migrated(conn, current)
+
+    async def _migrated(self, conn: asyncpg.Connection, previous: int) -> None:
+        """Data fix-ups after the schema moved on from ``previous`` (the mixins extend this)."""
 
     async def schema_version(self) -> int:
         return await self._pool.fetchval("SELECT max(version) FROM schema_version") or 0

@@ -26,6 +26,14 @@ class PapersMixin(Database):
         """Backfill mode (``paperbot ingest FOLDER``): nothing to defer here, GIN indexes merge themselves."""
         yield
 
+    async def _migrated(self, conn: asyncpg.Connection, previous: int) -> None:
+        await super()._migrated(conn, previous)
+        if previous and previous < 3:  # papers stored before 0003: Korean search columns
+            rows = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p ORDER BY p.id")
+            for start in range(0, len(rows), 2000):
+                async with conn.transaction():
+                    await reindex_papers(conn, [(r[0], row_paper(r)) for r in rows[start : start + 2000]])
+
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport:
         async with self.transaction() as conn:
             # one ingest at a time across processes (two bots fetching the same day)
@@ -159,14 +167,9 @@ class PapersMixin(Database):
 
 async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper]]) -> None:
     """(Re)build the search columns and author links of these papers."""
-    rows = []
-    for pid, paper in papers:
-        title, authors, body, doc = search_doc(paper)
-        rows.append((title, authors, body, doc, words_vector(paper), pid))
+    rows = [(*search_doc(paper), words_vector(paper), pid) for pid, paper in papers]
     await conn.executemany(
-        "UPDATE papers SET doc_title = $1, doc_authors = $2, doc_body = $3, doc = $4, words = $5::tsvector"
-        " WHERE id = $6",
-        rows,
+        "UPDATE papers SET ko_title = $1, ko_body = $2, ko = $3, words = $4::tsvector WHERE id = $5", rows
     )
     await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _ in papers])
     names = list(dict.fromkeys(a for _, p in papers for a in p.authors))

@@ -12,10 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from bot.matching import Term
 from bot.models import Paper
 from bot.store import Schedule, Subscription
 from bot.text import word_tokens
 from storage.sqlite.rows import search_body
+from storage.sqlite.search import korean_index_text
 
 SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key, gram"
 SCHEDULE_COLUMNS = (
@@ -50,21 +52,27 @@ def name_vector(name: str) -> str:
     return " ".join(_lexeme(w) for w in dict.fromkeys(word_tokens(name)) if len(w) <= _MAX_WORD)
 
 
-def words_query(prefixes: Sequence[str], phrases: Sequence[str] = ()) -> str | None:
-    """A ``tsquery`` literal: every word as a prefix, every phrase as a word sequence (all ANDed)."""
-    parts = [_lexeme(w) + ":*" for w in prefixes if w]
-    for phrase in phrases:
-        words = [_lexeme(w) for w in phrase.split() if w]
-        if words:
-            parts.append("(" + " <-> ".join(words) + ")")
-    return " & ".join(parts) or None
+def words_query(prefixes: Sequence[str]) -> str | None:
+    """A ``tsquery`` literal: every word as a prefix (all ANDed)."""
+    return " & ".join(_lexeme(w) + ":*" for w in prefixes if w) or None
 
 
-def search_doc(paper: Paper) -> tuple[str, str, str, str]:
-    """(title, authors, summaries, all three one per line): what substring search reads."""
-    authors = ", ".join(paper.authors)
-    body = search_body(paper)
-    return paper.title, authors, body, f"{paper.title}\n{authors}\n{body}"
+def term_query(t: Term, *, title_only: bool = False) -> str:
+    """The :mod:`bot.matching` rule for a Latin term as a ``tsquery``: its words in sequence in
+    the title or summaries (the last a prefix unless whole), or whole words of an author name."""
+    where = "A" if title_only else "AC"
+    last = len(t.words) - 1
+    text = " <-> ".join(_lexeme(w) + ":" + ("*" if i == last and t.prefix else "") + where
+                        for i, w in enumerate(t.words))
+    if title_only or not t.authors:
+        return f"({text})"
+    return f"(({text}) | ({' <-> '.join(_lexeme(w) + ':B' for w in t.words)}))"
+
+
+def search_doc(paper: Paper) -> tuple[str, str, str]:
+    """(title, summaries, both) as Korean search reads them: folded, spacing removed, lines ended."""
+    title, body = korean_index_text(paper.title), korean_index_text(search_body(paper))
+    return title, body, title + body
 
 
 def schedule(row: Sequence[Any]) -> Schedule:

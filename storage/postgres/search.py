@@ -1,130 +1,81 @@
 """Keyword and author search on PostgreSQL, with the behaviour of the SQLite store.
 
-- Terms of three or more characters that are not plain Latin words (Korean, ``GPT-4o``…)
-  match as case-insensitive substrings: ``ILIKE`` over title, authors and summaries, served
-  by a pg_trgm GIN index when the extension is installed.
-- Latin words and shorter terms match word prefixes in a ``tsvector`` built from
-  :func:`bot.text.word_tokens` (quoted Latin phrases as word sequences).
-- Ranking: title over authors over summaries (10 : 4 : 1 per occurrence, and ``ts_rank``
-  with the same order of weights); ties and counts past :data:`COUNT_CAP`, newest first.
-- Authors: the folded words of each name, every query word a prefix of one of them; names
-  whose words contain every query word whole come first.
+What a term matches is :mod:`bot.matching`'s rule, as in SQLite:
+
+- a Korean term (``chars``): a substring of the title or a summary line, spacing ignored —
+  ``LIKE`` over ``ko`` (texts folded, whitespace removed: :func:`korean_index_text`), served
+  by a pg_trgm GIN index when the extension is installed;
+- a Latin term (``words``): its words in sequence in the title or summaries, the last a
+  prefix, or whole words of an author name — a ``tsquery`` over ``words`` (a ``tsvector`` of
+  :func:`bot.text.word_tokens`, title weighted A, authors B, summaries C).
+
+Ranking is SQLite's :func:`storage.sqlite.search.rank` on the same rows (the newest
+``RANKED`` title hits and matches; title hits first, then term density; the rest newest
+first), snippets are its :func:`~storage.sqlite.search.snippet`, counts stop at ``COUNT_CAP``.
+Author lookups: the folded words of each name, every query word a prefix of one of them;
+names whose words contain every query word whole come first.
 """
 
 from __future__ import annotations
 
-import re
-
 import asyncpg
 
+from bot import matching
 from bot.store import QueryError, SearchHit, SearchPage
 from bot.text import word_tokens
 from storage import fts
 from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
-from storage.postgres.rows import words_query
-from storage.sqlite.search import COUNT_CAP
-
-#: ts_rank weights for {D, C, B, A}: summaries (C) 0.1, authors (B) 0.4, title (A) 1.0
-_TS_WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
-_SNIPPET_WORDS = 24
+from storage.postgres.rows import term_query, words_query
+from storage.sqlite.search import COUNT_CAP, RANKED, rank, snippet
 
 
 def like_pattern(term: str) -> str:
-    """``term`` as an ILIKE substring pattern (its ``%``, ``_`` and ``\\`` are literal)."""
+    """``term`` as a LIKE substring pattern (its ``%``, ``_`` and ``\\`` are literal)."""
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _occurrences(column: str) -> str:
-    return f"(length(lower({column})) - length(replace(lower({column}), t, ''))) / length(t)"
-
-
-def _substring_rank(terms: str) -> str:
-    """Occurrences of the (lowercased) ``terms`` in title, authors and summaries, weighted 10 : 4 : 1."""
-    return (
-        f"coalesce((SELECT sum(10 * {_occurrences('p.doc_title')} + 4 * {_occurrences('p.doc_authors')}"
-        f" + {_occurrences('p.doc_body')}) FROM unnest({terms}) t), 0)"
-    )
-
-
-def snippet(texts: tuple[str, ...], query: fts.KeywordQuery) -> tuple[tuple[str, bool], ...]:
-    """A short excerpt of the field with the most matches, matches marked (like FTS5's snippet)."""
-    alternatives = [re.escape(t) for t in query.long_terms]
-    alternatives += [r"(?<!\w)" + re.escape(w) + r"\w*" for w in query.short_terms]
-    alternatives += [r"(?<!\w)" + re.escape(w) + r"(?!\w)" for p in query.phrases for w in p.split()]
-    if not alternatives:
-        return ()
-    pattern = re.compile("|".join(sorted(alternatives, key=len, reverse=True)), re.IGNORECASE)
-    counts = [len(pattern.findall(t)) for t in texts]
-    text = texts[max(range(len(texts)), key=lambda i: (counts[i], -i))]
-    first = pattern.search(text)
-    if first is None:
-        return ((text[:200], False),) if text else ()
-    spans = [m.span() for m in re.finditer(r"\S+", text)]
-    at = next((i for i, (s, e) in enumerate(spans) if e > first.start()), 0)
-    lo = max(0, min(at - 3, len(spans) - _SNIPPET_WORDS))
-    hi = min(len(spans), lo + _SNIPPET_WORDS)
-    start, end = spans[lo][0], spans[hi - 1][1]
-    part = text[start:end]
-    segments: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
-    pos = 0
-    for m in pattern.finditer(part):
-        if m.start() > pos:
-            segments.append((part[pos : m.start()], False))
-        if m.end() > m.start():
-            segments.append((m.group(), True))
-        pos = m.end()
-    if pos < len(part):
-        segments.append((part[pos:], False))
-    if hi < len(spans):
-        segments.append(("…", False))
-    merged: list[tuple[str, bool]] = []
-    for seg in segments:
-        if merged and merged[-1][1] == seg[1]:
-            merged[-1] = (merged[-1][0] + seg[0], seg[1])
-        elif seg[0]:
-            merged.append(seg)
-    return tuple(merged)
 
 
 class SearchMixin(Database):
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query.replace("\x00", ""))  # PostgreSQL text holds no NUL
-        words = words_query(parsed.short_terms, parsed.phrases)
-        params: list[object] = []
+        params: list[object] = [COUNT_CAP + 1, RANKED]
 
         def arg(value: object, cast: str) -> str:
             params.append(value)
             return f"${len(params)}::{cast}"
 
-        conditions, ranks = [], []
-        if parsed.long_terms:
-            conditions.append(f"p.doc ILIKE ALL({arg([like_pattern(t) for t in parsed.long_terms], 'text[]')})")
-        if words:
-            tsquery = arg(words, "tsquery")
-            conditions.append(f"p.words @@ {tsquery}")
-            ranks.append(f"10 * ts_rank({_TS_WEIGHTS}, p.words, {tsquery})")
-        where = " AND ".join(conditions)
-        count_params = list(params)
-        if parsed.long_terms:
-            ranks.append(_substring_rank(arg([t.lower() for t in parsed.long_terms], "text[]")))
+        def where(title_only: bool) -> str:
+            column = "p.ko_title" if title_only else "p.ko"
+            conditions = [f"{column} LIKE {arg(like_pattern(t.chars), 'text')}" for t in parsed.korean]
+            latin = " & ".join(term_query(t, title_only=title_only) for t in parsed.latin)
+            if latin:
+                conditions.append(f"p.words @@ {arg(latin, 'tsquery')}")
+            return " AND ".join(conditions)
+
+        # the newest COUNT_CAP + 1 matches give the count and the order past the ranked set; the
+        # ranked set is the newest RANKED title hits (however old) and the newest RANKED matches
+        sql = (
+            f"WITH ids AS MATERIALIZED (SELECT p.id FROM papers p WHERE {where(False)} ORDER BY p.id DESC LIMIT $1),"
+            f" ttl AS MATERIALIZED (SELECT p.id FROM papers p WHERE {where(True)} ORDER BY p.id DESC LIMIT $2),"
+            " cand AS (SELECT id FROM ttl UNION SELECT id FROM (SELECT id FROM ids ORDER BY id DESC LIMIT $2) n)"
+            " SELECT (SELECT count(*) FROM ids), c.id, c.id IN (SELECT id FROM ttl), p.title, p.sections"
+            " FROM cand c JOIN papers p ON p.id = c.id"
+            " UNION ALL SELECT NULL, id, false, NULL, NULL FROM ids WHERE id NOT IN (SELECT id FROM cand)"
+        )
         try:
-            total = await self._pool.fetchval(
-                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where} LIMIT {COUNT_CAP + 1}) x", *count_params
-            )
-            # ranking scores every match: only for a bounded set, newest first past it
-            order = f"{' + '.join(ranks)} DESC, p.id DESC" if total <= COUNT_CAP else "p.id DESC"
-            rows = await self._pool.fetch(
-                f"SELECT {PAPER_COLUMNS}, p.doc_title, p.doc_authors, p.doc_body FROM papers p WHERE {where}"
-                f" ORDER BY {order} LIMIT {arg(limit, 'int')} OFFSET {arg(offset, 'int')}",
-                *params,
-            )
+            rows = await self._pool.fetch(sql, *params)
         except (asyncpg.PostgresError, asyncpg.DataError) as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        stored = await self._stored(rows)
-        hits = tuple(
-            SearchHit(sp, snippet((row[11], row[12], row[13]), parsed)) for sp, row in zip(stored, rows, strict=True)
-        )
+        total = next((r[0] for r in rows if r[0] is not None), 0)
+        order = rank(parsed.terms, [tuple(r) for r in rows])
+        ids = order[offset : offset + limit]
+        if not ids:
+            return SearchPage((), total, offset, capped=total > COUNT_CAP)
+        found = await self._pool.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", ids)
+        by_id = {row[0]: row for row in found}
+        stored = await self._stored(by_id[pid] for pid in ids if pid in by_id)
+        pattern = matching.highlighter(parsed.terms)
+        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper)) for sp in stored)
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def _matching_authors(self, name: str, limit: int = 500) -> tuple[dict[int, str], set[int]]:

@@ -25,7 +25,7 @@ class SubscriptionsMixin(Database):
         if len(grams) == 1:
             return grams[0]
         rows = await self._pool.fetch(
-            f"SELECT g, (SELECT count(*) FROM (SELECT 1 FROM papers p WHERE p.doc ILIKE g.pattern"
+            f"SELECT g, (SELECT count(*) FROM (SELECT 1 FROM papers p WHERE p.ko LIKE g.pattern"
             f" LIMIT {_GRAM_COUNT_CAP}) x) FROM unnest($1::text[], $2::text[]) g(g, pattern)",
             grams, [like_pattern(g) for g in grams],
         )

@@ -13,7 +13,8 @@ from bot.store import Schedule
 from tests.conftest import SEED
 from tests.storage.conftest import run_apart
 
-QUERIES = ["추론", "세그멘테이션", "모델", "LLaVA", "preference optimization", '"Preference Optimization"', "GUI"]
+QUERIES = ["추론", "세그멘테이션", "모델", "LLaVA", "preference optimization", '"Preference Optimization"', "GUI",
+           "강화 학습", "추론 Step", "RAG", "뷰", "model"]
 AUTHORS = ["Juanzi Li", "Ning", "hernandez"]
 T0 = dt.datetime(2024, 6, 28, 9, 0, tzinfo=dt.UTC)
 
@@ -23,7 +24,7 @@ async def answers(store) -> dict[str, object]:
     seen: dict[str, object] = {}
     for q in QUERIES:
         page = await store.search(q)
-        seen[f"search {q}"] = (page.total, sorted(h.paper.paper.arxiv_id for h in page.hits))
+        seen[f"search {q}"] = (page.total, [(h.paper.paper.arxiv_id, h.snippet) for h in page.hits])
     for name in AUTHORS:
         page = await store.search_authors(name)
         seen[f"author {name}"] = (page.total, [(h.paper.paper.arxiv_id, h.matched_authors) for h in page.hits])
