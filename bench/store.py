@@ -489,6 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=2.0, help="seconds before a search is interrupted")
     parser.add_argument("--db", type=Path, help="database file (default: a new file in a temporary directory)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: the same ingest and searches on PostgreSQL too, next to SQLite's")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="paperbot-bench-") as tmp:
@@ -499,12 +502,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         small = asyncio.run(archive(args, Path(tmp))) if args.archive else None
         result = asyncio.run(bench(args, db_path))
         result["archive"] = small
+        if args.backend == "postgres":
+            from bench import store_pg
+
+            result["postgres"] = asyncio.run(store_pg.bench(args))
     result["verdicts"] = verdicts(result)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
     else:
         render(result, Console(width=max(140, Console().width)))
+        if "postgres" in result:
+            from bench import store_pg
+
+            store_pg.render(result, Console(width=max(140, Console().width)))
     return 0
 
 
