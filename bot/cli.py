@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,7 @@ def pick_adapter(settings: Settings) -> str:
 #: other modules add subcommands here: ``register(subparsers)``; handlers go in HANDLERS
 _extra_commands: list[Callable[[Any], None]] = []
 _extra_commands.append(cli_db.register)  # `paperbot db copy`
-Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -718,14 +718,14 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for r in rows:
         out.print(f"{r['platform']}:{r['channel']}  {r['when']}  {r['post']}  {r['outcome']}  {r['detail']}".rstrip()
                   + (f"  UNAVAILABLE: {r['unavailable']}" if r["unavailable"] else ""), markup=False)
-    if open_rows:
-        out.print(f"Unfinished posts ({len(open_rows)}): the running bot retries them; `paperbot deliver` "
+    if unfinished:
+        out.print(f"Unfinished posts ({len(unfinished)}): the running bot retries them; `paperbot deliver` "
                   "finishes them now", markup=False)
-    for u in open_rows:
-        missing = ", ".join(str(m) for m in u["missing"])
-        why = f"  last error: {u['last_error']}" if u["last_error"] else ""
-        out.print(f"  {u['platform']}:{u['channel']}  {u['post']}  {len(u['missing'])} of {u['parts']} parts "
-                  f"missing ({missing})  since {u['since']}{why}", markup=False)
+    for u in unfinished:
+        missing = ", ".join(str(m) for m in u.missing)
+        why = f"  last error: {u.last_error}" if u.last_error else ""
+        out.print(f"  {u.platform}:{u.target}  {u.post_key}  {len(u.missing)} of {len(u.parts)} parts "
+                  f"missing ({missing})  since {u.created_at.isoformat()}{why}", markup=False)
     return EXIT_OK
 
 
