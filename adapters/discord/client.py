@@ -15,7 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.commands import build_papers
+from adapters.discord.commands import CatalogTranslator, build_papers
 from adapters.discord.connection import error_text
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
 from adapters.discord.transport import DiscordTransport
@@ -69,6 +69,7 @@ class PaperClient(discord.Client):
         self.background = background
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())  # Korean names and descriptions, synced with the tree
         if self.sync_commands:
             await self.sync()
         if self.background:  # daily posts, the daily fetch and alerts, delivered over this client

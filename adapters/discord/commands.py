@@ -25,6 +25,8 @@ from discord import app_commands
 from adapters.discord import limits
 from adapters.discord.interactions import PLATFORM, Responder
 from bot.app import PaperBot
+from bot.commands import KOREAN_NAMES, KOREAN_SCHEDULE_ACTIONS
+from bot.i18n import N_, Lang, language_of
 from bot.messages import Level, Reply
 from bot.schedule_spec import ScheduleError, parse_timezone
 from bot.topics import topic_text
@@ -37,6 +39,41 @@ Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, Choices]]
 DAY_SUGGESTIONS = ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu")
 POPULAR_ZONES = ("Asia/Seoul", "UTC", "Asia/Tokyo", "Europe/London", "Europe/Berlin", "America/New_York",
                  "America/Los_Angeles")
+
+
+#: Korean option names (Discord shows them to Korean clients; the values reach us under the English name)
+KOREAN_OPTIONS = {"date": "날짜", "query": "검색어", "name": "이름", "arxiv_id": "arxiv_id", "topic": "주제",
+                  "time": "시각", "timezone": "시간대", "days": "요일", "top": "상위", "min_votes": "최소_추천",
+                  "language": "언어"}
+_KOREAN = {
+    app_commands.TranslationContextLocation.command_name: {
+        **{english: korean for korean, english in KOREAN_NAMES.items()},
+        **{english: korean for korean, english in KOREAN_SCHEDULE_ACTIONS.items() if english != "on"},
+    },
+    app_commands.TranslationContextLocation.group_name: {english: korean for korean, english in KOREAN_NAMES.items()},
+    app_commands.TranslationContextLocation.parameter_name: KOREAN_OPTIONS,
+}
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Localized names and descriptions for the command tree: names from the alias tables, text from the catalog.
+
+    ``None`` (Discord shows the English) for ``/papers`` itself and anything without a translation.
+    """
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContextTypes) -> str | None:
+        return translate(string.message, locale.value, context.location)
+
+
+def translate(message: str, locale: str, location: app_commands.TranslationContextLocation) -> str | None:
+    if language_of(locale) != "ko":
+        return None
+    names = _KOREAN.get(location)
+    if names is not None:
+        return names.get(message)
+    text = Lang("ko")._(message)
+    return text if text != message else None
 
 
 def word(text: str) -> str:
@@ -92,7 +129,7 @@ def _zones() -> tuple[str, ...]:
 def build_papers(bot: PaperBot, responder: Responder) -> app_commands.Group:
     """The ``/papers`` group with its ``schedule`` subgroup, bound to ``bot``."""
     store = bot.store
-    papers = app_commands.Group(name="papers", description="Daily AI papers: digests, search, alerts")
+    papers = app_commands.Group(name="papers", description=N_("Daily AI papers: digests, search, alerts"))
 
     # -- autocomplete --------------------------------------------------------------
     @safe
@@ -127,59 +164,66 @@ def build_papers(bot: PaperBot, responder: Responder) -> app_commands.Group:
         return choices([word(current), *DAY_SUGGESTIONS] if current.strip() else DAY_SUGGESTIONS)
 
     # -- lookups ---------------------------------------------------------------------
-    @papers.command(name="today", description="The day's digest (the latest by default)")
-    @app_commands.describe(date="YYYY-MM-DD, today or yesterday")
+    @papers.command(name="today", description=N_("The day's digest (the latest by default)"))
+    @app_commands.describe(date=N_("YYYY-MM-DD, today or yesterday"))
     @app_commands.autocomplete(date=digest_dates)
     async def today(interaction: discord.Interaction, date: str | None = None) -> None:
         await responder.answer(interaction, "today", (date or "").strip())
 
-    @papers.command(name="search", description="Papers by keyword, Korean or English")
-    @app_commands.describe(query='Words or "a phrase", e.g. 추론')
+    @papers.command(name="search", description=N_("Papers by keyword, Korean or English"))
+    @app_commands.describe(query=N_('Words or "a phrase", e.g. 추론'))
     @app_commands.autocomplete(query=titles)
     async def search(interaction: discord.Interaction, query: str) -> None:
         await responder.answer(interaction, "search", query)
 
-    @papers.command(name="author", description="Papers by an author")
-    @app_commands.describe(name="A name or a surname, e.g. Juanzi Li")
+    @papers.command(name="author", description=N_("Papers by an author"))
+    @app_commands.describe(name=N_("A name or a surname, e.g. Juanzi Li"))
     @app_commands.autocomplete(name=authors)
     async def author(interaction: discord.Interaction, name: str) -> None:
         await responder.answer(interaction, "author", name)
 
-    @papers.command(name="show", description="One paper with its summaries")
-    @app_commands.describe(arxiv_id="An arXiv id, e.g. 2406.18629")
+    @papers.command(name="show", description=N_("One paper with its summaries"))
+    @app_commands.describe(arxiv_id=N_("An arXiv id, e.g. 2406.18629"))
     async def show(interaction: discord.Interaction, arxiv_id: str) -> None:
         await responder.answer(interaction, "show", arxiv_id)
 
     # -- alerts ----------------------------------------------------------------------
-    @papers.command(name="subscribe", description="Alerts (by DM) for a keyword, phrase or author")
-    @app_commands.describe(topic='A keyword, "a phrase" or author:"Yu Wang"')
+    @papers.command(name="subscribe", description=N_("Alerts (by DM) for a keyword, phrase or author"))
+    @app_commands.describe(topic=N_('A keyword, "a phrase" or author:"Yu Wang"'))
     async def subscribe(interaction: discord.Interaction, topic: str) -> None:
         await responder.answer(interaction, "subscribe", topic)
 
-    @papers.command(name="unsubscribe", description="Stop an alert")
-    @app_commands.describe(topic="One of your alerts")
+    @papers.command(name="unsubscribe", description=N_("Stop an alert"))
+    @app_commands.describe(topic=N_("One of your alerts"))
     @app_commands.autocomplete(topic=my_topics)
     async def unsubscribe(interaction: discord.Interaction, topic: str) -> None:
         await responder.answer(interaction, "unsubscribe", topic)
 
-    @papers.command(name="subscriptions", description="Your alerts")
+    @papers.command(name="subscriptions", description=N_("Your alerts"))
     async def subscriptions(interaction: discord.Interaction) -> None:
         await responder.answer(interaction, "subscriptions")
 
-    @papers.command(name="help", description="What paperbot can do")
+    @papers.command(name="language", description=N_("This channel's language for posts and alerts"))
+    @app_commands.describe(language=N_("Korean or English (changing it needs Manage Channels)"))
+    @app_commands.choices(language=[app_commands.Choice(name=N_("Korean"), value="ko"),
+                                    app_commands.Choice(name=N_("English"), value="en")])
+    async def language(interaction: discord.Interaction, language: str | None = None) -> None:
+        await responder.answer(interaction, "language", language or "")
+
+    @papers.command(name="help", description=N_("What paperbot can do"))
     async def help_(interaction: discord.Interaction) -> None:
         await responder.answer(interaction, "help")
 
     # -- this channel's daily post -------------------------------------------------------
-    schedule = app_commands.Group(name="schedule", description="This channel's daily digest post", parent=papers)
+    schedule = app_commands.Group(name="schedule", description=N_("This channel's daily digest post"), parent=papers)
 
-    @schedule.command(name="set", description="Post the digest here daily (needs Manage Channels)")
+    @schedule.command(name="set", description=N_("Post the digest here daily (needs Manage Channels)"))
     @app_commands.describe(
-        time="Time of day, e.g. 09:00",
-        timezone="Time zone, e.g. Asia/Seoul",
-        days="Days, e.g. mon-fri, daily or mon,wed,fri",
-        top="Only the N papers with the most votes",
-        min_votes="Only papers with at least N votes",
+        time=N_("Time of day, e.g. 09:00"),
+        timezone=N_("Time zone, e.g. Asia/Seoul"),
+        days=N_("Days, e.g. mon-fri, daily or mon,wed,fri"),
+        top=N_("Only the N papers with the most votes"),
+        min_votes=N_("Only papers with at least N votes"),
     )
     @app_commands.autocomplete(timezone=zones, days=days)
     async def schedule_set(
@@ -202,11 +246,11 @@ def build_papers(bot: PaperBot, responder: Responder) -> app_commands.Group:
             args += f" min-votes={min_votes}"
         await responder.answer(interaction, "schedule", args)
 
-    @schedule.command(name="show", description="This channel's daily post")
+    @schedule.command(name="show", description=N_("This channel's daily post"))
     async def schedule_show(interaction: discord.Interaction) -> None:
         await responder.answer(interaction, "schedule", "show")
 
-    @schedule.command(name="off", description="Stop the daily post here (needs Manage Channels)")
+    @schedule.command(name="off", description=N_("Stop the daily post here (needs Manage Channels)"))
     async def schedule_off(interaction: discord.Interaction) -> None:
         await responder.answer(interaction, "schedule", "off")
 

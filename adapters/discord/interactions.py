@@ -43,6 +43,7 @@ def build_request(interaction: discord.Interaction, command: str, args: str = ""
         args=args,
         workspace=str(interaction.guild_id or ""),
         can_manage_channel=can_manage_channel(interaction),
+        locale=interaction.locale.value,  # the user's Discord language: their replies speak it
     )
 
 

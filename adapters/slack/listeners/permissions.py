@@ -10,6 +10,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, error_code
+from bot.commands import KOREAN_SCHEDULE_ACTIONS, canonical
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -18,10 +19,14 @@ MANAGING_SCHEDULE_ACTIONS = frozenset({"set", "off", "on"})
 
 
 def needs_permission(name: str, args: str) -> bool:
-    """``schedule set|off|on``, and subscribing or unsubscribing the whole channel (``--channel``)."""
+    """``schedule set|off|on`` (``일정 설정|끄기|켜기``), setting the channel's ``language``, and subscribing
+    or unsubscribing the whole channel (``--channel``)."""
     words = args.split()
+    name = canonical(name)
     if name == "schedule":
-        return bool(words) and words[0].lower() in MANAGING_SCHEDULE_ACTIONS
+        return bool(words) and KOREAN_SCHEDULE_ACTIONS.get(words[0], words[0].lower()) in MANAGING_SCHEDULE_ACTIONS
+    if name == "language":
+        return bool(words)
     if name in ("subscribe", "unsubscribe"):
         return bool(words) and words[0] == "--channel"
     return False

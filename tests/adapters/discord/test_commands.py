@@ -57,8 +57,8 @@ async def test_sync_payload(client: PaperClient, fake: FakeDiscord) -> None:
     # schedule set/off are checked when run (a subgroup option has no such field).
     assert papers["default_member_permissions"] is None
     subs = {o["name"]: o for o in papers["options"]}
-    assert list(subs) == ["today", "search", "author", "show", "subscribe", "unsubscribe", "subscriptions", "help",
-                          "schedule"]
+    assert list(subs) == ["today", "search", "author", "show", "subscribe", "unsubscribe", "subscriptions",
+                          "language", "help", "schedule"]
     opts = {name: [(o["name"], o["type"], o["required"], o.get("autocomplete", False)) for o in sub["options"]]
             for name, sub in subs.items() if sub["type"] == 1}
     assert opts["today"] == [("date", 3, False, True)]
