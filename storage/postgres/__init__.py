@@ -8,6 +8,7 @@ mixin per aggregate over :class:`~storage.postgres.db.Database`.
 from __future__ import annotations
 
 from storage.postgres.fetches import FetchesMixin
+from storage.postgres.languages import LanguagesMixin
 from storage.postgres.ledger import LedgerMixin
 from storage.postgres.papers import PapersMixin
 from storage.postgres.schedules import SchedulesMixin
@@ -15,7 +16,8 @@ from storage.postgres.search import SearchMixin
 from storage.postgres.subscriptions import SubscriptionsMixin
 
 
-class PostgresStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin, FetchesMixin):
+class PostgresStore(PapersMixin, SearchMixin, SubscriptionsMixin, LedgerMixin, SchedulesMixin, FetchesMixin,
+                    LanguagesMixin):
     """Open with ``await PostgresStore.open(url)``; close with ``await store.close()`` (or ``async with``)."""
 
 

@@ -1,7 +1,7 @@
 """Moving an install: every record of a SQLite store into an empty PostgreSQL store, counts checked.
 
 Papers, digests, subscriptions, schedules, the delivery ledger (posts, parts, runs,
-unavailable channels), alert claims and the fetch record are copied as they are (ids kept);
+unavailable channels), alert claims, the fetch record and channel languages are copied as they are (ids kept);
 the search columns and author index are rebuilt from the papers by the PostgreSQL store's
 own ingest code. Leases are not copied: they belong to running processes.
 """
@@ -66,6 +66,7 @@ TABLES: tuple[Table, ...] = (
     Table("alerted", ("platform", "subscriber", "arxiv_id", "post_key", "terms", "at"), {"at": _time}, "at, rowid"),
     Table("fetch_runs", ("source", "day", "ok_at", "ok_status", "tried_at", "error"),
           {"day": _date, "ok_at": _time, "tried_at": _time}),
+    Table("channel_languages", ("platform", "channel", "language", "set_at"), {"set_at": _time}),
 )
 #: identity columns to move past the copied ids
 _SEQUENCES = ("papers", "subscriptions", "delivery_runs")

@@ -36,6 +36,7 @@ async def answers(store) -> dict[str, object]:
     seen["runs"] = [(r.platform, r.target, r.post_key, r.outcome) for r in await store.last_runs()]
     seen["unavailable"] = await store.unavailable("slack")
     seen["fetches"] = await store.fetch_runs(dt.date(2024, 6, 1))
+    seen["language"] = await store.channel_language("discord", "C1")
     return seen
 
 
@@ -60,6 +61,7 @@ async def make_install(path, seed_digest) -> dict[str, object]:
         await store.record_run("discord", "C1", "digest:2024-06-28", "sent")
         await store.set_unavailable("slack", "C9", "channel_not_found")
         await store.record_fetch("hf", dt.date(2024, 6, 28), "ingested", T0)
+        await store.set_channel_language("discord", "C1", "en")
         return await answers(store)
     finally:
         await store.close()

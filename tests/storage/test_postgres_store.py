@@ -92,3 +92,17 @@ async def test_an_unreachable_server_is_one_clear_error():
         await PostgresStore.open("postgresql://bot:pw@127.0.0.1:9/x")
     with pytest.raises(StoreError, match="not a schema name"):
         await PostgresStore.open("postgresql://127.0.0.1:9/x?schema=Bad-Name")
+
+
+def test_both_stores_implement_every_method_of_the_protocol():
+    import inspect
+
+    from bot.store import Store
+    from storage.postgres import PostgresStore
+    from storage.sqlite import SQLiteStore
+
+    wanted = {n for n, f in vars(Store).items() if inspect.iscoroutinefunction(f)}
+    assert wanted, "the protocol lists its methods"
+    for store in (SQLiteStore, PostgresStore):
+        missing = sorted(n for n in wanted if not inspect.iscoroutinefunction(getattr(store, n, None)))
+        assert not missing, f"{store.__name__} lacks {missing}"

@@ -409,3 +409,11 @@ async def test_fetch_record_keeps_the_last_success(any_store):
     assert (run.source, run.day, run.ok_at, run.ok_status, run.tried_at, run.error) == (
         "hf", day, T0 + dt.timedelta(hours=1), "ingested", T0 + dt.timedelta(hours=2), "503")
     assert await any_store.fetch_runs(day + dt.timedelta(days=1)) == []
+
+
+async def test_channel_language_is_set_and_changed(any_store):
+    assert await any_store.channel_language("discord", "C1") is None
+    await any_store.set_channel_language("discord", "C1", "en")
+    await any_store.set_channel_language("discord", "C1", "ko")
+    assert await any_store.channel_language("discord", "C1") == "ko"
+    assert await any_store.channel_language("slack", "C1") is None
