@@ -12,7 +12,7 @@ import asyncpg
 from bot.models import Digest, Paper
 from bot.store import IngestReport, StoredDigest, StoredPaper
 from storage.postgres.db import INGEST_LOCK, Database
-from storage.postgres.rows import name_vector, search_doc, words_vector
+from storage.postgres.rows import name_vector, pairs_vector, search_doc, words_vector
 from storage.sqlite.rows import merge, paper_values, row_paper, search_text
 
 PAPER_COLUMNS = (
@@ -28,7 +28,7 @@ class PapersMixin(Database):
 
     async def _migrated(self, conn: asyncpg.Connection, previous: int) -> None:
         await super()._migrated(conn, previous)
-        if previous and previous < 3:  # papers stored before 0003: Korean search columns
+        if previous and previous < 5:  # papers stored before 0003/0005: Korean search columns
             rows = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p ORDER BY p.id")
             for start in range(0, len(rows), 2000):
                 async with conn.transaction():
@@ -167,9 +167,14 @@ class PapersMixin(Database):
 
 async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper]]) -> None:
     """(Re)build the search columns and author links of these papers."""
-    rows = [(*search_doc(paper), words_vector(paper), pid) for pid, paper in papers]
+    rows = []
+    for pid, paper in papers:
+        ko_title, ko_body, ko = search_doc(paper)
+        rows.append((ko_title, ko_body, ko, pairs_vector(ko), words_vector(paper), pid))
     await conn.executemany(
-        "UPDATE papers SET ko_title = $1, ko_body = $2, ko = $3, words = $4::tsvector WHERE id = $5", rows
+        "UPDATE papers SET ko_title = $1, ko_body = $2, ko = $3, ko_pairs = $4::tsvector, words = $5::tsvector"
+        " WHERE id = $6",
+        rows,
     )
     await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _ in papers])
     names = list(dict.fromkeys(a for _, p in papers for a in p.authors))

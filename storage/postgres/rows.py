@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from bot.matching import Term
+from bot.matching import LINE, Term
 from bot.models import Paper
 from bot.store import Schedule, Subscription
 from bot.text import word_tokens
@@ -45,6 +45,25 @@ def words_vector(paper: Paper) -> str:
                     found.append(f"{pos}{weight}")
         pos = min(pos + 1, _MAX_POS)  # a gap: a phrase never spans two fields
     return " ".join(f"{_lexeme(w)}:{','.join(p)}" for w, p in positions.items())
+
+
+def pairs_vector(ko: str) -> str:
+    """Every two-character substring of ``ko`` (the Korean search text) as a ``tsvector`` literal
+    (pairs across a line end are left out: no term holds the separator)."""
+    pairs = {ko[i : i + 2] for i in range(len(ko) - 1)}
+    return " ".join(_lexeme(p) for p in sorted(pairs) if LINE not in p)
+
+
+def pair_query(chars: str) -> str:
+    """A two-character term as a ``tsquery`` over :func:`pairs_vector`."""
+    return _lexeme(chars)
+
+
+def plain_query(t: Term) -> str:
+    """What any match of a Latin term has (every word, the last as a prefix), without weights or
+    positions: the GIN index answers it alone, so it narrows the rows :func:`term_query` checks."""
+    last = len(t.words) - 1
+    return " & ".join(_lexeme(w) + (":*" if i == last and t.prefix else "") for i, w in enumerate(t.words))
 
 
 def name_vector(name: str) -> str:

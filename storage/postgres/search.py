@@ -26,7 +26,7 @@ from bot.text import word_tokens
 from storage import fts
 from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
-from storage.postgres.rows import term_query, words_query
+from storage.postgres.rows import pair_query, plain_query, term_query, words_query
 from storage.sqlite.search import COUNT_CAP, RANKED, rank, snippet
 
 
@@ -46,9 +46,15 @@ class SearchMixin(Database):
 
         def where(title_only: bool) -> str:
             column = "p.ko_title" if title_only else "p.ko"
-            conditions = [f"{column} LIKE {arg(like_pattern(t.chars), 'text')}" for t in parsed.korean]
+            conditions = []
+            for t in parsed.korean:
+                if len(t.chars) == 2:  # the pair index answers it exactly (no trigram to look up)
+                    conditions.append(f"p.ko_pairs @@ {arg(pair_query(t.chars), 'tsquery')}")
+                if len(t.chars) != 2 or title_only:
+                    conditions.append(f"{column} LIKE {arg(like_pattern(t.chars), 'text')}")
             latin = " & ".join(term_query(t, title_only=title_only) for t in parsed.latin)
-            if latin:
+            if latin:  # the index narrows by the words alone; the rows are checked for order and fields
+                conditions.append(f"p.words @@ {arg(' & '.join(plain_query(t) for t in parsed.latin), 'tsquery')}")
                 conditions.append(f"p.words @@ {arg(latin, 'tsquery')}")
             return " AND ".join(conditions)
 
