@@ -66,7 +66,7 @@ class PaperBot:
         """
         self.deliverer = await Deliverer(self.store, transports,
                                          lease_seconds=self.settings.lease_seconds).__aenter__()
-        self.poster = ChannelPoster(self.store, self.deliverer)
+        self.poster = ChannelPoster(self.store, self.deliverer, language=self.settings.language)
         self.channels = ChannelScheduler(self.scheduler, self.store, self.poster)
         self.commands.on_schedule_change = self.channels.update
         loaded = await self.channels.load()

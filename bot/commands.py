@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from bot import arxiv
-from bot.i18n import DEFAULT, N_, NAMES, Lang, language_of
+from bot.i18n import DEFAULT, N_, NAMES, Lang, channel_lang, language_of
 from bot.layout import DigestOptions, digest_messages, paper_card
 from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_schedule, parse_schedule
@@ -148,13 +148,7 @@ class Commands:
 
     async def channel_language(self, platform: str, channel: str, fallback: Lang | None = None) -> Lang:
         """The language of posts and alerts to ``channel``: its own setting, else ``fallback`` or the process's."""
-        try:
-            stored = await self.store.channel_language(platform, channel) if channel else None
-        except Exception:  # a storage failure must not cost the user their answer
-            log.exception("language of %s channel %s", platform, channel)
-            stored = None
-        chosen = language_of(stored)
-        return Lang(chosen) if chosen else fallback or Lang(self.default_language)
+        return await channel_lang(self.store, platform, channel, fallback or Lang(self.default_language))
 
     async def reply_language(self, request: Request) -> Lang:
         """A reply's language: the user's (platform locale), else the one they typed in, else the channel's."""

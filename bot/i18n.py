@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "paperbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -111,6 +114,24 @@ KOREAN = Lang("ko")
 
 def lang(code: str | None) -> Lang:
     return Lang(language_of(code) or DEFAULT)
+
+
+class ChannelLanguages(Protocol):
+    async def channel_language(self, platform: str, channel: str) -> str | None: ...
+
+
+async def channel_lang(store: ChannelLanguages, platform: str, channel: str, fallback: Lang) -> Lang:
+    """What posts, alerts and public replies to ``channel`` speak: its ``/papers language``, else ``fallback``.
+
+    A store that cannot say (a failure, or no such table yet) leaves the fallback: nobody loses a post over it.
+    """
+    try:
+        stored = await store.channel_language(platform, channel) if channel else None
+    except Exception:
+        log.exception("language of %s channel %s", platform, channel)
+        stored = None
+    chosen = language_of(stored)
+    return Lang(chosen) if chosen else fallback
 
 
 class Localized(ValueError):

@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import post_keys
 from bot.delivery import Deliverer, Outcome, PostResult, RunSummary
+from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import DigestOptions, digest_messages, digest_title
 from bot.messages import Header, Message, Notice
 from bot.schedule_spec import DAYS
@@ -113,8 +114,9 @@ class ChannelPoster:
     """Decides and delivers each channel's post at a given instant."""
 
     def __init__(self, store: Store, deliverer: Deliverer, *, window_days: int = WINDOW_DAYS,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None, language: str = DEFAULT) -> None:
         self.store = store
+        self.language = Lang(language)  # PAPERBOT_LANGUAGE: for channels without /papers language
         self.deliverer = deliverer
         self.window_days = window_days
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -138,6 +140,7 @@ class ChannelPoster:
         started = await self.store.started_posts(platform, channel)
         done = await self.store.sent_posts(platform, channel)
         options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes)
+        t = await channel_lang(self.store, platform, channel, self.language)
         day_start = dt.datetime.combine(local_day, dt.time(), tzinfo=fire.tzinfo)
         for day in sorted(await self.store.digest_dates(), reverse=True):
             if day < oldest or day > local_day:
@@ -152,11 +155,11 @@ class ChannelPoster:
                 break  # the newest digest was posted on an earlier day: nothing new today
             if key not in started and await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
                 return "already posted since the last due time"
-            return key, digest_messages(stored, options)
+            return key, digest_messages(stored, options, t=t)
         key = post_keys.empty(local_day)
         if schedule.quiet or key in started or await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
             return "nothing new"
-        note = Message((Header(digest_title(local_day)), Notice("No new papers today.")), kind="digest")
+        note = Message((Header(digest_title(local_day, t)), Notice(t._("No new papers today."))), kind="digest")
         return key, (note,)
 
     async def run_channel(self, schedule: Schedule, now: dt.datetime | None = None,

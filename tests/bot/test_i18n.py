@@ -122,3 +122,40 @@ def test_paperbot_language_is_checked(monkeypatch):
     monkeypatch.setenv("PAPERBOT_LANGUAGE", "fr")
     with pytest.raises(ConfigError, match="PAPERBOT_LANGUAGE: unknown language 'fr'"):
         load_settings()
+
+
+@pytest.mark.parametrize(("process", "channel", "header", "empty"), [
+    ("en", None, "📰 Daily Papers — 2024-06-28 (Fri)", "No new papers today."),
+    ("ko", None, "📰 데일리 페이퍼 — 2024년 6월 28일 (금)", "오늘은 새 논문이 없습니다."),
+    ("en", "ko", "📰 데일리 페이퍼 — 2024년 6월 28일 (금)", "오늘은 새 논문이 없습니다."),
+    ("ko", "en", "📰 Daily Papers — 2024-06-28 (Fri)", "No new papers today."),
+])
+async def test_a_channels_daily_post_speaks_its_language(seeded, process, channel, header, empty):
+    """The scheduled post (and its no-new-papers note) in the channel's language, else PAPERBOT_LANGUAGE."""
+    import io
+
+    from rich.console import Console
+
+    from adapters.console.transport import ConsoleTransport
+    from bot.delivery import Deliverer
+    from bot.scheduling import ChannelPoster
+    from bot.store import Schedule
+
+    class Clock:
+        at = dt.datetime(2024, 6, 28, 0, 1, tzinfo=dt.UTC)  # Fri 09:01 in Seoul
+
+        def __call__(self) -> dt.datetime:
+            return self.at
+
+    out, clock = io.StringIO(), Clock()
+    deliverer = Deliverer(seeded, {"console": ConsoleTransport(Console(file=out, width=100))}, clock=clock)
+    poster = ChannelPoster(seeded, deliverer, clock=clock, language=process)
+    if channel:
+        await seeded.set_channel_language("console", "C1", channel)
+    await seeded.set_schedule(Schedule("console", "C1", dt.time(9), "Asia/Seoul", (0, 1, 2, 3, 4), set_by="U1",
+                                       since=dt.datetime(2024, 6, 1, tzinfo=dt.UTC)))
+    assert (await poster.run_due()).count("sent") == 1
+    assert header in out.getvalue()
+    clock.at = dt.datetime(2024, 7, 1, 0, 5, tzinfo=dt.UTC)  # Monday, no new digest
+    await poster.run_due()
+    assert empty in out.getvalue()
