@@ -12,6 +12,7 @@ import logging
 from typing import Literal
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -65,9 +66,23 @@ def connection_mode(settings: Settings) -> Mode:
     raise SlackConfigError("Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) to run on Slack.")
 
 
+@web.middleware
+async def malformed_is_400(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A body bolt cannot parse (even a correctly signed one) is the sender's error: 400 and one log line."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+        log.warning("Slack: rejected a request body that could not be read (%s)", type(exc).__name__)
+        return web.Response(status=400, text="malformed request body")
+
+
 async def start_http(app: AsyncApp, host: str, port: int) -> web.AppRunner:
     """Serve ``app`` at ``http://host:port/slack/events``; the caller cleans the runner up."""
-    runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, shutdown_timeout=2.0)
+    web_app = app.web_app(path=EVENTS_PATH)
+    web_app.middlewares.append(malformed_is_400)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

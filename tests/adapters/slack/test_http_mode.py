@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -165,3 +166,12 @@ async def test_follow_author_button(http_slack: HttpSlack, slack: FakeSlack, bot
     assert 'Following author:"Juanzi Li"' in response.body["text"]
     [sub] = await bot.store.subscriptions("slack", "user:U4")
     assert (sub.kind, sub.term) == ("author", "Juanzi Li")
+
+
+@pytest.mark.parametrize("body", [b"payload=%7Bnot-json", b"payload=%5B1%2C2%5D", b"payload=%FF%FE%00"])
+async def test_a_malformed_signed_body_gets_400_not_a_traceback(http_slack: HttpSlack, body: bytes,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    status, text = await http_slack.post(body)
+    assert status == 400 and "Traceback" not in text
+    assert "Traceback" not in caplog.text
