@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot import metrics, post_keys
+from bot.i18n import ENGLISH, channel_lang
 from bot.messages import Level, Message, Notice
 from bot.payload import Payload
 from bot.store import ClaimState, LedgerPost, Store
@@ -352,8 +353,10 @@ class Deliverer:
         log.warning("%s channel %s is unavailable (%s): not posting there until its schedule is set again",
                     platform, target, reason)
         if report_to and report_to != target:
-            note = Message((Notice(f"paperbot can't post the daily papers to channel {target}: {reason}. "
-                                   "Invite the bot or give it access, then set the schedule again.",
+            t = await channel_lang(self.store, platform, target, ENGLISH)  # the language that channel was set to
+            note = Message((Notice(t._("paperbot can't post the daily papers to channel {channel}: {reason}. "
+                                       "Invite the bot or give it access, then set the schedule again.",
+                                       channel=target, reason=reason),
                                    Level.WARNING),), kind="alert")
             try:
                 await self.deliver(platform, report_to, post_keys.unavailable(target), (note,))
