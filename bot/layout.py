@@ -104,4 +104,4 @@ def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, *, rank: int |
     actions = card_actions(stored.paper, details=detail is not Detail.FULL, author=matched[0] if matched else None,
                            t=t)
     return PaperCard(stored.paper, detail, rank=rank, dates=stored.dates, snippet=snippet, matched=matched,
-                     actions=actions)
+                     actions=actions, matched_label=t._("matched"))

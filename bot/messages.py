@@ -68,6 +68,7 @@ class PaperCard:
     snippet: tuple[tuple[str, bool], ...] = ()  # (text, is_match) segments
     matched: tuple[str, ...] = ()  # why it is shown: matched authors or alert terms
     actions: tuple[Action, ...] = ()
+    matched_label: str = "matched"  # the word before ``matched``, in the reply's language
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ def block_text(block: Block) -> str:
             if p.authors:
                 lines.append(", ".join(p.authors))
             if block.matched:
-                lines.append("matched: " + ", ".join(block.matched))
+                lines.append(f"{block.matched_label}: " + ", ".join(block.matched))
             if detail is Detail.FULL:
                 lines += [f"{name}: {text}" for name, text in p.sections]
             elif block.snippet:

@@ -36,7 +36,7 @@ def _card(card: PaperCard) -> RenderableType:
     if meta:
         lines.append(RichText(" · ".join(meta), style="dim"))
     if card.matched:
-        lines.append(RichText("matched: " + ", ".join(card.matched), style="green"))
+        lines.append(RichText(f"{card.matched_label}: " + ", ".join(card.matched), style="green"))
     if card.snippet and card.detail is not Detail.FULL:
         snippet = RichText()
         for text, match in card.snippet:

@@ -78,7 +78,7 @@ def card_embed(card: PaperCard, *, field_limit: int = limits.FIELD_VALUE) -> dis
         shown = ", ".join(p.authors)
         lines.append(fit(shown, 600, escape=escape))
     if card.matched:
-        lines.append("matched: " + fit(", ".join(card.matched), 300, escape=escape))
+        lines.append(f"{card.matched_label}: " + fit(", ".join(card.matched), 300, escape=escape))
     if card.snippet and card.detail is not Detail.FULL:
         lines.append(_snippet(card.snippet, 1200))
     links = [link(label, url, 300) for label, url in p.links[:5]]

@@ -204,6 +204,8 @@ CONVERSATION = [
      "/papers 검색", "사용법: `/papers 검색 <검색어>`"),
     ("/papers author Juanzi Li", "🔎 author “Juanzi Li”: 3 papers",
      "/papers 저자 Juanzi Li", "🔎 저자 “Juanzi Li”: 논문 3편"),
+    ("/papers author juanzi li", "matched: Juanzi Li",
+     "/papers 저자 juanzi li", "일치: Juanzi Li"),
     ("/papers show 2406.18629", "[Follow ",
      "/papers 보기 2406.18629", " 팔로우]"),
     ("/papers show nope", "'nope' is not an arXiv id",
