@@ -201,7 +201,8 @@ class SearchMixin(Database):
         )
         words = parsed.words_match(filtered=filtered)
         korean = parsed.korean_match(trigrams)
-        params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED}
+        # the unranked rest only for pages past the ranked set (it holds the newest RANKED at least)
+        params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "deep": offset + limit > RANKED}
         with_words = ""
         if korean is not None:
             table, titles = "papers_ko", "titles_ko"
@@ -219,7 +220,7 @@ class SearchMixin(Database):
             params.update(m=words, t=parsed.words_match(title_only=True))
             only = only_titles = ""
         # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count
-        # and the order past the ranked set; the ranked set is the newest RANKED title hits (from
+        # and, for deep pages, the order past the ranked set; the ranked set is the newest RANKED title hits (from
         # a title index, however old) and the newest RANKED matches, with their text. bm25 is not
         # used: it makes FTS5 read every posting's positions (10-25 ms for a common prefix).
         sql = (
@@ -231,7 +232,7 @@ class SearchMixin(Database):
             " cand(id) AS (SELECT id FROM ttl UNION SELECT id FROM (SELECT id FROM ids ORDER BY id DESC LIMIT :window))"
             " SELECT (SELECT count(*) FROM ids), c.id, c.id IN ttl, p.title, p.sections"
             " FROM cand c JOIN papers p ON p.id = c.id"
-            " UNION ALL SELECT NULL, id, 0, NULL, NULL FROM ids WHERE id NOT IN cand"
+            " UNION ALL SELECT NULL, id, 0, NULL, NULL FROM ids WHERE :deep AND id NOT IN cand"
         )
         try:
             rows = await self._db.execute_fetchall(sql, params)

@@ -81,6 +81,9 @@ async def test_a_title_hit_outranks_summary_hits_past_a_thousand_matches(big):
     assert OLD_TITLE_EN not in ids(await big.search("추론", limit=5))
     second = await big.search("추론", limit=5, offset=5)  # pages continue the same order
     assert set(ids(second)).isdisjoint(ids(korean)) and len(ids(second)) == 5
+    first_70 = ids(await big.search("추론", limit=70))
+    deep = ids(await big.search("추론", limit=5, offset=70))  # past the ranked set: newest first
+    assert len(deep) == 5 and set(deep).isdisjoint(first_70) and deep == sorted(deep, reverse=True)
 
 
 async def test_two_korean_characters_are_found_inside_a_word(big):
