@@ -469,7 +469,7 @@ class NullSend:
 
 
 async def whole_run(store: SQLiteStore, fake: Any, papers: Sequence[Paper], date: dt.date, subscriptions: int,
-                    cost: SendCost, mode: str) -> Whole:
+                    cost: SendCost, mode: str, limit_s: float) -> Whole:
     """``alerts.run_alerts`` from a clean slate (nothing alerted or posted yet), every stage timed."""
     from bench.fanout import capture_logs
     from bot.delivery import Deliverer
@@ -484,12 +484,12 @@ async def whole_run(store: SQLiteStore, fake: Any, papers: Sequence[Paper], date
     cpu, t = time.process_time(), time.perf_counter()
     with capture_logs("slack_sdk", "bot.delivery", "adapters.slack"):
         async with Deliverer(store, {"slack": transport}) as deliverer:
+            run = alerts.AlertRun([])
             try:
-                async with asyncio.timeout(600):
-                    run = await alerts.run_alerts(store, deliverer, date, papers)
+                async with asyncio.timeout(limit_s):
+                    await alerts.run_alerts(store, deliverer, date, papers, run=run)
             except TimeoutError:
                 whole.timed_out = True
-                return whole
     whole.total_s, whole.cpu_s = time.perf_counter() - t, time.process_time() - cpu
     report = await fake.call("report", timeout=300)
     whole.match_s, whole.claim_s, whole.render_s = run.match_s, run.claim_s, run.render_s
@@ -581,7 +581,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 out["send_cost"] = asdict(cost)
                 print(f"slack floor: {cost.per_message_s * 1e3:.2f} ms/message, {cost.per_dm_open_s * 1e3:.2f} ms/DM "
                       f"open ({cost.samples} each, no ledger)", file=sys.stderr)
-                wholes.append(await whole_run(store, fake, new, alert_date, count, cost, args.send))
+                wholes.append(await whole_run(store, fake, new, alert_date, count, cost, args.send, args.send_timeout))
                 print(f"whole run: {count} subscriptions, {wholes[-1].total_s:.1f}s", file=sys.stderr)
 
             t = time.perf_counter()
@@ -594,7 +594,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             second.distinct_terms = distinct
             print(f"match: {count} subscriptions, median {second.median_s:.3f}s", file=sys.stderr)
             if fake is not None:
-                wholes.append(await whole_run(store, fake, new, alert_date, count, cost, args.send))
+                wholes.append(await whole_run(store, fake, new, alert_date, count, cost, args.send, args.send_timeout))
                 print(f"whole run: {count} subscriptions, {wholes[-1].total_s:.1f}s", file=sys.stderr)
         finally:
             await store.close()
@@ -737,6 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the whole run too (match, claim, render, send through the ledger), its alerts rendered "
                         "for Slack and then dropped (null), or sent through slack-sdk to the fake Slack in a child "
                         "process (slack: minutes at 100,000 subscriptions here); off: matching only")
+    parser.add_argument("--send-timeout", type=float, default=300.0,
+                        help="seconds a whole run may take; a run cut short shows the stages it finished")
     parser.add_argument("--send-samples", type=int, default=1000,
                         help="messages and DM opens sent straight through the transport for its floor")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")

@@ -311,19 +311,27 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     return [r for r in results if r is not None]
 
 
-async def run_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper]) -> AlertRun:
-    """Alerts left by a crashed run, then the new papers' alerts: matched, claimed, rendered, sent."""
+async def run_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
+                     *, run: AlertRun | None = None) -> AlertRun:
+    """Alerts left by a crashed run, then the new papers' alerts: matched, claimed, rendered, sent.
+
+    ``run`` is filled in stage by stage (a caller that gives up midway still sees how far it got)."""
+    run = run or AlertRun([])
     platforms = set(deliverer.transports)
     started = time.perf_counter()
     found = await match_terms(store, papers)
     matched = time.perf_counter()
+    run.match_s, run.pairs = matched - started, found.pairs
     todo = [*await orphans(store, platforms), *await batches(store, date, papers, platforms, found=found)]
     claimed = time.perf_counter()
+    run.claim_s, run.batches = claimed - matched, len(todo)
     cache = RenderCache(deliverer)
-    results = await send(deliverer, todo, cache)
-    return AlertRun(results, match_s=matched - started, claim_s=claimed - matched, render_s=cache.seconds,
-                    send_s=time.perf_counter() - claimed, batches=len(todo), pairs=found.pairs,
-                    renders=cache.renders, renders_reused=cache.reused)
+    try:
+        run.results = await send(deliverer, todo, cache)
+    finally:
+        run.render_s, run.send_s = cache.seconds, time.perf_counter() - claimed
+        run.renders, run.renders_reused = cache.renders, cache.reused
+    return run
 
 
 async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
