@@ -112,10 +112,6 @@ ENGLISH = Lang("en")
 KOREAN = Lang("ko")
 
 
-def lang(code: str | None) -> Lang:
-    return Lang(language_of(code) or DEFAULT)
-
-
 class ChannelLanguages(Protocol):
     async def channel_language(self, platform: str, channel: str) -> str | None: ...
 
@@ -127,8 +123,9 @@ async def channel_lang(store: ChannelLanguages, platform: str, channel: str, fal
     """
     try:
         stored = await store.channel_language(platform, channel) if channel else None
-    except Exception:
-        log.exception("language of %s channel %s", platform, channel)
+    except Exception as exc:  # one line, no traceback: this runs for every command and post
+        log.warning("language of %s channel %s unknown (%s: %s); using %s", platform, channel,
+                    type(exc).__name__, exc, fallback.code)
         stored = None
     chosen = language_of(stored)
     return Lang(chosen) if chosen else fallback

@@ -159,3 +159,15 @@ async def test_a_channels_daily_post_speaks_its_language(seeded, process, channe
     clock.at = dt.datetime(2024, 7, 1, 0, 5, tzinfo=dt.UTC)  # Monday, no new digest
     await poster.run_due()
     assert empty in out.getvalue()
+
+
+async def test_a_store_that_cannot_say_leaves_the_fallback(caplog):
+    from bot.i18n import channel_lang
+
+    class Failing:
+        async def channel_language(self, platform: str, channel: str) -> str | None:
+            raise RuntimeError("database is locked")
+
+    with caplog.at_level("WARNING", logger="bot.i18n"):
+        assert await channel_lang(Failing(), "slack", "C1", KOREAN) == KOREAN
+    assert "language of slack channel C1 unknown (RuntimeError: database is locked); using ko" in caplog.text
