@@ -85,13 +85,13 @@ class Database:
 
     async def _setup(self) -> None:
         db = self._db
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # first: another process may be migrating
         try:
             await db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA synchronous = NORMAL")
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._migrate()
 
     async def _migrate(self) -> None:
@@ -107,7 +107,10 @@ class Database:
         for migration in migrations():
             if migration.version <= current:
                 continue
-            async with self.transaction():
+            async with self.transaction():  # BEGIN IMMEDIATE: a second process opening the file waits here …
+                found = list(await db.execute_fetchall("SELECT max(version) FROM schema_version"))
+                if (found[0][0] or 0) >= migration.version:
+                    continue  # … and finds the migration applied by the first
                 for statement in _statements(migration.sql):
                     await db.execute(statement)
                 await db.execute("INSERT INTO schema_version(version) VALUES (?)", (migration.version,))

@@ -242,3 +242,20 @@ async def test_a_write_waits_out_another_process_holding_the_lock(store):
     thread.join()
     assert created and sub.term == "추론"
     assert dt.date(2001, 1, 1) in await store.digest_dates()
+
+
+async def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path):
+    import asyncio
+
+    from storage.migrations import LATEST
+    from storage.sqlite import SQLiteStore
+
+    path = tmp_path / "fresh.db"
+    stores = await asyncio.gather(*(SQLiteStore.open(path) for _ in range(4)))
+    try:
+        assert [await s.schema_version() for s in stores] == [LATEST] * 4
+        rows = await stores[0]._db.execute_fetchall("SELECT count(*), count(DISTINCT version) FROM schema_version")
+        assert list(rows) == [(LATEST, LATEST)]
+    finally:
+        for s in stores:
+            await s.close()
