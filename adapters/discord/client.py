@@ -20,11 +20,17 @@ from adapters.discord.connection import error_text
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
 from adapters.discord.transport import DiscordTransport
 from bot.app import PaperBot
+from bot.i18n import DEFAULT, N_, Lang, language_of
 
 log = logging.getLogger(__name__)
 
-FAILED = "❌ Sorry, something went wrong on our side. Please try again later."
-OUTDATED = "⚠️ This command changed; Discord will show the new version shortly. Please try again in a minute."
+FAILED = N_("Sorry, something went wrong on our side. Please try again later.")
+OUTDATED = N_("This command changed; Discord will show the new version shortly. Please try again in a minute.")
+
+
+def speaking(interaction: discord.Interaction) -> Lang:
+    """The user's Discord language, for answers that never reach the core."""
+    return Lang(language_of(interaction.locale.value) or DEFAULT)
 
 
 def intents() -> discord.Intents:
@@ -38,11 +44,11 @@ class PaperTree(app_commands.CommandTree):
         name = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             log.warning("Discord: /%s is out of date (%s); commands are re-synced on start", name, type(error).__name__)
-            await reply_error(interaction, OUTDATED)
+            await reply_error(interaction, "⚠️ " + speaking(interaction)._(OUTDATED))
             return
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         log.error("Discord: /%s failed: %s", name, error_text(cause), exc_info=cause)
-        await reply_error(interaction, FAILED)
+        await reply_error(interaction, "❌ " + speaking(interaction)._(FAILED))
 
 
 class PaperClient(discord.Client):

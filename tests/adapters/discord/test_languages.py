@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from adapters.discord.client import PaperClient
 from bot.app import PaperBot
 from tests.adapters.discord.test_commands import call, check_message, text_of
@@ -72,3 +74,15 @@ async def test_a_channel_manager_sets_the_channels_language(client: PaperClient,
                                     locale="en-US"), ephemeral=False)
     assert done["content"].endswith("이제 이 채널의 게시물과 알림은 한국어로 나갑니다.")
     assert await bot.store.channel_language("discord", str(fake.channel_id)) == "ko"
+
+
+async def test_a_failure_is_reported_in_the_users_language(client: PaperClient, fake: FakeDiscord, bot: PaperBot,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    async def boom(request: Any) -> Any:
+        raise RuntimeError("bug in a handler")
+
+    monkeypatch.setattr(bot.commands, "handle", boom)
+    korean = await call(fake, "help", locale="ko")
+    assert korean["data"]["content"] == "❌ 죄송합니다. 내부 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."
+    english = await call(fake, "help", locale="en-US")
+    assert english["data"]["content"] == "❌ Sorry, something went wrong on our side. Please try again later."
