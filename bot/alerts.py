@@ -214,10 +214,14 @@ async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
     return out
 
 
+#: how far back a crash between claiming alerts and posting them is looked for (claims are indexed by time)
+ORPHAN_WINDOW = dt.timedelta(days=7)
+
+
 async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:
-    """Alert batches claimed by a run that crashed before recording their post."""
+    """Alert batches claimed by a run that crashed before recording their post (within the window)."""
     out = []
-    for claim in await store.orphan_alerts(platforms):
+    for claim in await store.orphan_alerts(platforms, since=dt.datetime.now(dt.UTC) - ORPHAN_WINDOW):
         found = []
         for arxiv_id, terms in claim.papers:
             stored = await store.paper(arxiv_id)

@@ -279,8 +279,8 @@ class Store(Protocol):
     async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool:
         """Whether a post whose key starts with ``prefix`` was recorded for ``target`` at or after ``since``."""
 
-    async def orphan_alerts(self, platforms: set[str]) -> list[AlertClaim]:
-        """Alerts claimed but never recorded as a post (a crash between the two): to resume."""
+    async def orphan_alerts(self, platforms: set[str], *, since: dt.datetime) -> list[AlertClaim]:
+        """Alerts claimed at or after ``since`` but never recorded as a post (a crash between the two): to resume."""
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None: ...
 

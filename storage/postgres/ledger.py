@@ -199,15 +199,15 @@ class LedgerMixin(Database):
         )
         return bool(found)
 
-    async def orphan_alerts(self, platforms: set[str]) -> list[AlertClaim]:
+    async def orphan_alerts(self, platforms: set[str], *, since: dt.datetime) -> list[AlertClaim]:
         if not platforms:
             return []
         rows = await self._pool.fetch(
             "SELECT a.platform, a.subscriber, a.post_key, a.arxiv_id, a.terms FROM alerted a"
-            " WHERE starts_with(a.post_key, 'alert:') AND a.platform = ANY($1::text[])"
+            " WHERE a.at >= $2 AND starts_with(a.post_key, 'alert:') AND a.platform = ANY($1::text[])"
             " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.post_key = a.post_key)"
             " ORDER BY a.at, a.ctid",
-            sorted(platforms),
+            sorted(platforms), _now(since),
         )
         grouped: dict[tuple[str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
         for platform, subscriber, post_key, arxiv_id, terms in rows:

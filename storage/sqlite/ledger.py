@@ -191,15 +191,15 @@ class LedgerMixin(Database):
         )
         return bool(rows)
 
-    async def orphan_alerts(self, platforms: set[str]) -> list[AlertClaim]:
+    async def orphan_alerts(self, platforms: set[str], *, since: dt.datetime) -> list[AlertClaim]:
         if not platforms:
             return []
         rows = await self._db.execute_fetchall(
             "SELECT a.platform, a.subscriber, a.post_key, a.arxiv_id, a.terms FROM alerted a"
-            " WHERE a.post_key LIKE 'alert:%' AND a.platform IN (SELECT value FROM json_each(?))"
+            " WHERE a.at >= ? AND a.post_key LIKE 'alert:%' AND a.platform IN (SELECT value FROM json_each(?))"
             " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.post_key = a.post_key)"
             " ORDER BY a.at, a.rowid",
-            (json.dumps(sorted(platforms)),),
+            (now_text(since), json.dumps(sorted(platforms))),
         )
         grouped: dict[tuple[str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
         for platform, subscriber, post_key, arxiv_id, terms in rows:

@@ -373,10 +373,13 @@ async def test_alerts_claimed_but_never_posted_are_found_to_resume(any_store):
     await any_store.claim_alerts("slack", "user:1", "alert:2024-06-28:user:1", {"a": ["추론"], "b": ["LLM", "RAG"]})
     await any_store.claim_alerts("slack", "user:2", "alert:2024-06-28:user:2", {"a": ["추론"]})
     await any_store.open_post("slack", "user:2", "alert:2024-06-28:user:2", PARTS[:1], now=T0)
-    orphans = await any_store.orphan_alerts({"slack", "discord"})
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    orphans = await any_store.orphan_alerts({"slack", "discord"}, since=recent)
     assert [(o.subscriber, o.post_key, o.papers) for o in orphans] == [
         ("user:1", "alert:2024-06-28:user:1", (("a", ("추론",)), ("b", ("LLM", "RAG"))))]
-    assert await any_store.orphan_alerts({"discord"}) == []
+    assert await any_store.orphan_alerts({"discord"}, since=recent) == []
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # claims older than the window are not looked at
+    assert await any_store.orphan_alerts({"slack"}, since=later) == []
 
 
 async def test_two_processes_claim_every_part_exactly_once(store_opener):
