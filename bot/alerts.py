@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from bot import matching, post_keys
 from bot.delivery import Deliverer, Outcome, PostResult
 from bot.layout import card_actions
-from bot.messages import Detail, Header, Message, PaperCard, Text
+from bot.messages import Block, Detail, Header, Message, PaperCard, Text
 from bot.models import Paper
 from bot.payload import Payload
 from bot.store import Store, Subscription
@@ -235,7 +235,7 @@ async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:
 
 def alert_messages(batch: AlertBatch) -> tuple[Message, ...]:
     count = len(batch.papers)
-    blocks: list = [
+    blocks: list[Block] = [
         Header(f"🔔 {count} new paper{'s' if count != 1 else ''} for your alerts — {batch.date.isoformat()}"),
     ]
     for rank, (paper, terms) in enumerate(batch.papers, start=1):

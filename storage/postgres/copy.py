@@ -88,9 +88,9 @@ async def copy_store(source: SQLiteStore, target: PostgresStore,
     counts: dict[str, int] = {}
     async with target.transaction() as conn:
         for table in TABLES:
-            rows = await source._db.execute_fetchall(
+            rows = list(await source._db.execute_fetchall(
                 f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
-            )
+            ))
             records = [_convert(table, row) for row in rows]
             if records:
                 await conn.copy_records_to_table(table.name, records=records, columns=list(table.columns))

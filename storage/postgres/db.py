@@ -127,7 +127,8 @@ class Database:
         return await self._pool.fetchval("SELECT max(version) FROM schema_version") or 0
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._pool.fetch(sql, *args)
+        rows: list[asyncpg.Record] = await self._pool.fetch(sql, *args)
+        return rows
 
     async def close(self) -> None:
         await self._pool.close()

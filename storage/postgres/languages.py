@@ -16,6 +16,7 @@ class LanguagesMixin(Database):
         )
 
     async def channel_language(self, platform: str, channel: str) -> str | None:
-        return await self._pool.fetchval(
+        value = await self._pool.fetchval(
             "SELECT language FROM channel_languages WHERE platform = $1 AND channel = $2", platform, channel
         )
+        return None if value is None else str(value)

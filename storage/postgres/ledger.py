@@ -234,7 +234,7 @@ class LedgerMixin(Database):
             " ON CONFLICT DO NOTHING",
             platform, target, reason, _now(),
         )
-        return status == "INSERT 0 1"
+        return str(status) == "INSERT 0 1"
 
     async def unavailable(self, platform: str) -> dict[str, str]:
         rows = await self._pool.fetch("SELECT target, reason FROM unavailable_channels WHERE platform = $1", platform)

@@ -44,7 +44,7 @@ class SchedulesMixin(Database):
         status = await self._pool.execute(
             "DELETE FROM schedules WHERE platform = $1 AND channel = $2", platform, channel
         )
-        return status != "DELETE 0"
+        return str(status) != "DELETE 0"
 
     async def schedule(self, platform: str, channel: str) -> Schedule | None:
         row = await self._pool.fetchrow(

@@ -18,10 +18,13 @@ names whose words contain every query word whole come first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import asyncpg
 
 from bot import matching
-from bot.store import QueryError, SearchHit, SearchPage
+from bot.store import QueryError, SearchHit, SearchPage, StoredPaper
 from bot.text import word_tokens
 from storage import fts
 from storage.postgres.db import Database
@@ -36,6 +39,9 @@ def like_pattern(term: str) -> str:
 
 
 class SearchMixin(Database):
+    if TYPE_CHECKING:  # from PapersMixin, beside this one in the store class
+        async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]: ...
+
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query.replace("\x00", ""))  # PostgreSQL text holds no NUL
         params: list[object] = [COUNT_CAP + 1, RANKED]

@@ -55,7 +55,7 @@ class SubscriptionsMixin(Database):
             "DELETE FROM subscriptions WHERE platform = $1 AND subscriber = $2 AND kind = $3 AND term_key = $4",
             platform, subscriber, kind, fold(term),
         )
-        return status != "DELETE 0"
+        return str(status) != "DELETE 0"
 
     async def subscriptions(self, platform: str, subscriber: str) -> list[Subscription]:
         rows = await self._pool.fetch(

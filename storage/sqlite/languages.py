@@ -17,6 +17,6 @@ class LanguagesMixin(Database):
             )
 
     async def channel_language(self, platform: str, channel: str) -> str | None:
-        rows = await self._db.execute_fetchall(
-            "SELECT language FROM channel_languages WHERE platform = ? AND channel = ?", (platform, channel))
-        return rows[0][0] if rows else None
+        rows = list(await self._db.execute_fetchall(
+            "SELECT language FROM channel_languages WHERE platform = ? AND channel = ?", (platform, channel)))
+        return str(rows[0][0]) if rows else None

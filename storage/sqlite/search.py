@@ -6,14 +6,14 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from bot import matching
 from bot.models import Paper
-from bot.store import QueryError, SearchHit, SearchPage
+from bot.store import QueryError, SearchHit, SearchPage, StoredPaper
 from bot.text import word_tokens
 from storage import fts
 from storage.sqlite.db import Database, marks
@@ -118,6 +118,9 @@ def rank(terms: tuple[matching.Term, ...], rows: list[Any]) -> list[int]:
 
 
 class SearchMixin(Database):
+    if TYPE_CHECKING:  # from PapersMixin, beside this one in the store class
+        async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]: ...
+
     _korean_ready = False  # papers_ko exists (set once the migrations ran)
 
     @contextlib.asynccontextmanager
@@ -239,7 +242,7 @@ class SearchMixin(Database):
         except sqlite3.OperationalError as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
         total = next((row[0] for row in rows if row[0] is not None), 0)  # on the ranked rows
-        order = rank(parsed.terms, rows)
+        order = rank(parsed.terms, list(rows))
         ids = order[offset : offset + limit]
         if not ids:
             return SearchPage((), total, offset, capped=total > COUNT_CAP)

@@ -31,7 +31,7 @@ class SubscriptionsMixin(Database):
         found = await self._db.execute_fetchall(
             f"SELECT term, doc FROM papers_fts_vocab WHERE term IN ({marks(len(grams))})", grams
         )
-        counts = dict(found)  # type: ignore[arg-type]
+        counts: dict[str, int] = {str(term): int(doc) for term, doc in found}
         return min(grams, key=lambda g: counts.get(g, 0))
 
     async def add_subscription(
