@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
@@ -90,16 +91,8 @@ def message_renderable(message: Message) -> RenderableType:
 def render(messages: Sequence[Message]) -> list[Payload]:
     payloads = []
     for index, message in enumerate(messages):
-        console = Console(width=WIDTH, record=True, file=_Null(), color_system=None)
+        console = Console(width=WIDTH, record=True, file=io.StringIO(), color_system=None)
         console.print(message_renderable(message))
         payloads.append(Payload({"text": console.export_text().rstrip()}, message.thread_of,
                                 message.ephemeral, index))
     return payloads
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
