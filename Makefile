@@ -16,6 +16,7 @@ run: $(BIN)/paperbot
 
 test: $(BIN)/paperbot
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The message catalogs (bot/i18n.py): extract the .pot from the code, merge it into each .po, compile the .mo

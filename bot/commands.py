@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from bot import arxiv
 from bot.i18n import DEFAULT, N_, NAMES, Lang, channel_lang, language_of
 from bot.layout import DigestOptions, digest_messages, paper_card
-from bot.messages import Detail, Header, Level, Message, Notice, Reply, Text
+from bot.messages import Block, Detail, Header, Level, Message, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_schedule, parse_schedule
 from bot.store import QueryError, Schedule, SearchPage, Store
 from bot.topics import TopicError, parse_topic, topic_text
@@ -235,7 +235,7 @@ class Commands:
                            title=title, total=page.total_text)
         if page.total > len(page.hits):
             total = t._("{found} (showing {first}-{last})", found=total, first=page.offset + 1, last=shown_to)
-        blocks: list = [Header(f"🔎 {total}")]
+        blocks: list[Block] = [Header(f"🔎 {total}")]
         for rank, hit in enumerate(page.hits, start=page.offset + 1):
             blocks.append(paper_card(hit.paper, Detail.COMPACT, rank=rank, snippet=hit.snippet,
                                      matched=hit.matched_authors if by_author else (), t=t))

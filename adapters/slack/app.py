@@ -114,13 +114,13 @@ async def serve(bot: PaperBot, client: AsyncWebClient, mode: Mode, background: b
         if app_token is None:
             raise SlackConfigError("SLACK_APP_TOKEN (xapp-…, with connections:write) is needed for Socket Mode.")
         handler = AsyncSocketModeHandler(app, app_token=app_token)
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves it unannotated
         health.connected(handler.client.is_connected)  # for GET /readyz
         log.info("Slack: connected with Socket Mode")
         try:
             await asyncio.Event().wait()
         finally:
-            await handler.close_async()
+            await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves it unannotated
             bot.stop_background()
     else:
         if not secret(settings.slack_signing_secret):
