@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from bot import matching, post_keys
 from bot.delivery import Deliverer, Outcome, PostResult
+from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import card_actions
 from bot.messages import Block, Detail, Header, Message, PaperCard, Text
 from bot.models import Paper
@@ -233,16 +234,24 @@ async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:
     return out
 
 
-def alert_messages(batch: AlertBatch) -> tuple[Message, ...]:
-    count = len(batch.papers)
+def alert_messages(batch: AlertBatch, t: Lang | None = None) -> tuple[Message, ...]:
+    t = t or Lang(DEFAULT)
     blocks: list[Block] = [
-        Header(f"🔔 {count} new paper{'s' if count != 1 else ''} for your alerts — {batch.date.isoformat()}"),
+        Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
+                          len(batch.papers), date=t.date(batch.date))),
     ]
     for rank, (paper, terms) in enumerate(batch.papers, start=1):
         blocks.append(PaperCard(paper, Detail.COMPACT, rank=rank, dates=(batch.date,), matched=terms,
-                                actions=card_actions(paper)))
-    blocks.append(Text("Stop an alert with `/papers unsubscribe <topic>`."))
+                                actions=card_actions(paper, t=t)))
+    blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command="/papers")))
     return (Message(tuple(blocks), kind="alert"),)
+
+
+async def alert_language(store: Store, batch: AlertBatch, default: Lang) -> Lang:
+    """A channel's alerts speak its ``/papers language``; direct messages the process language."""
+    if batch.subscriber.startswith("channel:"):
+        return await channel_lang(store, batch.platform, batch.target, default)
+    return default
 
 
 class RenderCache:
@@ -251,17 +260,18 @@ class RenderCache:
 
     def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
-        self._payloads: dict[tuple[str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
+        self._payloads: dict[tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
         self.seconds = 0.0  # spent rendering
         self.renders = 0
         self.reused = 0
 
-    def render(self, batch: AlertBatch) -> list[Payload]:
-        key = (batch.platform, batch.date, tuple((paper.arxiv_id, terms) for paper, terms in batch.papers))
+    def render(self, batch: AlertBatch, t: Lang) -> list[Payload]:
+        key = (batch.platform, t.code, batch.date, tuple((paper.arxiv_id, terms) for paper, terms in batch.papers))
         payloads = self._payloads.get(key)
         if payloads is None:
             started = time.perf_counter()
-            payloads = self._payloads[key] = self.deliverer.transports[batch.platform].render(alert_messages(batch))
+            transport = self.deliverer.transports[batch.platform]
+            payloads = self._payloads[key] = transport.render(alert_messages(batch, t))
             self.seconds += time.perf_counter() - started
             self.renders += 1
         else:
@@ -285,20 +295,21 @@ class AlertRun:
 
 
 async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: RenderCache | None = None,
-               *, in_flight: int = ALERTS_IN_FLIGHT) -> list[PostResult]:
-    """Deliver the batches through the ledger, many at once; one target's batches in order."""
+               *, in_flight: int = ALERTS_IN_FLIGHT, language: Lang | None = None) -> list[PostResult]:
+    """Deliver the batches through the ledger, many at once; one target's batches in order, in its language."""
     cache = cache or RenderCache(deliverer)
+    default = language or Lang(DEFAULT)
     queues: dict[tuple[str, str], list[int]] = {}
     for i, batch in enumerate(batches):
         queues.setdefault((batch.platform, batch.target), []).append(i)
     results: list[PostResult | None] = [None] * len(batches)
     gate = asyncio.Semaphore(in_flight)
 
-    async def one_target(queue: list[int], first: list[Payload]) -> None:
+    async def one_target(queue: list[int], first: list[Payload], t: Lang) -> None:
         try:
             for n, i in enumerate(queue):
                 batch = batches[i]
-                payloads = first if n == 0 else cache.render(batch)
+                payloads = first if n == 0 else cache.render(batch, t)
                 results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key, payloads)
         finally:
             gate.release()
@@ -307,7 +318,8 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     try:
         for queue in queues.values():
             await gate.acquire()
-            tasks.append(asyncio.create_task(one_target(queue, cache.render(batches[queue[0]]))))
+            t = await alert_language(deliverer.store, batches[queue[0]], default)
+            tasks.append(asyncio.create_task(one_target(queue, cache.render(batches[queue[0]], t), t)))
         await asyncio.gather(*tasks)  # the first failure (or crash) is raised as it is
     finally:
         for task in tasks:
@@ -316,7 +328,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
 
 
 async def run_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
-                     *, run: AlertRun | None = None) -> AlertRun:
+                     *, run: AlertRun | None = None, language: Lang | None = None) -> AlertRun:
     """Alerts left by a crashed run, then the new papers' alerts: matched, claimed, rendered, sent.
 
     ``run`` is filled in stage by stage (a caller that gives up midway still sees how far it got)."""
@@ -331,7 +343,7 @@ async def run_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: 
     run.claim_s, run.batches = claimed - matched, len(todo)
     cache = RenderCache(deliverer)
     try:
-        run.results = await send(deliverer, todo, cache)
+        run.results = await send(deliverer, todo, cache, language=language)
     finally:
         run.render_s, run.send_s = cache.seconds, time.perf_counter() - claimed
         run.renders, run.renders_reused = cache.renders, cache.reused
@@ -339,10 +351,10 @@ async def run_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: 
 
 
 async def deliver_alerts(store: Store, deliverer: Deliverer, date: dt.date, papers: Sequence[Paper],
-                         *, dry_run: bool = False) -> list[PostResult]:
+                         *, dry_run: bool = False, language: Lang | None = None) -> list[PostResult]:
     """Match new papers, then send each subscriber one batched alert (platforms with a transport only)."""
     if dry_run:
         found = await match(store, papers)
         return [PostResult(platform, target_of(sub), post_keys.ALERT + date.isoformat(), Outcome.DRY_RUN,
                            detail=f"{len(hits)} papers") for (platform, sub), hits in sorted(found.items())]
-    return (await run_alerts(store, deliverer, date, papers)).results
+    return (await run_alerts(store, deliverer, date, papers, language=language)).results

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts import alert_messages, deliver_alerts
+from bot.alerts import alert_language, alert_messages, deliver_alerts
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
 from bot.digest_markdown import parse_file
 from bot.fetch import CATCH_UP_JOB_ID, TICK_SECONDS, CatchUp, FetchJob
 from bot.fetch import JOB_ID as FETCH_JOB
+from bot.i18n import Lang
 from bot.scheduling import ChannelPoster, ChannelScheduler
 from bot.seeds import seed_files
 from bot.store import IngestReport, Store
@@ -88,7 +89,8 @@ class PaperBot:
 
         try:
             for batch in await orphans(self.store, set(self.deliverer.transports)):
-                await self.deliverer.deliver(batch.platform, batch.target, batch.post_key, alert_messages(batch))
+                t = await alert_language(self.store, batch, Lang(self.settings.language))
+                await self.deliverer.deliver(batch.platform, batch.target, batch.post_key, alert_messages(batch, t))
             await self.deliverer.resume_unfinished()
         except Exception:  # the next tick tries again
             log.exception("retrying unfinished posts failed")
@@ -99,7 +101,8 @@ class PaperBot:
             return
         if report.added:
             papers = [p.paper for p in [await self.store.paper(pid) for pid in report.added] if p is not None]
-            await deliver_alerts(self.store, self.deliverer, report.date, papers)
+            await deliver_alerts(self.store, self.deliverer, report.date, papers,
+                                 language=Lang(self.settings.language))
         if report.changed:
             await self.poster.run_due()
 

@@ -23,6 +23,7 @@ from bot import arxiv, cli_db
 from bot.config import ConfigError, Settings, default_db_path, load_settings
 from bot.digest_markdown import parse_file, summarize
 from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, PlatformError, UserError, storage_reason
+from bot.i18n import Lang
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import QueryError, SearchPage, StoreError
 from storage.open import is_postgres
@@ -654,7 +655,7 @@ async def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with transports(settings) as (found, problems), \
                 Deliverer(store, found, lease_seconds=settings.lease_seconds) as deliverer:
-            poster = ChannelPoster(store, deliverer)
+            poster = ChannelPoster(store, deliverer, language=settings.language)
             summary = await poster.run_due(channels=set(args.channel) if args.channel else None,
                                            dry_run=args.dry_run, force=args.now)
     finally:
@@ -682,7 +683,8 @@ async def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         async with transports(settings) as (found, problems), \
                 Deliverer(store, found, lease_seconds=settings.lease_seconds) as deliverer:
             results = await deliver_alerts(store, deliverer, stored.date,
-                                           [p.paper for p in stored.papers], dry_run=args.dry_run)
+                                           [p.paper for p in stored.papers], dry_run=args.dry_run,
+                                           language=Lang(settings.language))
     finally:
         await store.close()
     if args.json:

@@ -136,3 +136,19 @@ async def test_search_and_alerts_apply_one_matching_rule(store):
         found = {h.paper.paper.arxiv_id for h in (await store.search(term, limit=20)).hits}
         by_alert = set(alerted.get(("console", f"user:T{i}"), {}))
         assert (found, by_alert) == (expected, expected), term
+
+
+async def test_alerts_speak_the_channels_language_and_dms_the_process_language(seeded, seed_digest):
+    from bot.i18n import Lang
+
+    commands = Commands(seeded)
+    await subscribe(commands, "U1", "추론")
+    await subscribe(commands, "U4", "모델", channel=True)
+    await seeded.set_channel_language("console", "C1", "ko")
+    out = io.StringIO()
+    deliverer = Deliverer(seeded, {"console": ConsoleTransport(Console(file=out, width=120, color_system=None))})
+    await alerts.deliver_alerts(seeded, deliverer, seed_digest.date, seed_digest.papers, language=Lang("en"))
+    text = out.getvalue()
+    assert "🔔 알림 주제의 새 논문" in text and "2024년 6월 28일 (금)" in text  # the Korean channel
+    assert "new papers for your alerts — 2024-06-28 (Fri)" in text  # U1's DM, in the process language
+    assert "`/papers 구독취소 <주제>`" in text and "Stop an alert with `/papers unsubscribe <topic>`." in text
