@@ -128,9 +128,15 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
     return ScheduleSpec(time, timezone, weekdays, top_n, min_votes, quiet)
 
 
+#: the largest top= / min-votes= a schedule takes (stored as a 64-bit integer; no day has more papers)
+MAX_NUMBER = 100_000
+
+
 def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:
     if not value.isdigit() or (int(value) == 0 and not allow_zero):
         raise ScheduleError(N_("{name}= needs a whole number, e.g. {name}=5."), name=name)
+    if len(value) > 9 or int(value) > MAX_NUMBER:
+        raise ScheduleError(N_("{name}= is too large: at most {most}."), name=name, most=f"{MAX_NUMBER:,}")
     return int(value)
 
 

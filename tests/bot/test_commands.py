@@ -224,6 +224,8 @@ CONVERSATION = [
      "/papers 일정 보기", "이 채널에는 아직 매일 게시가 없습니다"),
     ("/papers schedule set 25:00", "'25:00' is not a time of day.",
      "/papers 일정 설정 25:00", "'25:00'은(는) 하루 중 시각이 아닙니다."),
+    ("/papers schedule set 09:00 top=99999999999999999999", "top= is too large: at most 100,000.",
+     "/papers 일정 설정 09:00 top=99999999999999999999", "top= 값이 너무 큽니다. 최대 100,000입니다."),
     ("/papers schedule set 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
      "Daily post set: 09:00 Asia/Seoul, mon-fri, top 5, at least 1 vote.",
      "/papers 일정 설정 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
