@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from adapters.discord.client import PaperClient
-from adapters.discord.connection import NO_TOKEN, endpoints, error_text, report, token
+from adapters.discord.connection import BAD_TOKEN, NO_TOKEN, endpoints, error_text, report, token
 from bot import health
 from bot.app import PaperBot
 from bot.logs import silence_voice_warnings
@@ -57,4 +57,5 @@ async def run(bot: PaperBot, **client_options: Any) -> int:
 def fail(command: str, message: str, secret: str | None) -> int:
     """One stderr line (``paperbot post --adapter discord: …``); the exit status."""
     report(f"paperbot {command} --adapter discord", message, secret)
-    return EXIT_CONFIG if message == NO_TOKEN else EXIT_FAILED
+    # a missing or rejected token is a configuration error (exit 2), as on Slack
+    return EXIT_CONFIG if message in (NO_TOKEN, BAD_TOKEN) else EXIT_FAILED

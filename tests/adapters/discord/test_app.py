@@ -65,12 +65,12 @@ async def test_run_global_sync_without_guild_id(bot: PaperBot, fake: FakeDiscord
             await task
 
 
-async def test_run_with_a_bad_token_exits_1_without_the_token(bot: PaperBot, fake: FakeDiscord,
+async def test_run_with_a_bad_token_exits_2_without_the_token(bot: PaperBot, fake: FakeDiscord,
                                                                capsys: pytest.CaptureFixture[str],
                                                                caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "WRONG.token.value-that-must-not-leak"
-    assert await run(with_settings(bot, fake, DISCORD_TOKEN=wrong)) == 1
+    assert await run(with_settings(bot, fake, DISCORD_TOKEN=wrong)) == 2  # configuration, as Slack's
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "401" in err and "DISCORD_TOKEN" in err
     assert wrong not in err + caplog.text
