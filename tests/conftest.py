@@ -53,3 +53,25 @@ def _no_fetch_catch_up(monkeypatch):
     """The fetch catch-up fetches at start; tests that start a bot opt in (PAPERBOT_FETCH_CATCHUP_DAYS),
     so the embedded default source (Hugging Face) is never reached from a test."""
     monkeypatch.setenv("PAPERBOT_FETCH_CATCHUP_DAYS", "0")
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored():
+    """A test that runs the CLI in process configures logging (``bot.logs.configure`` replaces the root
+    handlers with one on that test's stderr); put the root logger and the quieted loggers back afterwards,
+    so later tests' ``caplog`` and stderr are not written through a closed stream."""
+    import logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    levels = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+    yield
+    for handler in root.handlers:
+        if handler not in saved[0]:
+            root.removeHandler(handler)
+    for handler in saved[0]:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(saved[1])
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

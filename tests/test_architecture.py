@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("bot",)),  # commands, delivery, scheduling, alerts, layout, sources … (the rest of bot/)
     ("composition", ("bot.app", "bot.service")),  # the app factory: builds the concrete store
     ("adapters", ("adapters",)),
-    ("launcher", ("bot.cli", "bot.cli_db")),  # the command line: opens stores, picks adapters
+    ("launcher", ("bot.cli",)),  # the command line (bot/cli/): opens stores, picks adapters
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add ``paperbot db …`` to the CLI's subcommands (called by :func:`bot.cli.build_parser`)."""
-    from bot.cli import HANDLERS
+    from bot.cli.common import HANDLERS
 
     p = sub.add_parser("db", help="database tools: copy a SQLite install into PostgreSQL")
     actions = p.add_subparsers(dest="db_action", metavar="ACTION", required=True)
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 async def cmd_db(args: argparse.Namespace, settings: Any) -> int:
-    from bot.cli import EXIT_OK, UsageError, out
+    from bot.cli.common import EXIT_OK, UsageError, out
     from storage.open import is_postgres, store_url
 
     source: Path = args.source.expanduser()
