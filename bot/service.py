@@ -75,7 +75,7 @@ async def serve(bot: PaperBot, platform: str, runner: Runner) -> int:
 async def _last_fetch_from_store(bot: PaperBot) -> None:
     """``paperbot_last_fetch_age_seconds`` and ``/readyz`` count fetches made before this start too."""
     try:
-        runs = await bot.store.fetch_runs(dt.date.today() - dt.timedelta(days=60))
+        runs = await bot.store.fetch_runs(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=60))
     except Exception as exc:  # an older store without the record: the first fetch sets it
         log.debug("no fetch record: %s", exc)
         return
@@ -92,7 +92,8 @@ async def _start_health(bot: PaperBot, platform: str) -> web.AppRunner | None:
         return None
     fetching = bool(settings.sources.strip()) and (platform != "console" or "sources" in settings.model_fields_set)
     store = bot.store
-    ping = (lambda: store.fetch_runs(dt.date.today())) if hasattr(store, "fetch_runs") else store.digest_dates
+    ping = ((lambda: store.fetch_runs(dt.datetime.now(dt.UTC).date())) if hasattr(store, "fetch_runs")
+            else store.digest_dates)
     state = health.Health(ping, platform=platform, fetching=fetching)
     if platform == "console":
         health.connected(lambda: True)

@@ -38,7 +38,7 @@ def _fresh_metrics():
 
 @pytest.fixture
 async def served(store):
-    state = health.Health(lambda: store.fetch_runs(dt.date.today()), platform="discord", fetching=True)
+    state = health.Health(lambda: store.fetch_runs(dt.datetime.now(dt.UTC).date()), platform="discord", fetching=True)
     runner = await health.start(state, "127.0.0.1", 0)
     port = runner.addresses[0][1]
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
@@ -82,7 +82,7 @@ async def test_healthz_readyz_and_metrics_answer_over_http(served):
 
 
 async def test_readyz_says_when_the_database_is_gone(store):
-    state = health.Health(lambda: store.fetch_runs(dt.date.today()), platform="slack", fetching=False)
+    state = health.Health(lambda: store.fetch_runs(dt.datetime.now(dt.UTC).date()), platform="slack", fetching=False)
     health.connected(lambda: True)
     await store.close()
     checks = await state.checks()

@@ -165,5 +165,5 @@ async def test_job_fetches_today_in_its_time_zone() -> None:
     ]
     assert outcomes[0].error == "RuntimeError: bug"
     assert store.ingested == [(DIGEST, "good")]
-    await job.run(now=dt.datetime(2024, 6, 27, 14, 0))  # naive means UTC: 23:00 on the 27th in Seoul
+    await job.run(now=dt.datetime(2024, 6, 27, 14, 0))  # noqa: DTZ001  # naive means UTC (tested): 23:00 in Seoul
     assert good.asked[-1] == dt.date(2024, 6, 27)
