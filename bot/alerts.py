@@ -28,7 +28,7 @@ from bot import matching, post_keys
 from bot.delivery import Deliverer, Outcome, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import card_actions
-from bot.messages import Block, Detail, Header, Message, PaperCard, Text
+from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, Text
 from bot.models import Paper
 from bot.payload import Payload
 from bot.store import Store, Subscription
@@ -244,7 +244,7 @@ def alert_messages(batch: AlertBatch, t: Lang | None = None) -> tuple[Message, .
         blocks.append(PaperCard(paper, Detail.COMPACT, rank=rank, dates=(batch.date,), matched=terms,
                                 actions=card_actions(paper, t=t)))
     blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command="/papers")))
-    return (Message(tuple(blocks), kind="alert"),)
+    return (Message(tuple(blocks), kind=MessageKind.ALERT),)
 
 
 async def alert_language(store: Store, batch: AlertBatch, default: Lang) -> Lang:

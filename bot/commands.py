@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from bot import arxiv
 from bot.i18n import DEFAULT, N_, NAMES, Lang, channel_lang, language_of
 from bot.layout import DigestOptions, digest_messages, paper_card
-from bot.messages import Block, Detail, Header, Level, Message, Notice, Reply, Text
+from bot.messages import Block, Detail, Header, Level, Message, MessageKind, Notice, Reply, Text
 from bot.schedule_spec import EXAMPLE, ScheduleError, format_schedule, parse_schedule
 from bot.store import QueryError, Schedule, SearchPage, Store
 from bot.topics import TopicError, parse_topic, topic_text
@@ -200,7 +200,7 @@ class Commands:
                                         days=near))
             return Reply.notice(t._("No digest for {date}.", date=date.isoformat()))
         messages = digest_messages(stored, DigestOptions(details=False), date=date, t=t)
-        post = replace(messages[0], ephemeral=True, kind="reply",
+        post = replace(messages[0], ephemeral=True, kind=MessageKind.REPLY,
                        blocks=(*messages[0].blocks,
                                Text(t._("Summaries: `{command} show <arXiv id>` · search: `{command} search <words>`",
                                         command=COMMAND))))

@@ -36,7 +36,7 @@ from typing import Protocol
 
 from bot import metrics, post_keys
 from bot.i18n import ENGLISH, channel_lang
-from bot.messages import Level, Message, Notice
+from bot.messages import Level, Message, MessageKind, Notice
 from bot.payload import Payload
 from bot.store import ClaimState, LedgerPost, Store
 
@@ -357,7 +357,7 @@ class Deliverer:
             note = Message((Notice(t._("paperbot can't post the daily papers to channel {channel}: {reason}. "
                                        "Invite the bot or give it access, then set the schedule again.",
                                        channel=target, reason=reason),
-                                   Level.WARNING),), kind="alert")
+                                   Level.WARNING),), kind=MessageKind.ALERT)
             try:
                 await self.deliver(platform, report_to, post_keys.unavailable(target), (note,))
             except Exception:  # the report is best effort; the log line above stands

@@ -20,6 +20,7 @@ from bot.messages import (
     Header,
     Level,
     Message,
+    MessageKind,
     Notice,
     PaperCard,
     PaperList,
@@ -63,7 +64,7 @@ def no_digest_message(date: dt.date | None, t: Lang = ENGLISH) -> Message:
                                                    date=date.isoformat())
     else:
         header, note = t._("📰 Daily Papers"), t._("No papers yet. New papers usually arrive each weekday.")
-    return Message((Header(header), Notice(note, Level.INFO)), kind="digest")
+    return Message((Header(header), Notice(note, Level.INFO)), kind=MessageKind.DIGEST)
 
 
 def digest_messages(stored: StoredDigest | None, options: DigestOptions = DigestOptions(),
@@ -78,21 +79,21 @@ def digest_messages(stored: StoredDigest | None, options: DigestOptions = Digest
                          Notice(t.ngettext("No papers with at least {votes} votes today ({n} in the digest).",
                                            "No papers with at least {votes} votes today ({n} in the digest).",
                                            len(everything), votes=t.number(options.min_votes or 0)))),
-                        kind="digest"),)
+                        kind=MessageKind.DIGEST),)
     if len(chosen) == len(everything):
         count = t.ngettext("{n} paper", "{n} papers", len(chosen))
     else:
         count = t.ngettext("top {top} of {n} paper", "top {top} of {n} papers", len(everything),
                            top=t.number(len(chosen)))
     summary = t._("{count} · summaries in the thread", count=count) if options.details else count
-    post = Message((Header(digest_title(stored.date, t)), Text(summary), PaperList(chosen)), kind="digest")
+    post = Message((Header(digest_title(stored.date, t)), Text(summary), PaperList(chosen)), kind=MessageKind.DIGEST)
     if not options.details:
         return (post,)
     dates = {p.paper.arxiv_id: p.dates for p in stored.papers}
     replies = tuple(
         Message((PaperCard(p, Detail.FULL, rank=i, dates=dates[p.arxiv_id],
                            actions=card_actions(p, details=False, t=t)),),
-                thread_of=0, kind="digest")
+                thread_of=0, kind=MessageKind.DIGEST)
         for i, p in enumerate(chosen, start=1)
     )
     return (post, *replies)

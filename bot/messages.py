@@ -82,12 +82,18 @@ class PaperList:
 Block = Header | Text | Notice | PaperCard | PaperList
 
 
+class MessageKind(StrEnum):
+    REPLY = "reply"  #: an answer to a command
+    DIGEST = "digest"  #: a daily post (or its "no new papers" note) and its thread
+    ALERT = "alert"  #: a topic alert, or a notice to a schedule's owner
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     blocks: tuple[Block, ...]
     ephemeral: bool = False  # only the asking user sees it, where the platform can
     thread_of: int | None = None  # index of the message in the same list this one replies to
-    kind: str = "reply"  # "digest" | "reply" | "alert"
+    kind: MessageKind = MessageKind.REPLY
 
     def fallback(self) -> str:
         return "\n".join(block_text(b) for b in self.blocks).strip()

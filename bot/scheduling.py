@@ -29,7 +29,7 @@ from bot import post_keys
 from bot.delivery import Deliverer, Outcome, PostResult, RunSummary
 from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import DigestOptions, digest_messages, digest_title
-from bot.messages import Header, Message, Notice
+from bot.messages import Header, Message, MessageKind, Notice
 from bot.schedule_spec import DAYS
 from bot.store import Schedule, Store
 
@@ -159,7 +159,8 @@ class ChannelPoster:
         key = post_keys.empty(local_day)
         if schedule.quiet or key in started or await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
             return "nothing new"
-        note = Message((Header(digest_title(local_day, t)), Notice(t._("No new papers today."))), kind="digest")
+        note = Message((Header(digest_title(local_day, t)), Notice(t._("No new papers today."))),
+                       kind=MessageKind.DIGEST)
         return key, (note,)
 
     async def run_channel(self, schedule: Schedule, now: dt.datetime | None = None,
