@@ -82,12 +82,17 @@ class IngestReport:
         return bool(self.added or self.updated or self.linked)
 
 
+class TopicKind(StrEnum):
+    KEYWORD = "keyword"  #: a word or phrase in a paper's title or summaries
+    AUTHOR = "author"  #: a name among its authors
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
     platform: str
     subscriber: str  # "user:<id>" for DMs, "channel:<id>" for a channel
-    kind: str  # "keyword" | "author"
+    kind: TopicKind
     term: str
     created_at: dt.datetime = field(compare=False)
     term_key: str = ""  # folded term, what matching compares

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.i18n import N_, Localized
+from bot.store import TopicKind
 from bot.text import fold
 
 MAX_TOPIC = 100
@@ -18,7 +19,7 @@ class TopicError(Localized):
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    kind: str  # "keyword" | "author"
+    kind: TopicKind
     term: str
 
     def __str__(self) -> str:
@@ -47,7 +48,7 @@ def parse_topic(text: str) -> Topic:
         raise TopicError(N_('Say what to follow: a keyword (`추론`), a phrase (`"diffusion model"`) '
                             'or an author (`author:"Yu Wang"`).'))
     m = _AUTHOR.match(text)
-    kind, term = ("author", _unquote(m.group("name"))) if m else ("keyword", _unquote(text))
+    kind, term = (TopicKind.AUTHOR, _unquote(m.group("name"))) if m else (TopicKind.KEYWORD, _unquote(text))
     if not term or not any(ch.isalnum() for ch in term):
         raise TopicError(N_("Nothing to follow in {text}: use letters or digits."), text=repr(text))
     if len(term) > MAX_TOPIC:

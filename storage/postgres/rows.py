@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.matching import LINE, Term
 from bot.models import Paper
-from bot.store import Schedule, Subscription
+from bot.store import Schedule, Subscription, TopicKind
 from bot.text import word_tokens
 from storage.sqlite.rows import search_body
 from storage.sqlite.search import korean_index_text
@@ -112,4 +112,4 @@ def schedule(row: Sequence[Any]) -> Schedule:
 
 
 def subscription(row: Sequence[Any]) -> Subscription:
-    return Subscription(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    return Subscription(row[0], row[1], row[2], TopicKind(row[3]), row[4], row[5], row[6], row[7])

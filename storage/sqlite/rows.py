@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.models import Paper
-from bot.store import Schedule, Subscription
+from bot.store import Schedule, Subscription, TopicKind
 from storage.sqlite.db import parse_time
 
 PAPER_COLUMNS = (
@@ -44,7 +44,7 @@ def schedule(row: Sequence[Any]) -> Schedule:
 
 def subscription(row: Sequence[Any]) -> Subscription:
     created = parse_time(row[5])  # fromisoformat: strptime is 20x slower per row
-    return Subscription(row[0], row[1], row[2], row[3], row[4], created, row[6], row[7])
+    return Subscription(row[0], row[1], row[2], TopicKind(row[3]), row[4], created, row[6], row[7])
 
 
 def paper_values(paper: Paper) -> tuple[Any, ...]:
