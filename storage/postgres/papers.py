@@ -11,9 +11,10 @@ import asyncpg
 
 from bot.models import Digest, Paper
 from bot.store import IngestReport, StoredDigest, StoredPaper
+from storage.ingest_plan import plan_ingest
 from storage.postgres.db import INGEST_LOCK, Database
 from storage.postgres.rows import name_vector, pairs_vector, search_doc, words_vector
-from storage.sqlite.rows import merge, paper_values, row_paper, search_text
+from storage.sqlite.rows import row_paper
 
 PAPER_COLUMNS = (
     "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date, p.media"
@@ -57,73 +58,33 @@ class PapersMixin(Database):
             )]
         )
 
-        added: list[str] = []
-        updated: list[str] = []
-        linked: list[str] = []
-        unchanged = 0
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        reindex: list[tuple[int, Paper]] = []
-        links: list[tuple[Any, ...]] = []
-        votes: list[tuple[Any, ...]] = []
-        for paper in digest.papers:
-            row = existing.get(paper.arxiv_id)
-            if row is None:
-                paper_id = next(new_ids)
-                row = (paper_id, *paper_values(paper), date, paper.media)
-                existing[paper.arxiv_id] = row  # the same id twice in one digest is one paper
-                inserts.append(row)
-                reindex.append((paper_id, paper))
-                added.append(paper.arxiv_id)
-            else:
-                paper_id = row[0]
-                old = row_paper(row)
-                if date >= row[9]:
-                    merged = merge(old, paper)
-                    if merged != old:
-                        updates.append((*paper_values(merged), date, merged.media, paper_id))
-                        if search_text(merged) != search_text(old):
-                            reindex.append((paper_id, merged))
-                        updated.append(paper.arxiv_id)
-                    elif date != row[9]:
-                        updates.append((*paper_values(merged), date, merged.media, paper_id))
-                if paper_id in already_linked:
-                    if paper.arxiv_id not in updated and paper.arxiv_id not in added:
-                        unchanged += 1
-                elif paper.arxiv_id not in updated:
-                    linked.append(paper.arxiv_id)
-            if paper_id not in already_linked:
-                links.append((date, next_position, paper_id, paper.votes))
-                next_position += 1
-                already_linked.add(paper_id)
-            else:
-                votes.append((paper.votes, date, paper_id))
-        if inserts:
+        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__)
+        if plan.inserts:
             await conn.executemany(
                 "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date,"
                 " media) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                inserts,
+                plan.inserts,
             )
-        if updates:
+        if plan.updates:
             await conn.executemany(
                 "UPDATE papers SET arxiv_id = $1, url = $2, title = $3, thumbnail = $4, votes = $5, authors = $6,"
                 " sections = $7, links = $8, last_date = $9, media = $10 WHERE id = $11",
-                updates,
+                plan.updates,
             )
-        if links:
+        if plan.links:
             await conn.executemany(
-                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ($1, $2, $3, $4)", links
+                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ($1, $2, $3, $4)", plan.links
             )
-        if votes:
+        if plan.votes:
             await conn.executemany(
                 "UPDATE digest_papers SET votes = $1 WHERE date = $2 AND paper_id = $3 AND votes IS DISTINCT FROM $1",
-                votes,
+                plan.votes,
             )
-        if reindex:
-            await reindex_papers(conn, reindex)
-        if added or updated or linked:
+        if plan.reindex:
+            await reindex_papers(conn, plan.reindex)
+        if plan.changed:
             await conn.execute("UPDATE digests SET source = $1 WHERE date = $2 AND $1 <> ''", source, date)
-        return IngestReport(digest.date, tuple(added), tuple(updated), tuple(linked), unchanged)
+        return plan.report(digest)
 
     async def digest_dates(self) -> list[dt.date]:
         return [r[0] for r in await self._pool.fetch("SELECT date FROM digests ORDER BY date")]

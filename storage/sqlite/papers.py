@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from bot.models import Digest, Paper
 from bot.store import IngestReport, StoredDigest, StoredPaper
+from storage.ingest_plan import plan_ingest
 from storage.sqlite.db import Database, chunks, marks
-from storage.sqlite.rows import PAPER_COLUMNS, merge, paper_values, row_paper, search_body, search_text
+from storage.sqlite.rows import PAPER_COLUMNS, row_paper, search_body
 
 FTS_TABLES = ("papers_fts", "papers_words")
 
@@ -62,71 +64,33 @@ class PapersMixin(Database):
         )
         next_position = rows[0][0] + 1  # type: ignore[index]
         rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM papers")
-        next_id = rows[0][0] + 1  # type: ignore[index]
-
-        added: list[str] = []
-        updated: list[str] = []
-        linked: list[str] = []
-        unchanged = 0
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        reindex: list[tuple[int, Paper]] = []
-        links: list[tuple[Any, ...]] = []
-        for paper in digest.papers:
-            row = existing.get(paper.arxiv_id)
-            if row is None:
-                paper_id = next_id
-                next_id += 1
-                inserts.append((paper_id, *paper_values(paper), date, paper.media))
-                reindex.append((paper_id, paper))
-                added.append(paper.arxiv_id)
-            else:
-                paper_id = row[0]
-                old = row_paper(row)
-                if date >= row[9]:
-                    merged = merge(old, paper)
-                    if merged != old:
-                        updates.append((*paper_values(merged), date, merged.media, paper_id))
-                        if search_text(merged) != search_text(old):
-                            reindex.append((paper_id, merged))
-                        updated.append(paper.arxiv_id)
-                    elif date != row[9]:
-                        updates.append((*paper_values(merged), date, merged.media, paper_id))
-                if paper_id in already_linked:
-                    if paper.arxiv_id not in updated:
-                        unchanged += 1
-                elif paper.arxiv_id not in updated:
-                    linked.append(paper.arxiv_id)
-            if paper_id not in already_linked:
-                links.append((date, next_position, paper_id, paper.votes))
-                next_position += 1
-                already_linked.add(paper_id)
-            else:
-                await db.execute(
-                    "UPDATE digest_papers SET votes = ? WHERE date = ? AND paper_id = ? AND votes IS NOT ?",
-                    (paper.votes, date, paper_id, paper.votes),
-                )
-        if inserts:
+        new_ids = itertools.count(rows[0][0] + 1)  # type: ignore[index]
+        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__)
+        if plan.votes:
+            await db.executemany(
+                "UPDATE digest_papers SET votes = ?1 WHERE date = ?2 AND paper_id = ?3 AND votes IS NOT ?1", plan.votes
+            )
+        if plan.inserts:
             await db.executemany(
                 "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date,"
                 " media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                inserts,
+                plan.inserts,
             )
-        if updates:
+        if plan.updates:
             await db.executemany(
                 "UPDATE papers SET arxiv_id = ?, url = ?, title = ?, thumbnail = ?, votes = ?, authors = ?,"
                 " sections = ?, links = ?, last_date = ?, media = ? WHERE id = ?",
-                updates,
+                plan.updates,
             )
-        if links:
+        if plan.links:
             await db.executemany(
-                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES (?, ?, ?, ?)", links
+                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES (?, ?, ?, ?)", plan.links
             )
-        if reindex:
-            await self._reindex(reindex)
-        if added or updated or linked:
+        if plan.reindex:
+            await self._reindex(plan.reindex)
+        if plan.changed:
             await db.execute("UPDATE digests SET source = ? WHERE date = ? AND ? != ''", (source, date, source))
-        return IngestReport(digest.date, tuple(added), tuple(updated), tuple(linked), unchanged)
+        return plan.report(digest)
 
     async def _reindex(self, papers: list[tuple[int, Paper]]) -> None:
         db = self._db

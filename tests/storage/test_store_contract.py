@@ -47,6 +47,14 @@ async def test_ingesting_the_same_digest_twice_changes_nothing(any_store, seed_d
     assert (await any_store.search("추론")).total == 2
 
 
+async def test_a_paper_listed_twice_in_one_digest_is_one_paper(any_store, seed_digest):
+    first, second = seed_digest.papers[:2]
+    report = await any_store.ingest(Digest(seed_digest.date, (first, first, second)))
+    assert report.added == (first.arxiv_id, second.arxiv_id)
+    stored = await any_store.digest(seed_digest.date)
+    assert [p.paper.arxiv_id for p in stored.papers] == [first.arxiv_id, second.arxiv_id]
+
+
 async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_updated(any_seeded, seed_digest):
     step = dataclasses.replace(seed_digest.papers[0], votes=99)
     later = Digest(dt.date(2024, 6, 29), (paper("2406.99999", "New one"), step))
