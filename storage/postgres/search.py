@@ -30,7 +30,7 @@ from storage import fts
 from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
 from storage.postgres.rows import pair_query, plain_query, term_query, words_query
-from storage.sqlite.search import COUNT_CAP, RANKED, rank, snippet
+from storage.sqlite.search import COUNT_CAP, RANKED, author_hits, rank, snippet
 
 
 def like_pattern(term: str) -> str:
@@ -151,16 +151,8 @@ class SearchMixin(Database):
         links = await self._pool.fetch(
             "SELECT paper_id, author_id FROM paper_authors WHERE paper_id = ANY($1::bigint[]) ORDER BY position", page
         )
-        per_paper: dict[int, list[int]] = {}
-        for pid, aid in links:
-            if aid in names:
-                per_paper.setdefault(pid, []).append(aid)
         stored = await self._stored(by_id[pid] for pid in page)
-        hits = tuple(
-            SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper.get(pid, []), key=lambda a: a not in exact)))
-            for sp, pid in zip(stored, page, strict=True)
-        )
-        return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
+        return SearchPage(author_hits(stored, page, links, names, exact), total, offset, capped=total > COUNT_CAP)
 
     async def author_names(self, prefix: str, *, limit: int = 25) -> list[str]:
         if not word_tokens(prefix):

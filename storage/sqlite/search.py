@@ -6,7 +6,7 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -115,6 +115,20 @@ def rank(terms: tuple[matching.Term, ...], rows: list[Any]) -> list[int]:
     scored.sort()
     rest.sort(reverse=True)
     return [-pid for _, pid in scored] + rest
+
+
+def author_hits(stored: Sequence[StoredPaper], page: Sequence[int], links: Iterable[Sequence[Any]],
+                names: dict[int, str], exact: set[int]) -> tuple[SearchHit, ...]:
+    """An author lookup's page: each paper with its matching authors (``links``: paper id, author id, in
+    author order), exact name matches first."""
+    per_paper: dict[int, list[int]] = {}
+    for pid, aid in links:
+        if aid in names:
+            per_paper.setdefault(pid, []).append(aid)
+    return tuple(
+        SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper.get(pid, []), key=lambda a: a not in exact)))
+        for sp, pid in zip(stored, page, strict=True)
+    )
 
 
 class SearchMixin(Database):
@@ -312,16 +326,8 @@ class SearchMixin(Database):
         links = await self._db.execute_fetchall(
             f"SELECT paper_id, author_id FROM paper_authors WHERE paper_id IN ({marks(len(page))})", page
         )
-        per_paper: dict[int, list[int]] = {}
-        for pid, aid in links:
-            if aid in names:
-                per_paper.setdefault(pid, []).append(aid)
         stored = await self._stored(by_id[pid] for pid in page)
-        hits = tuple(
-            SearchHit(sp, (), tuple(names[a] for a in sorted(per_paper.get(pid, []), key=lambda a: a not in exact)))
-            for sp, pid in zip(stored, page, strict=True)
-        )
-        return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
+        return SearchPage(author_hits(stored, page, links, names, exact), total, offset, capped=total > COUNT_CAP)
 
     async def author_names(self, prefix: str, *, limit: int = 25) -> list[str]:
         if not word_tokens(prefix):
