@@ -38,7 +38,7 @@ from bot import metrics, post_keys
 from bot.i18n import ENGLISH, channel_lang
 from bot.messages import Level, Message, MessageKind, Notice
 from bot.payload import Payload
-from bot.store import ClaimState, LedgerPost, Store
+from bot.store import Claim, ClaimState, LedgerPost, Store
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +240,27 @@ class Deliverer:
             lag = (self.clock() - post.created_at).total_seconds()
             metrics.delivery_lag.labels(post.platform).observe(max(0.0, lag))
         if result.outcome == Outcome.INCOMPLETE:
-            now = self.clock()
+            delay = retry_delay(post.attempts + 1)
             attempts = await self.store.note_attempt(post.platform, post.target, post.post_key, result.detail,
-                                                     now + dt.timedelta(seconds=retry_delay(post.attempts + 1)))
+                                                     self.clock() + dt.timedelta(seconds=delay))
             log.warning("%s %s: %s unfinished (%s); retry %d in %.0f s", post.platform, post.target,
-                        post.post_key, result.detail, attempts, retry_delay(attempts))
+                        post.post_key, result.detail, attempts, delay)
         return result
+
+    async def _claim(self, platform: str, target: str, post_key: str, part: int) -> Claim:
+        """Claim a part; one whose owner's lease runs out soon (a run that just died) is waited for and taken over."""
+        nonce = new_nonce()
+        for waited in range(4):
+            await self._ensure_lease()
+            claim = await self.store.claim_part(platform, target, post_key, part, nonce, owner=self.owner,
+                                                now=self.clock())
+            if claim.state != ClaimState.BUSY or not self.wait_for_leases or claim.lease_expires is None:
+                return claim
+            wait = (claim.lease_expires - self.clock()).total_seconds()
+            if wait > self.lease_seconds + 1 or waited == 3:
+                return claim  # a live run renews its lease: leave the part to it
+            await asyncio.sleep(max(0.0, wait) + 0.05)
+        raise AssertionError("unreachable")
 
     async def _send_parts(self, post: LedgerPost, result: PostResult) -> None:
         platform, target, post_key = post.platform, post.target, post.post_key
@@ -254,20 +269,7 @@ class Deliverer:
         rejected: set[int] = set()
         for stored in post.parts:
             part, payload = stored.part, stored.payload
-            await self._ensure_lease()
-            nonce = new_nonce()
-            claim = await self.store.claim_part(platform, target, post_key, part, nonce, owner=self.owner,
-                                                now=self.clock())
-            for _ in range(3):
-                if claim.state != ClaimState.BUSY or not self.wait_for_leases or claim.lease_expires is None:
-                    break
-                wait = (claim.lease_expires - self.clock()).total_seconds()
-                if wait > self.lease_seconds + 1:
-                    break
-                await asyncio.sleep(max(0.0, wait) + 0.05)
-                await self._ensure_lease()
-                claim = await self.store.claim_part(platform, target, post_key, part, nonce,
-                                                    owner=self.owner, now=self.clock())
+            claim = await self._claim(platform, target, post_key, part)
             if claim.state == ClaimState.SENT:
                 sent[part] = SentRef(claim.message_id or "", claim.thread_id)
                 result.skipped += 1
