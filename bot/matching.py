@@ -203,3 +203,18 @@ def highlighter(terms: Iterable[Term]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
+
+
+def index_gram_candidates(kind: str, key: str) -> list[str]:
+    """The grams a subscription (``kind``, folded ``key``) may be indexed by: one for an author, a
+    keyword's grams otherwise; a store picks the rarest among several (:func:`rarest_gram`)."""
+    if kind == "author":
+        words = author_grams(key)
+        return [words[0] if words else key]
+    return keyword_grams(key)
+
+
+def rarest_gram(grams: list[str], papers_with: dict[str, int]) -> str:
+    """The gram in the fewest papers (one no paper has yet is the rarest of all)."""
+    return min(grams, key=lambda g: papers_with.get(g, 0))
+

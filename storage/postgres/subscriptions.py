@@ -18,10 +18,7 @@ _GRAM_COUNT_CAP = 200  # enough to tell a rare gram from a common one
 class SubscriptionsMixin(Database):
     async def _gram(self, kind: str, key: str) -> str:
         """The gram that indexes a subscription: for keywords, the one in the fewest papers."""
-        if kind == "author":
-            words = matching.author_grams(key)
-            return words[0] if words else key
-        grams = matching.keyword_grams(key)
+        grams = matching.index_gram_candidates(kind, key)
         if len(grams) == 1:
             return grams[0]
         rows = await self._pool.fetch(
@@ -29,8 +26,7 @@ class SubscriptionsMixin(Database):
             f" LIMIT {_GRAM_COUNT_CAP}) x) FROM unnest($1::text[], $2::text[]) g(g, pattern)",
             grams, [like_pattern(g) for g in grams],
         )
-        counts = dict(rows)
-        return min(grams, key=lambda g: counts.get(g, 0))
+        return matching.rarest_gram(grams, dict(rows))
 
     async def add_subscription(
         self, platform: str, subscriber: str, kind: str, term: str

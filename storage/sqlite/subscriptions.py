@@ -22,17 +22,13 @@ class SubscriptionsMixin(Database):
 
     async def _gram(self, kind: str, key: str) -> str:
         """The gram that indexes a subscription: for keywords, its rarest trigram in the papers."""
-        if kind == "author":
-            words = matching.author_grams(key)
-            return words[0] if words else key
-        grams = matching.keyword_grams(key)
+        grams = matching.index_gram_candidates(kind, key)
         if len(grams) == 1:
             return grams[0]
         found = await self._db.execute_fetchall(
             f"SELECT term, doc FROM papers_fts_vocab WHERE term IN ({marks(len(grams))})", grams
         )
-        counts: dict[str, int] = {str(term): int(doc) for term, doc in found}
-        return min(grams, key=lambda g: counts.get(g, 0))
+        return matching.rarest_gram(grams, {str(term): int(doc) for term, doc in found})
 
     async def add_subscription(
         self, platform: str, subscriber: str, kind: str, term: str
