@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts import alert_language, alert_messages, deliver_alerts
+from bot.alerts import deliver_alerts
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Deliverer, Transport
@@ -85,12 +85,11 @@ class PaperBot:
         """Finish posts and alerts a crash or an outage left unfinished (those whose back-off ran out)."""
         if self.deliverer is None:
             return
-        from bot.alerts import orphans
+        from bot.alerts import orphans, send
 
         try:
-            for batch in await orphans(self.store, set(self.deliverer.transports)):
-                t = await alert_language(self.store, batch, Lang(self.settings.language))
-                await self.deliverer.deliver(batch.platform, batch.target, batch.post_key, alert_messages(batch, t))
+            await send(self.deliverer, await orphans(self.store, set(self.deliverer.transports)),
+                       language=Lang(self.settings.language))
             await self.deliverer.resume_unfinished()
         except Exception:  # the next tick tries again
             log.exception("retrying unfinished posts failed")
