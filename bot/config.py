@@ -230,7 +230,7 @@ def _variable(loc: tuple[Any, ...]) -> str:
     return name.upper()
 
 
-def describe(error: ValidationError) -> str:
+def settings_error_line(error: ValidationError) -> str:
     """One line: ``PAPERBOT_TIMEZONE: unknown time zone 'Asia/Seul' …``; several problems joined by ``; ``.
 
     Secrets' values are never shown: pydantic's own messages for them carry no input, and
@@ -249,4 +249,4 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(describe(exc)) from None
+        raise ConfigError(settings_error_line(exc)) from None
