@@ -56,6 +56,7 @@ from rich.console import Console
 from rich.table import Table
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
+from bench.results import percentile
 from bot.delivery import Deliverer, SentRef, Transport
 from bot.digest_markdown import parse_file
 from bot.layout import DigestOptions, digest_messages
@@ -120,7 +121,7 @@ def summary(values: Sequence[float]) -> dict[str, float]:
         return {"n": 0}
     ordered = sorted(values)
     return {"n": len(ordered), "min": round(ordered[0], 3), "median": round(statistics.median(ordered), 3),
-            "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 3),
+            "p99": round(percentile(ordered, 99), 3),
             "max": round(ordered[-1], 3), "sum": round(sum(ordered), 1)}
 
 

@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import synth
+from bench.results import percentile
 from bot.store import QueryError, SearchPage
 from bot.text import word_tokens
 from storage.fts import quote
@@ -61,14 +62,6 @@ def rss_kb() -> int:
 
 def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile (p99 of 100 values is the 99th smallest)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def summary(latencies_s: Sequence[float]) -> dict[str, float]:
