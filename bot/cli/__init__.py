@@ -1,5 +1,6 @@
 """The ``paperbot`` command line: one module per command group, each adding its subcommands with
 their options beside their handlers (``register(subparsers)`` + ``@command``)."""
+# ruff: noqa: E402 - the installation check runs before the command groups import storage/ and adapters/
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+
+from bot.cli.install import check_packages
+
+check_packages()  # a package shadowed by another distribution is one line, not an ImportError
 
 from bot.cli import db, delivery, library, running
 from bot.cli.common import (
