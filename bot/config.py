@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     health_port: int = Field(8080, validation_alias="PAPERBOT_HEALTH_PORT")
     #: a crashed run's unfinished parts are taken over this many seconds after its last heartbeat
     lease_seconds: float = Field(10.0, gt=0.5, le=600, validation_alias="PAPERBOT_LEASE_SECONDS")
+    #: several processes on one PostgreSQL database: how often a follower tries to take the lead
+    leader_retry_seconds: float = Field(5.0, ge=0.1, le=25, validation_alias="PAPERBOT_LEADER_RETRY_SECONDS")
 
     # Discord
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -126,11 +126,29 @@ class FetchJob:
     """Fetch today's digest (today in ``tz``) from each source in turn."""
 
     def __init__(self, store: DigestSink, sources: Sequence[Source], tz: ZoneInfo,
-                 ledger: FetchLedger | None = None) -> None:
+                 ledger: FetchLedger | None = None, at: dt.time | None = None) -> None:
         self.store = store
         self.sources = tuple(sources)
         self.tz = tz
         self.ledger = ledger
+        self.at = at  # the daily fetch time: with the ledger, a day fetched since then is not fetched again
+
+    async def fetched_today(self, today: dt.date) -> set[str]:
+        """Sources whose digest for ``today`` was ingested since today's fetch time (by any process).
+
+        The once-a-day guard: several processes on one database (a leader that just lost its
+        lock, a restart at the fetch time) fetch a day once; the stored record decides.
+        """
+        if self.ledger is None or self.at is None:
+            return set()
+        moment = dt.datetime.combine(today, self.at, tzinfo=self.tz)
+        try:
+            runs = await self.ledger.fetch_runs(today)
+        except Exception:  # no record to go by: fetch (ingesting a day twice changes nothing)
+            log.exception("could not read the fetch record")
+            return set()
+        return {r.source for r in runs if r.day == today and r.ok_status == "ingested"
+                and r.ok_at is not None and r.ok_at >= moment}
 
     async def run(self, now: dt.datetime | None = None) -> list[FetchOutcome]:
         """One run; ``now`` (aware, or naive meaning UTC) is injectable for tests."""
@@ -139,8 +157,12 @@ class FetchJob:
         elif now.tzinfo is None:
             now = now.replace(tzinfo=dt.UTC)
         today = now.astimezone(self.tz).date()
+        done = await self.fetched_today(today)
         outcomes: list[FetchOutcome] = []
         for source in self.sources:
+            if source.name in done:
+                log.info("%s: %s already fetched today", source.name, today.isoformat())
+                continue
             outcome = await fetch_safely(self.store, source, today)
             await note(self.ledger, outcome, today, dt.datetime.now(dt.UTC))
             outcomes.append(outcome)
@@ -251,7 +273,7 @@ def build_fetch_job(
     the returned job to run it directly.
     """
     zone_info = zone(tz)
-    job = FetchJob(store, sources, zone_info, ledger)
+    job = FetchJob(store, sources, zone_info, ledger, at)
     scheduler.add_job(
         job.run,
         CronTrigger(hour=at.hour, minute=at.minute, timezone=zone_info),

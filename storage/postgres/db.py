@@ -17,6 +17,7 @@ from typing import Any, Self
 import asyncpg
 
 from bot.store import StoreError
+from storage.postgres.leader import AdvisoryLeaderLock
 from storage.postgres.migrations import ALL, LATEST
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,10 @@ class Database:
 
     async def _migrated(self, conn: asyncpg.Connection, previous: int) -> None:
         """Data fix-ups after the schema moved on from ``previous`` (the mixins extend this)."""
+
+    def leader_lock(self) -> AdvisoryLeaderLock:
+        """The lock whose holder leads the schedules and the daily fetch (see :mod:`bot.leader`)."""
+        return AdvisoryLeaderLock(self.url, self.schema)
 
     async def schema_version(self) -> int:
         return await self._pool.fetchval("SELECT max(version) FROM schema_version") or 0
