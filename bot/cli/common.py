@@ -20,7 +20,6 @@ from storage.open import open_store as open_store_at
 from storage.sqlite import SQLiteStore
 
 EXIT_OK, EXIT_REJECTED = 0, EXIT_FAILED
-DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

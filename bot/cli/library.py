@@ -12,7 +12,6 @@ from rich.progress import Progress
 
 from bot import arxiv
 from bot.cli.common import (
-    DIGEST_SUFFIXES,
     EXIT_OK,
     EXIT_REJECTED,
     UsageError,
@@ -25,7 +24,7 @@ from bot.cli.common import (
     positive,
 )
 from bot.config import Settings
-from bot.digest_markdown import parse_file, summarize
+from bot.digest_markdown import is_digest_file, parse_file, summarize
 from bot.serialize import digest_json, hit_json, paper_json
 from bot.store import SearchPage
 from storage.sqlite import SQLiteStore
@@ -62,7 +61,7 @@ def digest_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DIGEST_SUFFIXES))
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and is_digest_file(p)))
         elif path.is_file():
             files.append(path)
         else:

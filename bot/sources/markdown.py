@@ -10,13 +10,12 @@ from pathlib import Path
 
 import httpx
 
-from bot.digest_markdown import parse, parse_file, too_large
+from bot.digest_markdown import is_digest_file, parse, parse_file, too_large
 from bot.http import FetchError, get_with_retries, shared_client
 from bot.models import ParseResult, Problem
 from bot.sources.base import Source, SourceResult
 
 _NAME_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_SUFFIXES = (".md", ".markdown")
 
 
 def _utc_today() -> dt.date:
@@ -68,7 +67,7 @@ def _index(folder: Path) -> dict[dt.date, list[Path]]:
         raise FetchError(f"{folder}: no such folder", url=str(folder))
     by_date: dict[dt.date, list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in _SUFFIXES or not path.is_file():
+        if not is_digest_file(path) or not path.is_file():
             continue
         date = _name_date(path)
         if date is None:

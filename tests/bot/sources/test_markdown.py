@@ -35,7 +35,7 @@ def folder(tmp_path: pathlib.Path) -> pathlib.Path:
     shutil.copy(SEED, tmp_path / "daily-papers-2024-06-28.md")
     (tmp_path / "2024-06-27.md").write_text(render(small(dt.date(2024, 6, 27))), encoding="utf-8")
     (tmp_path / "latest.md").write_text(render(small(dt.date(2024, 6, 29), "2406.00002")), encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("2024-07-01 is not a digest", encoding="utf-8")
+    (tmp_path / "notes-2024-07-01.html").write_text("<p>not a digest</p>", encoding="utf-8")
     (tmp_path / "undated.md").write_text("### [x](https://arxiv.org/abs/2406.00003)\n", encoding="utf-8")
     return tmp_path
 
@@ -87,6 +87,24 @@ async def test_folder_latest_by_header(folder: pathlib.Path) -> None:
     result = await MarkdownFolderSource(folder).fetch(None)
     assert result.origin == str(folder / "latest.md")
     assert result.digest == small(dt.date(2024, 6, 29), "2406.00002")
+
+
+async def test_folder_reads_the_files_ingest_reads(tmp_path: pathlib.Path) -> None:
+    """A folder source and ``paperbot ingest FOLDER`` take the same files: .md, .markdown and .txt, any case."""
+    from bot.cli.library import digest_files
+
+    days = {".txt": dt.date(2024, 6, 26), ".markdown": dt.date(2024, 6, 27), ".MD": dt.date(2024, 6, 28)}
+    for suffix, day in days.items():
+        (tmp_path / f"{day.isoformat()}{suffix}").write_text(render(small(day)), encoding="utf-8")
+    (tmp_path / "2024-06-29.html").write_text(render(small(dt.date(2024, 6, 29))), encoding="utf-8")
+    source = MarkdownFolderSource(tmp_path)
+    for suffix, day in days.items():
+        result = await source.fetch(day)
+        assert result.origin == str(tmp_path / f"{day.isoformat()}{suffix}")
+        assert result.digest == small(day)
+    latest = await source.fetch(None)
+    assert latest.digest == small(dt.date(2024, 6, 28))  # the .html file is not a digest
+    assert digest_files([tmp_path]) == sorted(tmp_path / f"{day.isoformat()}{suffix}" for suffix, day in days.items())
 
 
 async def test_folder_without_that_day(folder: pathlib.Path) -> None:
