@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -27,6 +27,8 @@ from bot.i18n import LANGUAGES, language_of
 
 __all__ = ["ConfigError", "Settings", "default_db_path", "load_settings"]
 
+#: more than any bot this project is for needs (Discord asks for a shard per 2,500 servers)
+MAX_SHARDS = 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
 
@@ -87,6 +89,9 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
     discord_api_base: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_BASE")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    #: sharding over processes: the total number of shards, and the ones this process connects
+    discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
+    discord_shard_ids: str = Field("", validation_alias="DISCORD_SHARD_IDS")  # comma-separated, e.g. 0,1
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
@@ -166,6 +171,35 @@ class Settings(BaseSettings):
             raise ValueError(f"not a Discord server id: {value!r} (expected digits, e.g. 123456789012345678)")
         return int(value)
 
+    @field_validator("discord_shard_count", mode="before")
+    @classmethod
+    def _shard_count(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_SHARDS:
+            raise ValueError(f"not a shard count: {value!r} (expected a number from 1 to {MAX_SHARDS})")
+        return int(text)
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str, info: ValidationInfo) -> str:
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if not entries:
+            return ""
+        if "discord_shard_count" not in info.data:
+            return value  # the count is wrong already: that line says so
+        count = info.data["discord_shard_count"]
+        if count is None:
+            raise ValueError("set DISCORD_SHARD_COUNT too (the total number of shards, e.g. 2)")
+        for entry in entries:
+            if not entry.isdigit() or int(entry) >= count:
+                raise ValueError(f"not a shard id: {entry!r} (expected comma-separated numbers from 0 to {count - 1},"
+                                 f" as DISCORD_SHARD_COUNT is {count})")
+        if len(set(entries)) != len(entries):
+            raise ValueError(f"a shard is listed twice in {value!r}")
+        return ",".join(str(int(e)) for e in entries)
+
     @field_validator("admins")
     @classmethod
     def _admins(cls, value: str) -> str:
@@ -212,6 +246,16 @@ class Settings(BaseSettings):
         if self.discord_token_file is not None:
             return self.discord_token_file.read_text(encoding="utf-8").strip() or None
         return None
+
+    def discord_shards(self) -> tuple[int | None, list[int] | None]:
+        """``(shard_count, shard_ids)`` for discord.py; ``(None, None)``: one gateway connection, no sharding.
+
+        ``DISCORD_SHARD_COUNT`` alone connects every shard from this process.
+        """
+        if self.discord_shard_count is None:
+            return None, None
+        ids = [int(e) for e in self.discord_shard_ids.split(",") if e.strip()]
+        return self.discord_shard_count, ids or list(range(self.discord_shard_count))
 
     def admin_ids(self) -> frozenset[str]:
         return frozenset(a.strip() for a in self.admins.split(",") if a.strip())

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.discord.client import PaperClient
+from adapters.discord.client import PaperClient, paper_client
 from adapters.discord.connection import BAD_TOKEN, NO_TOKEN, endpoints, error_text, report, token
 from bot import health
 from bot.app import PaperBot
@@ -41,7 +41,7 @@ async def run(bot: PaperBot, **client_options: Any) -> int:
     await bot.ensure_seeded()
     with endpoints(bot.settings):
         client_options.setdefault("background", True)
-        client = PaperClient(bot, guild_id=bot.settings.discord_guild_id, **client_options)
+        client = paper_client(bot, guild_id=bot.settings.discord_guild_id, **client_options)
         health.connected(lambda: client.is_ready() and not client.is_closed())  # for GET /readyz
         try:
             async with client:

@@ -76,7 +76,7 @@ class PaperClient(discord.Client):
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())  # Korean names and descriptions, synced with the tree
-        if self.sync_commands:
+        if self.sync_commands and self.syncs():
             await self.sync()
         if self.background:  # daily posts, the daily fetch and alerts, delivered over this client
             await self.bot.start(PLATFORM, {PLATFORM: DiscordTransport(self)})
@@ -96,5 +96,38 @@ class PaperClient(discord.Client):
         log.info("Discord: synced /%s %s", ", /".join(c.name for c in self.synced), where)
         return self.synced
 
+    def syncs(self) -> bool:
+        """Whether this process registers ``/papers``: the one owning shard 0 does, for all of them."""
+        return True
+
     async def on_ready(self) -> None:
         log.info("Discord: logged in as %s in %d servers", self.user, len(self.guilds))
+
+
+class ShardedPaperClient(PaperClient, discord.AutoShardedClient):
+    """The client for ``DISCORD_SHARD_COUNT``: this process connects ``shard_ids`` of ``shard_count`` shards.
+
+    Discord sends a server's events and interactions to the shard ``(guild_id >> 22) % shard_count``
+    (direct messages to shard 0): each process answers the servers of its shards, while any process
+    delivers posts through REST (the leader runs the schedules: :mod:`bot.leader`).
+    """
+
+    def __init__(self, bot: PaperBot, *, shard_count: int, shard_ids: list[int], **options: Any) -> None:
+        super().__init__(bot, shard_count=shard_count, shard_ids=shard_ids, **options)
+
+    def syncs(self) -> bool:
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    async def on_ready(self) -> None:
+        log.info("Discord: logged in as %s, shards %s of %d, in %d servers", self.user,
+                 ",".join(map(str, self.shard_ids or ())), self.shard_count or 0, len(self.guilds))
+
+
+def paper_client(bot: PaperBot, **options: Any) -> PaperClient:
+    """A :class:`ShardedPaperClient` when the settings name shards, else a :class:`PaperClient`."""
+    count, ids = bot.settings.discord_shards()
+    if count is None or ids is None:
+        return PaperClient(bot, **options)
+    log.info("Discord: this process connects shards %s of %d (servers where (id >> 22) %% %d is one of them)",
+             ",".join(map(str, ids)), count, count)
+    return ShardedPaperClient(bot, shard_count=count, shard_ids=ids, **options)

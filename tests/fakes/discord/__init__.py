@@ -90,6 +90,7 @@ class FakeDiscord(Interactions):
         guild_id: int = 1200000000000000100,
         guild_name: str = "Paper Lab",
         guild_locale: str = "ko",
+        shard_count: int = 1,
     ) -> None:
         super().__init__(
             token=token,
@@ -108,4 +109,5 @@ class FakeDiscord(Interactions):
             guild_id=guild_id,
             guild_name=guild_name,
             guild_locale=guild_locale,
+            shard_count=shard_count,
         )

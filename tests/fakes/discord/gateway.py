@@ -1,4 +1,9 @@
-"""The gateway: one websocket per client, IDENTIFY/RESUME, heartbeats, dispatched events (replayed on RESUME)."""
+"""The gateway: one websocket per client, IDENTIFY/RESUME, heartbeats, dispatched events (replayed on RESUME).
+
+Sharding as Discord does it: a session IDENTIFYed with ``shard: [id, count]`` gets the guilds with
+``(guild_id >> 22) % count == id`` (in READY, GUILD_CREATE and every guild event, interactions included) and,
+for shard 0, direct messages; ``GET /gateway/bot`` answers ``shards`` = ``FakeDiscord(shard_count=…)``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from .wire import (
     INTENT_GUILDS,
     INTENT_MESSAGE_CONTENT,
     PRIVILEGED_INTENTS,
+    json_response,
 )
 
 
@@ -33,6 +39,13 @@ class GatewaySession:
     events: list[dict[str, Any]] = field(default_factory=list)
     conn: GatewayConnection | None = None
     resumes: int = 0
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether Discord sends this session the events of ``guild_id`` (``None``: a direct message)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_id == 0 if guild_id is None else (guild_id >> 22) % count == shard_id
 
 
 class GatewayConnection:
@@ -79,9 +92,11 @@ class Gateway(Messages):
         zlib_stream: bool,
         privileged_intents: int,
         echo_events: bool,
+        shard_count: int = 1,
         **world: Any,
     ) -> None:
         super().__init__(**world)
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.heartbeat_interval = heartbeat_interval
         self.zlib_stream = zlib_stream
         self.privileged_intents = privileged_intents
@@ -115,12 +130,13 @@ class Gateway(Messages):
     async def dispatch(self, event: str, data: Any, *, session: GatewaySession | None = None) -> int | None:
         """Send a DISPATCH (op 0) ``event`` to every session (or one); returns the last sequence number used.
 
-        Events for a session whose socket is down are kept and replayed on RESUME, as Discord does.
+        Events for a session whose socket is down are kept and replayed on RESUME, as Discord does. Without
+        ``session``, an event goes to the sessions whose shard owns its guild (``data["guild_id"]``).
         """
         if session is None and not self.sessions:
             raise RuntimeError(f"no gateway session to dispatch {event} to; start a client / await wait_ready() first")
         last = None
-        for sess in [session] if session else list(self.sessions):
+        for sess in [session] if session else self._owning(data):
             sess.seq += 1
             payload = {"op": 0, "t": event, "s": sess.seq, "d": data}
             sess.events.append(payload)
@@ -130,10 +146,19 @@ class Gateway(Messages):
             last = sess.seq
         return last
 
+    def _owning(self, data: Any) -> list[GatewaySession]:
+        """The sessions an event about ``data`` goes to: its guild's shard (DMs: shard 0)."""
+        gid = data.get("guild_id") if isinstance(data, Mapping) else None
+        return [s for s in self.sessions if s.owns(int(gid) if gid else None)]
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard that receives ``guild_id``'s events, with ``shard_count`` shards."""
+        return (guild_id >> 22) % self.shard_count
+
     async def _echo(self, event: str, data: dict[str, Any], intent: int) -> None:
         if not self.echo_events:
             return
-        for sess in list(self.sessions):
+        for sess in self._owning(data):
             if sess.intents & intent:
                 await self.dispatch(event, data, session=sess)
 
@@ -171,7 +196,7 @@ class Gateway(Messages):
         channel = self.channels[cid]
         is_dm = channel["type"] == DM
         mentions_bot = any(int(u["id"]) == self.bot_user_id for u in data["mentions"])
-        for sess in list(self.sessions):
+        for sess in self._owning(data):
             if not sess.intents & (INTENT_DIRECT_MESSAGES if is_dm else INTENT_GUILD_MESSAGES):
                 continue
             payload = dict(data)
@@ -268,7 +293,7 @@ class Gateway(Messages):
             "v": 10,
             "user_settings": {},
             "user": self._bot_user_me(),
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds if session.owns(gid)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
@@ -285,12 +310,21 @@ class Gateway(Messages):
             ready["shard"] = shard
         await self.dispatch("READY", ready, session=session)
         if intents & INTENT_GUILDS:
-            for gid in self.guilds:
+            for gid in [g for g in self.guilds if session.owns(g)]:
                 await self.dispatch("GUILD_CREATE", self.guild_payload(gid, intents=intents), session=session)
         assert self._ready_event is not None
         self._ready_event.set()
         await self._notify()
         return True
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        """``GET /gateway/bot``: the URL, the recommended shard count and the session start limit."""
+        body = {
+            "url": self.gateway_url,
+            "shards": self.shard_count,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
+        return json_response(body)
 
     async def _resume(self, conn: GatewayConnection, data: Mapping[str, Any]) -> bool:
         if data.get("token") != self.token:

@@ -52,6 +52,7 @@ class Rest(Server):
         return [
             *super()._routes(),
             ("GET", "/users/@me", self._get_me),
+            ("GET", "/gateway/bot", self._gateway_bot),
             ("GET", "/users/{user_id}", self._get_user),
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/oauth2/applications/@me", self._get_application),

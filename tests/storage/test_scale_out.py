@@ -1,0 +1,90 @@
+"""Scaling out on one PostgreSQL database: Discord shards over processes, Slack HTTP replicas.
+
+Each test runs real ``paperbot run`` processes (or two HTTP-mode apps) against the loopback fakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from tests.fakes.discord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.SeCrEt.shard-test-token"
+
+
+def base_env(url: str, schema: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERBOT_", "SLACK_"))}
+    env.update(PAPERBOT_DB=f"{url}?schema={schema}", PAPERBOT_SOURCES="", PAPERBOT_HEALTH_PORT="0",
+               PAPERBOT_LEADER_RETRY_SECONDS="0.5", PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    return env
+
+
+@contextlib.asynccontextmanager
+async def processes(envs: list[dict[str, str]], cwd: Path) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """``paperbot run`` once per environment; stopped (SIGTERM, then SIGKILL) at the end."""
+    procs = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE) for env in envs]
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+async def stderr_of(proc: asyncio.subprocess.Process) -> str:
+    assert proc.stderr is not None
+    return (await proc.stderr.read()).decode()
+
+
+async def test_two_discord_processes_each_answer_the_servers_of_their_shard(pg_schema, tmp_path):
+    url, schema = pg_schema
+    async with FakeDiscord(token=TOKEN, shard_count=2) as fake:
+        first = fake.guild_id
+        # a second server, on the other shard (a snowflake's shard is (id >> 22) % count)
+        second = fake.add_guild("Other Lab", guild_id=first + (1 << 22))
+        assert {fake.shard_of(first), fake.shard_of(second)} == {0, 1}
+        fake.add_member(fake.user_id, guild_id=second)
+        fake.add_member(fake.bot_user_id, guild_id=second)
+        channel = fake.add_channel("papers", guild_id=second)
+        envs = []
+        for shard in (0, 1):
+            env = base_env(url, schema)
+            env.update(DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url,
+                       DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS=str(shard))
+            envs.append(env)
+        async with processes(envs, tmp_path) as procs:
+            await fake.wait_until(lambda: len(fake.sessions) == 2 and fake.commands, timeout=60)
+            shards = sorted(tuple(s.shard or ()) for s in fake.sessions)
+            assert shards == [(0, 2), (1, 2)]  # one gateway session per process, each its own shard
+            by_shard = {s.shard[0]: s for s in fake.sessions if s.shard}
+            for guild, cid in ((first, fake.channel_id), (second, channel)):
+                iid = await fake.invoke(fake.slash_command("papers", subcommand="help", channel_id=cid))
+                answer = await fake.wait_callback(iid, timeout=30)
+                assert answer["type"] in (4, 5)
+                got = [shard for shard, s in by_shard.items()
+                       if any(e["t"] == "INTERACTION_CREATE" and int(e["d"]["id"]) == iid for e in s.events)]
+                assert got == [fake.shard_of(guild)]  # only the process owning the server's shard got it
+                callbacks = [r for r in fake.requests if r.path.startswith(f"/interactions/{iid}/")]
+                assert len(callbacks) == 1  # answered once
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            logs = [await stderr_of(p) for p in procs]
+    assert "connects shards 0 of 2" in logs[0] and "connects shards 1 of 2" in logs[1]
+    assert sum("now leads" in log for log in logs) == 1  # one leader for the schedules
+    assert sum("follows" in log for log in logs) == 1
+    assert ("synced /papers" in logs[0]) and ("synced /papers" not in logs[1])  # shard 0's process registers it
