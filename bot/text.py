@@ -1,10 +1,10 @@
-"""Text rules shared by search, matching and rendering: folding and truncation."""
+"""Text rules shared by search, matching, rendering and logging: folding, truncation, redaction."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _WS = re.compile(r"\s+")
 
@@ -77,3 +77,17 @@ def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, mo
     else:
         cut = lo
     return escape(text[:cut].rstrip()) + tail
+
+
+REDACTED = "[redacted]"
+#: the password of a URL (``postgresql://bot:s3cret@db/paperbot``): what lies between ``user:`` and ``@``
+_URL_PASSWORD = re.compile(r"(://[^:/@]+):[^@/]*@")
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` safe to log or print: each of ``secrets`` (a token) replaced by ``[redacted]``, and a URL's
+    password by ``***`` (``postgresql://bot:***@db/paperbot``)."""
+    for value in secrets:
+        if value:
+            text = text.replace(value, REDACTED)
+    return _URL_PASSWORD.sub(r"\1:***@", text)

@@ -17,6 +17,7 @@ from typing import Any, Self
 import asyncpg
 
 from bot.store import StoreError
+from bot.text import redact
 from storage.postgres.leader import AdvisoryLeaderLock
 from storage.postgres.migrations import ALL, LATEST
 
@@ -31,11 +32,6 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 def is_postgres_url(text: str) -> bool:
     return text.startswith(("postgresql://", "postgres://"))
-
-
-def redact(url: str) -> str:
-    """``url`` without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def split_schema(url: str, schema: str | None = None) -> tuple[str, str | None]:
