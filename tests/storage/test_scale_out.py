@@ -88,3 +88,60 @@ async def test_two_discord_processes_each_answer_the_servers_of_their_shard(pg_s
     assert sum("now leads" in log for log in logs) == 1  # one leader for the schedules
     assert sum("follows" in log for log in logs) == 1
     assert ("synced /papers" in logs[0]) and ("synced /papers" not in logs[1])  # shard 0's process registers it
+
+
+async def test_two_slack_http_replicas_share_subscriptions_and_schedules(pg_schema, seed_digest, monkeypatch):
+    """Behind a load balancer any replica gets any request: what one stores, the other sees and acts on."""
+    import dataclasses
+    import datetime as dt
+
+    from adapters.slack.client import make_client
+    from adapters.slack.transport import SlackTransport
+    from bot.app import PaperBot
+    from bot.commands import Commands
+    from bot.scheduling import job_id
+    from storage.postgres import PostgresStore
+    from tests.adapters.slack.conftest import LISTED_ADMIN, make_settings, serve_http
+    from tests.fakes.slack import FakeSlack
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)  # bolt reads these too
+    url, schema = pg_schema
+    async with FakeSlack() as slack:
+        stores = [await PostgresStore.open(url, schema=schema) for _ in range(2)]  # two replicas' pools
+        replicas = [PaperBot(make_settings(slack, PAPERBOT_LEADER_RETRY_SECONDS="0.5"), s, Commands(s))
+                    for s in stores]
+        a, b = replicas
+        try:
+            for bot in (b, a):  # b starts first: it leads
+                await bot.start("slack", {"slack": SlackTransport(make_client(bot.settings))})
+            assert b.leading() and not a.leading()
+            async with serve_http(a, slack) as via_a, serve_http(b, slack) as via_b:
+                async def ask(replica, text: str, rid: str, **kwargs) -> str:  # type: ignore[no-untyped-def]
+                    assert await replica.command(text, response_id=rid, **kwargs) == (200, "")
+                    await slack.wait_for(lambda: any(r.id == rid for r in slack.responses))
+                    return " ".join(str(r.body) for r in slack.responses if r.id == rid)
+
+                assert "추론" in await ask(via_a, "subscribe 추론", "r1", user_id="U1")
+                assert "추론" in await ask(via_b, "subscriptions", "r2", user_id="U1")
+                assert "Daily post set: 09:00 UTC" in await ask(
+                    via_a, "schedule set 09:00 UTC", "r3", user_id=LISTED_ADMIN, channel_id="C9")
+                assert "09:00" in await ask(via_b, "schedule show", "r4", user_id="U2", channel_id="C9")
+
+                # the leader (b) times the schedule set through a, and alerts the subscriber made through a
+                await b.sync_schedules()
+                job = b.scheduler.get_job(job_id("slack", "C9"))
+                assert job is not None
+                today = dt.datetime.now(dt.UTC).date()
+                report = await stores[1].ingest(dataclasses.replace(seed_digest, date=today), source="seed")
+                await b.after_ingest(report)  # what b's daily fetch does with new papers
+                dm = slack.dm_channel("U1")
+                assert any("추론" in str(m.args) for m in slack.messages_in(dm))  # the alert
+                assert await a.channels.fire("slack", "C9") is None  # type: ignore[union-attr]  # a follows
+                fire_at = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(9, 0), tzinfo=dt.UTC)
+                result = await job.func(*job.args, now=fire_at)  # what b's timer runs at 09:00
+                assert result is not None and result.outcome == "sent"
+                assert len([m for m in slack.messages_in("C9") if m.thread_ts is None]) == 1
+        finally:
+            for bot in replicas:
+                await bot.close()
