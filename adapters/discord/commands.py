@@ -29,6 +29,7 @@ from bot.commands import KOREAN_NAMES, KOREAN_SCHEDULE_ACTIONS
 from bot.i18n import N_, Lang, language_of
 from bot.messages import Level, Reply
 from bot.schedule_spec import ScheduleError, parse_timezone
+from bot.text import ELLIPSIS, fit
 from bot.topics import topic_text
 
 log = logging.getLogger(__name__)
@@ -81,27 +82,17 @@ def word(text: str) -> str:
     return "".join(text.split())
 
 
-def shorten(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters, cut on a word end with ``…`` when long."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip() + "…"
-
-
 def choices(values: Iterable[str], *, value_of: Callable[[str], str] = lambda v: v) -> Choices:
     """At most 25 distinct choices; names and values within 100 characters."""
     out: Choices = []
     seen: set[str] = set()
     for raw in values:
         text = " ".join(raw.split())
-        value = shorten(value_of(text), limits.CHOICE_VALUE).removesuffix("…").strip()
+        value = fit(value_of(text), limits.CHOICE_VALUE).removesuffix(ELLIPSIS).strip()
         if not text or not value or value in seen:
             continue
         seen.add(value)
-        out.append(app_commands.Choice(name=shorten(text, limits.CHOICE_NAME), value=value))
+        out.append(app_commands.Choice(name=fit(text, limits.CHOICE_NAME), value=value))
         if len(out) == limits.AUTOCOMPLETE_CHOICES:
             break
     return out

@@ -19,6 +19,7 @@ import discord.http
 import yarl
 
 from bot.config import Settings
+from bot.text import redact
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 NO_TOKEN = "no Discord token: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) to the bot token from the developer portal"
@@ -62,13 +63,6 @@ def error_text(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` (and a ``Bot <secret>`` header value) blanked out."""
-    if secret:
-        text = text.replace(secret, "[token]")
-    return text
-
-
 def report(prefix: str, message: str, secret: str | None) -> None:
     """One line on stderr: ``prefix: message``, the token blanked out should it ever appear."""
-    print(redact(f"{prefix}: {message}", secret), file=sys.stderr)
+    print(redact(f"{prefix}: {message}", [secret]), file=sys.stderr)

@@ -1,9 +1,8 @@
 """The Slack Web API client paperbot uses, and keeping secrets out of messages.
 
 Retries are slack-sdk's own handlers: HTTP 429 (sleeping ``Retry-After``), 500/503, and
-dropped connections. Nothing here ever formats a token into a string; :func:`redact` is the
-safety net for texts that come from elsewhere (exception messages) before they are logged
-or printed.
+dropped connections. Nothing here ever formats a token into a string: a failed call is
+described by :func:`error_code` (Slack's error code or the exception type).
 """
 
 from __future__ import annotations
@@ -11,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 
 import aiohttp
 from pydantic import SecretStr
@@ -37,8 +35,6 @@ TIMEOUT_SECONDS = 30
 
 #: what a Web API or response_url call may raise besides bugs: Slack errors, network and timeouts
 SEND_ERRORS: tuple[type[BaseException], ...] = (SlackApiError, aiohttp.ClientError, OSError, TimeoutError)
-
-_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 
 class SlackConfigError(ConfigError):
@@ -105,18 +101,6 @@ async def shared_session(client: AsyncWebClient, *, connections: int = 100) -> A
     finally:
         client.session = None
         await session.close()
-
-
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` with the given secrets and anything shaped like a Slack token replaced by ``[redacted]``."""
-    for value in secrets:
-        if value:
-            text = text.replace(value, "[redacted]")
-    return _TOKEN.sub("[redacted]", text)
-
-
-def settings_secrets(settings: Settings) -> list[str | None]:
-    return [secret(settings.slack_bot_token), secret(settings.slack_app_token), secret(settings.slack_signing_secret)]
 
 
 def error_code(exc: BaseException) -> str:
