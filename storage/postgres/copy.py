@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.store import StoreError
 from storage.postgres import PostgresStore
-from storage.postgres.papers import reindex_papers
+from storage.postgres.papers import indexed, reindex_papers
 from storage.sqlite import SQLiteStore
 from storage.sqlite.db import parse_time
-from storage.sqlite.rows import row_paper
+from storage.sqlite.rows import Sections, json_sections, row_paper
 
 Convert = Callable[[Any], Any]
 
@@ -48,7 +48,7 @@ TABLES: tuple[Table, ...] = (
                      "last_date", "first_seen", "media"),
           {"last_date": _date, "first_seen": _time}, "id"),
     Table("digests", ("date", "source", "ingested_at"), {"date": _date, "ingested_at": _time}),
-    Table("digest_papers", ("date", "position", "paper_id", "votes"), {"date": _date}),
+    Table("digest_papers", ("date", "position", "paper_id", "votes", "sections"), {"date": _date}),
     Table("subscriptions", ("id", "platform", "subscriber", "kind", "term", "term_key", "gram", "created_at"),
           {"created_at": _time}, "id"),
     Table("schedules", ("platform", "channel", "workspace", "time", "timezone", "weekdays", "top_n", "min_votes",
@@ -97,9 +97,15 @@ async def copy_store(source: SQLiteStore, target: PostgresStore,
             counts[table.name] = len(records)
             progress(table.name, len(records))
             if table.name == "papers":
+                older: dict[int, list[Sections]] = {}  # older digests' own texts are searched too
+                for pid, text in await source._db.execute_fetchall(
+                    "SELECT paper_id, sections FROM digest_papers WHERE sections IS NOT NULL ORDER BY date"
+                ):
+                    older.setdefault(pid, []).append(json_sections(text))
                 for start in range(0, len(rows), _REINDEX_CHUNK):
                     chunk = rows[start : start + _REINDEX_CHUNK]
-                    await reindex_papers(conn, [(row[0], row_paper((*row[:10], row[11]))) for row in chunk])
+                    await reindex_papers(conn, [indexed(row[0], row_paper((*row[:10], row[11])), older.get(row[0], ()))
+                                                for row in chunk])
         for name in _SEQUENCES:
             await conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)"

@@ -14,7 +14,7 @@ from bot.store import IngestReport, StoredDigest, StoredPaper
 from storage.ingest_plan import plan_ingest
 from storage.postgres.db import INGEST_LOCK, Database
 from storage.postgres.rows import name_vector, pairs_vector, search_doc, words_vector
-from storage.sqlite.rows import row_paper
+from storage.sqlite.rows import DIGEST_PAPER_COLUMNS, Sections, index_body, json_sections, row_paper
 
 PAPER_COLUMNS = (
     "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date, p.media"
@@ -33,7 +33,7 @@ class PapersMixin(Database):
             rows = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p ORDER BY p.id")
             for start in range(0, len(rows), 2000):
                 async with conn.transaction():
-                    await reindex_papers(conn, [(r[0], row_paper(r)) for r in rows[start : start + 2000]])
+                    await reindex_papers(conn, [indexed(r[0], row_paper(r)) for r in rows[start : start + 2000]])
 
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport:
         async with self.transaction() as conn:
@@ -48,6 +48,12 @@ class PapersMixin(Database):
         existing: dict[str, tuple[Any, ...]] = {row[1]: tuple(row) for row in rows}
         await conn.execute("INSERT INTO digests(date, source) VALUES ($1, $2) ON CONFLICT DO NOTHING", date, source)
         already_linked = {r[0] for r in await conn.fetch("SELECT paper_id FROM digest_papers WHERE date = $1", date)}
+        texts: dict[int, dict[Any, Sections | None]] = {row[0]: {} for row in existing.values()}
+        if texts:
+            for pid, day, sections in await conn.fetch(
+                "SELECT paper_id, date, sections FROM digest_papers WHERE paper_id = ANY($1::bigint[])", list(texts)
+            ):
+                texts[pid][day] = None if sections is None else json_sections(sections)
         next_position = await conn.fetchval(
             "SELECT coalesce(max(position), -1) + 1 FROM digest_papers WHERE date = $1", date
         )
@@ -58,7 +64,7 @@ class PapersMixin(Database):
             )]
         )
 
-        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__)
+        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__, texts)
         if plan.inserts:
             await conn.executemany(
                 "INSERT INTO papers(id, arxiv_id, url, title, thumbnail, votes, authors, sections, links, last_date,"
@@ -73,7 +79,12 @@ class PapersMixin(Database):
             )
         if plan.links:
             await conn.executemany(
-                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ($1, $2, $3, $4)", plan.links
+                "INSERT INTO digest_papers(date, position, paper_id, votes, sections) VALUES ($1, $2, $3, $4, $5)",
+                plan.links,
+            )
+        if plan.day_texts:
+            await conn.executemany(
+                "UPDATE digest_papers SET sections = $1 WHERE date = $2 AND paper_id = $3", plan.day_texts
             )
         if plan.votes:
             await conn.executemany(
@@ -102,7 +113,7 @@ class PapersMixin(Database):
             if await pool.fetchval("SELECT 1 FROM digests WHERE date = $1", day) is None:
                 return None
         rows = await pool.fetch(
-            f"SELECT {PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
+            f"SELECT {DIGEST_PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
             " WHERE d.date = $1 ORDER BY d.position",
             day,
         )
@@ -126,19 +137,24 @@ class PapersMixin(Database):
         return [StoredPaper(row_paper(row), tuple(dates[row[0]])) for row in rows]
 
 
-async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper]]) -> None:
-    """(Re)build the search columns and author links of these papers."""
+def indexed(pid: int, paper: Paper, older: Iterable[Sections] = ()) -> tuple[int, Paper, str]:
+    """A :func:`reindex_papers` entry: the paper with its current text and ``older`` digests' texts."""
+    return pid, paper, index_body(paper.sections, older)
+
+
+async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper, str]]) -> None:
+    """(Re)build the search columns and author links of these papers: (id, paper, summaries to index)."""
     rows = []
-    for pid, paper in papers:
-        ko_title, ko_body, ko = search_doc(paper)
-        rows.append((ko_title, ko_body, ko, pairs_vector(ko), words_vector(paper), pid))
+    for pid, paper, body in papers:
+        ko_title, ko_body, ko = search_doc(paper, body)
+        rows.append((ko_title, ko_body, ko, pairs_vector(ko), words_vector(paper, body), pid))
     await conn.executemany(
         "UPDATE papers SET ko_title = $1, ko_body = $2, ko = $3, ko_pairs = $4::tsvector, words = $5::tsvector"
         " WHERE id = $6",
         rows,
     )
-    await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _ in papers])
-    names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
+    await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _, _ in papers])
+    names = list(dict.fromkeys(a for _, p, _ in papers for a in p.authors))
     if not names:
         return
     await conn.executemany(
@@ -148,5 +164,5 @@ async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper
     author_ids = dict(await conn.fetch("SELECT name, id FROM authors WHERE name = ANY($1::text[])", names))
     await conn.executemany(
         "INSERT INTO paper_authors(paper_id, position, author_id) VALUES ($1, $2, $3)",
-        [(pid, i, author_ids[a]) for pid, p in papers for i, a in enumerate(p.authors)],
+        [(pid, i, author_ids[a]) for pid, p, _ in papers for i, a in enumerate(p.authors)],
     )

@@ -32,11 +32,13 @@ def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def words_vector(paper: Paper) -> str:
-    """A ``tsvector`` literal: title words weighted A, authors B, summaries C, with positions."""
+def words_vector(paper: Paper, body: str | None = None) -> str:
+    """A ``tsvector`` literal: title words weighted A, authors B, summaries C (``body``, by default
+    the paper's own text), with positions."""
     positions: dict[str, list[str]] = {}
     pos = 0
-    for weight, text in (("A", paper.title), ("B", ", ".join(paper.authors)), ("C", search_body(paper))):
+    summaries = search_body(paper) if body is None else body
+    for weight, text in (("A", paper.title), ("B", ", ".join(paper.authors)), ("C", summaries)):
         for word in word_tokens(text):
             pos = min(pos + 1, _MAX_POS)
             if len(word) <= _MAX_WORD:
@@ -88,10 +90,12 @@ def term_query(t: Term, *, title_only: bool = False) -> str:
     return f"(({text}) | ({' <-> '.join(_lexeme(w) + ':B' for w in t.words)}))"
 
 
-def search_doc(paper: Paper) -> tuple[str, str, str]:
-    """(title, summaries, both) as Korean search reads them: folded, spacing removed, lines ended."""
-    title, body = korean_index_text(paper.title), korean_index_text(search_body(paper))
-    return title, body, title + body
+def search_doc(paper: Paper, body: str | None = None) -> tuple[str, str, str]:
+    """(title, summaries, both) as Korean search reads them: folded, spacing removed, lines ended
+    (``body``: the summaries to index, by default the paper's own text)."""
+    title = korean_index_text(paper.title)
+    summaries = korean_index_text(search_body(paper) if body is None else body)
+    return title, summaries, title + summaries
 
 
 def schedule(row: Sequence[Any]) -> Schedule:

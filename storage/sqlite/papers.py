@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from bot.models import Digest, Paper
 from bot.store import IngestReport, StoredDigest, StoredPaper
 from storage.ingest_plan import plan_ingest
 from storage.sqlite.db import Database, chunks, marks
-from storage.sqlite.rows import PAPER_COLUMNS, row_paper, search_body
+from storage.sqlite.rows import DIGEST_PAPER_COLUMNS, PAPER_COLUMNS, Sections, json_sections, row_paper, search_body
 
 FTS_TABLES = ("papers_fts", "papers_words")
 
@@ -59,13 +59,20 @@ class PapersMixin(Database):
             "SELECT paper_id FROM digest_papers WHERE date = ?", (date,)
         )
         already_linked = {row[0] for row in rows}
+        texts: dict[int, dict[Any, Sections | None]] = {row[0]: {} for row in existing.values()}
+        for chunk in chunks(list(texts)):
+            rows = await db.execute_fetchall(
+                f"SELECT paper_id, date, sections FROM digest_papers WHERE paper_id IN ({marks(len(chunk))})", chunk
+            )
+            for pid, day, sections in rows:
+                texts[pid][day] = None if sections is None else json_sections(sections)
         rows = await db.execute_fetchall(
             "SELECT coalesce(max(position), -1) FROM digest_papers WHERE date = ?", (date,)
         )
         next_position = rows[0][0] + 1  # type: ignore[index]
         rows = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM papers")
         new_ids = itertools.count(rows[0][0] + 1)  # type: ignore[index]
-        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__)
+        plan = plan_ingest(digest, date, existing, already_linked, next_position, new_ids.__next__, texts)
         if plan.votes:
             await db.executemany(
                 "UPDATE digest_papers SET votes = ?1 WHERE date = ?2 AND paper_id = ?3 AND votes IS NOT ?1", plan.votes
@@ -84,15 +91,21 @@ class PapersMixin(Database):
             )
         if plan.links:
             await db.executemany(
-                "INSERT INTO digest_papers(date, position, paper_id, votes) VALUES (?, ?, ?, ?)", plan.links
+                "INSERT INTO digest_papers(date, position, paper_id, votes, sections) VALUES (?, ?, ?, ?, ?)",
+                plan.links,
+            )
+        if plan.day_texts:
+            await db.executemany(
+                "UPDATE digest_papers SET sections = ? WHERE date = ? AND paper_id = ?", plan.day_texts
             )
         if plan.reindex:
-            await self._reindex(plan.reindex)
+            await self._reindex([(pid, p) for pid, p, _ in plan.reindex], {pid: body for pid, _, body in plan.reindex})
         if plan.changed:
             await db.execute("UPDATE digests SET source = ? WHERE date = ? AND ? != ''", (source, date, source))
         return plan.report(digest)
 
-    async def _reindex(self, papers: list[tuple[int, Paper]]) -> None:
+    async def _reindex(self, papers: list[tuple[int, Paper]], bodies: Mapping[int, str] | None = None) -> None:
+        """``bodies``: the summaries to index per paper id (older digests' texts too), by default its own."""
         db = self._db
         ids = [pid for pid, _ in papers]
         for chunk in chunks(ids):
@@ -100,7 +113,8 @@ class PapersMixin(Database):
             await db.execute(f"DELETE FROM papers_fts WHERE rowid IN ({in_list})", chunk)
             await db.execute(f"DELETE FROM papers_words WHERE rowid IN ({in_list})", chunk)
             await db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({in_list})", chunk)
-        rows = [(pid, p.title, ", ".join(p.authors), search_body(p)) for pid, p in papers]
+        bodies = bodies or {}
+        rows = [(pid, p.title, ", ".join(p.authors), bodies.get(pid) or search_body(p)) for pid, p in papers]
         await db.executemany("INSERT INTO papers_fts(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
         names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
@@ -139,7 +153,7 @@ class PapersMixin(Database):
             if not rows:
                 return None
         rows = await db.execute_fetchall(
-            f"SELECT {PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
+            f"SELECT {DIGEST_PAPER_COLUMNS} FROM digest_papers d JOIN papers p ON p.id = d.paper_id"
             " WHERE d.date = ? ORDER BY d.position",
             (day,),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.models import Paper
@@ -14,14 +14,19 @@ from storage.sqlite.db import parse_time
 PAPER_COLUMNS = (
     "p.id, p.arxiv_id, p.url, p.title, p.thumbnail, p.votes, p.authors, p.sections, p.links, p.last_date, p.media"
 )
+#: a paper as one digest showed it: that day's text when it kept its own
+DIGEST_PAPER_COLUMNS = PAPER_COLUMNS.replace("p.votes", "coalesce(d.votes, p.votes)").replace(
+    "p.sections", "coalesce(d.sections, p.sections)"
+)
 SCHEDULE_COLUMNS = (
     "platform, channel, workspace, time, timezone, weekdays, top_n, min_votes, enabled, set_by, quiet, updated_at"
 )
 SUB_COLUMNS = "id, platform, subscriber, kind, term, created_at, term_key, gram"
+Sections = tuple[tuple[str, str], ...]
 
 
 def search_body(paper: Paper) -> str:
-    """The text the search indexes for a paper's summaries."""
+    """A paper's summaries as one text (the index adds older digests' texts: :func:`index_body`)."""
     return "\n".join(text for _, text in paper.sections)
 
 
@@ -55,7 +60,7 @@ def paper_values(paper: Paper) -> tuple[Any, ...]:
         paper.thumbnail,
         paper.votes,
         json.dumps(list(paper.authors), ensure_ascii=False),
-        json.dumps([list(s) for s in paper.sections], ensure_ascii=False),
+        sections_json(paper.sections),
         json.dumps([list(link) for link in paper.links], ensure_ascii=False),
     )
 
@@ -68,7 +73,7 @@ def row_paper(row: Sequence[Any]) -> Paper:
         thumbnail=row[4],
         votes=row[5],
         authors=tuple(json.loads(row[6])),
-        sections=tuple((name, text) for name, text in json.loads(row[7])),
+        sections=json_sections(row[7]),
         links=tuple((label, url) for label, url in json.loads(row[8])),
         media=row[10] if len(row) > 10 else None,  # a store without the column reads no media
     )
@@ -78,14 +83,61 @@ def _hangul(text: str) -> bool:
     return any("\uac00" <= c <= "\ud7a3" for c in text)
 
 
-def merge_sections(old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """Both sources' texts: a section of the same name takes the newer text, every other section is kept
-    (the Korean digest's sections and Hugging Face's English abstract side by side, Korean first)."""
-    newer = {name: text for name, text in new if text}
-    known = {name for name, _ in old}
-    merged = [(name, newer.get(name, text)) for name, text in old]
-    merged += [(name, text) for name, text in new if name not in known]
-    return tuple(sorted(merged, key=lambda s: not _hangul(s[1])))  # stable: Korean texts first
+def _korean(sections: Sections) -> bool:
+    """Whose text this is: the Korean digest's (some Hangul) or Hugging Face's English one."""
+    return any(_hangul(text) for _, text in sections)
+
+
+def _sources(sections: Sections) -> set[bool]:
+    return {_hangul(text) for _, text in sections}
+
+
+def merge_sections(old: Sections, new: Sections) -> Sections:
+    """Both sources' texts, by source: the new text replaces its own source's sections whole (a
+    re-summary under other labels leaves none of the old ones behind) and any of the same name;
+    the other source's sections are kept (the Korean digest's sections and Hugging Face's English
+    abstract side by side, Korean first)."""
+    new = tuple((name, text) for name, text in new if text)
+    if not new:
+        return old
+    korean, names = _korean(new), {name for name, _ in new}
+    kept = [(name, text) for name, text in old if _hangul(text) != korean and name not in names]
+    return tuple(sorted((*kept, *new), key=lambda s: not _hangul(s[1])))  # stable: Korean texts first
+
+
+def add_source(old: Sections, new: Sections) -> Sections:
+    """``old`` with ``new``'s text added when it comes from a source ``old`` has no text of (a
+    translation or abstract is not a newer version of a summary: every day shows it)."""
+    new = tuple((name, text) for name, text in new if text)
+    if not new or _korean(new) in _sources(old):
+        return old
+    return merge_sections(old, new)
+
+
+def replaces(old: Sections, new: Sections) -> bool:
+    """Whether going from ``old`` to ``new`` drops or rewrites some text (not only adds)."""
+    return not set(old) <= set(new)
+
+
+def index_body(current: Sections, older: Iterable[Sections] = ()) -> str:
+    """What the search indexes as a paper's summaries: the current text, then every older
+    digest's text it no longer holds (a word only in an older summary still finds the paper)."""
+    texts = [text for _, text in current]
+    seen = set(texts)
+    for sections in older:
+        for _, text in sections:
+            if text not in seen:
+                seen.add(text)
+                texts.append(text)
+    return "\n".join(texts)
+
+
+def sections_json(sections: Sections) -> str:
+    return json.dumps([list(s) for s in sections], ensure_ascii=False)
+
+
+def json_sections(value: str) -> Sections:
+    return tuple((name, text) for name, text in json.loads(value))
 
 
 def merge(old: Paper, new: Paper) -> Paper:
@@ -104,5 +156,3 @@ def merge(old: Paper, new: Paper) -> Paper:
     )
 
 
-def search_text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
-    return paper.title, paper.authors, search_body(paper)

@@ -71,10 +71,54 @@ async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_
     assert await any_seeded.paper("2406.00000") is None
 
 
-async def test_a_changed_summary_is_searchable_by_its_new_words_only(any_seeded):
-    await any_seeded.ingest(Digest(dt.date(2024, 6, 29), (paper("2406.18629", "Step-DPO", text="완전히 새로운 요약"),)))
-    assert ids(await any_seeded.search("새로운 요약")) == ["2406.18629"]
-    assert "2406.18629" not in ids(await any_seeded.search("수학적"))
+async def test_a_paper_re_summarised_later_keeps_each_digests_text(any_seeded, seed_digest):
+    first = seed_digest.papers[0]
+    report = await any_seeded.ingest(Digest(dt.date(2024, 6, 29), (paper(first.arxiv_id, first.title, text="완전히 새로운 요약"),)))
+    assert report.updated == (first.arxiv_id,)
+    older = (await any_seeded.digest(dt.date(2024, 6, 28))).papers[0].paper
+    assert older.sections == first.sections  # what 2024-06-28 published, all three sections
+    newer = (await any_seeded.digest(dt.date(2024, 6, 29))).papers[0].paper
+    current = (await any_seeded.paper(first.arxiv_id)).paper
+    assert newer.sections == current.sections == (("What's New", "완전히 새로운 요약"),)  # no old label left over
+    for words in ("새로운 요약", "수학적", "Step-DPO"):  # the newest and the older summary are both searched
+        assert ids(await any_seeded.search(words)) == [first.arxiv_id], words
+    for day in (seed_digest, Digest(dt.date(2024, 6, 29), (paper(first.arxiv_id, first.title, text="완전히 새로운 요약"),))):
+        again = await any_seeded.ingest(day)  # ingesting either digest again changes nothing
+        assert not again.changed, day.date
+    assert (await any_seeded.digest(dt.date(2024, 6, 28))).papers[0].paper.sections == first.sections
+    assert (await any_seeded.paper(first.arxiv_id)).paper.sections == current.sections
+
+
+async def test_an_older_digest_ingested_later_keeps_its_text_and_the_newest_stays_current(any_store):
+    newest = Digest(dt.date(2024, 7, 2), (paper("2406.1", "Paper", text="새 요약 문장"),))
+    oldest = Digest(dt.date(2024, 6, 28), (paper("2406.1", "Paper", text="옛 요약 단락"),))
+    await any_store.ingest(newest)
+    report = await any_store.ingest(oldest)
+    assert report.linked == ("2406.1",)
+    assert (await any_store.paper("2406.1")).paper.sections == (("What's New", "새 요약 문장"),)
+    assert (await any_store.digest(oldest.date)).papers[0].paper.sections == (("What's New", "옛 요약 단락"),)
+    assert (await any_store.digest(newest.date)).papers[0].paper.sections == (("What's New", "새 요약 문장"),)
+    assert ids(await any_store.search("단락")) == ["2406.1"]
+    assert ids(await any_store.search("문장")) == ["2406.1"]
+
+
+async def test_hugging_faces_abstract_is_another_source_not_a_newer_version(any_store):
+    abstract = ("Abstract", "We study mathematical reasoning.")
+    korean = Digest(dt.date(2024, 6, 28), (paper("2406.1", "Paper", text="옛 요약"),))
+    resummary = Digest(dt.date(2024, 7, 2), (paper("2406.1", "Paper", text="새 요약"),))
+    english = Digest(dt.date(2024, 7, 2), (dataclasses.replace(paper("2406.1", "Paper"), sections=(abstract,)),))
+    for digest in (korean, resummary, english):
+        await any_store.ingest(digest)
+    assert (await any_store.paper("2406.1")).paper.sections == (("What's New", "새 요약"), abstract)
+    # every day shows the abstract beside its own Korean summary
+    assert (await any_store.digest(korean.date)).papers[0].paper.sections == (("What's New", "옛 요약"), abstract)
+    assert (await any_store.digest(resummary.date)).papers[0].paper.sections == (("What's New", "새 요약"), abstract)
+    # an abstract fetched for an older day reaches the current text too
+    late = Digest(dt.date(2024, 6, 1), (dataclasses.replace(paper("2406.2", "Other"), sections=(abstract,)),))
+    await any_store.ingest(Digest(dt.date(2024, 7, 2), (paper("2406.2", "Other", text="요약 둘"),)))
+    await any_store.ingest(late)
+    assert (await any_store.paper("2406.2")).paper.sections == (("What's New", "요약 둘"), abstract)
+    assert sorted(ids(await any_store.search("mathematical reasoning"))) == ["2406.1", "2406.2"]
 
 
 # -- keyword search -------------------------------------------------------------------
