@@ -22,6 +22,18 @@ def _clean_url(src: str) -> str | None:
     return text
 
 
+def _with_host(text: str, schemes: tuple[str, ...]) -> str | None:
+    """``text`` when it is a URL of one of ``schemes`` with a host and no user name, else ``None``."""
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in schemes or not host or parts.username is not None:
+        return None
+    return text
+
+
 def safe_https(src: str) -> str | None:
     """An ``https://`` URL with a host, or ``None``; ``//host/…`` and ``/path`` (Hugging Face) are resolved."""
     text = _clean_url(src)
@@ -31,29 +43,13 @@ def safe_https(src: str) -> str | None:
         text = "https:" + text
     elif text.startswith("/"):
         text = HF_BASE + text
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() != "https" or not host or parts.username is not None:
-        return None
-    return text
+    return _with_host(text, ("https",))
 
 
 def safe_web_url(src: str) -> str | None:
     """An http(s) URL with a host (extra links such as code pages), or ``None``."""
     text = _clean_url(src)
-    if text is None:
-        return None
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host or parts.username is not None:
-        return None
-    return text
+    return None if text is None else _with_host(text, ("http", "https"))
 
 
 def absolute_thumbnail(src: str) -> str | None:
