@@ -66,6 +66,7 @@ async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_
     assert [p.paper.arxiv_id for p in (await any_seeded.digest()).papers] == ["2406.99999", "2406.18629"]
     old = await any_seeded.digest(dt.date(2024, 6, 28))
     assert old.papers[0].paper.arxiv_id == "2406.18629"
+    assert old.papers[0].paper.votes == seed_digest.papers[0].votes  # that day's count
     await any_seeded.ingest(Digest(dt.date(2024, 6, 1), (dataclasses.replace(step, votes=3),)))
     assert (await any_seeded.paper("2406.18629")).paper.votes == 99
     assert await any_seeded.paper("2406.00000") is None
