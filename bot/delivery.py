@@ -23,76 +23,29 @@ channel is marked unavailable and reported once to whoever set its schedule.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
 
 from bot import metrics, post_keys
 from bot.i18n import ENGLISH, channel_lang
+from bot.lease import LEASE_SECONDS, Lease
 from bot.messages import Level, Message, MessageKind, Notice
 from bot.payload import Payload
 from bot.store import Claim, ClaimState, LedgerPost, Store
+from bot.transport import ChannelUnavailable, PartRejected, SentRef, Transport, new_nonce
+
+# what a transport implements and raises lives in bot.transport; callers import it from here too
+__all__ = ["ChannelUnavailable", "Deliverer", "Outcome", "PartRejected", "PostResult", "RunSummary", "SentRef",
+           "Transport", "new_nonce", "retry_delay"]
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 10.0  # a dead run's claims are taken over this long after its last heartbeat
 RETRY_BASE_SECONDS = 30.0  # an unfinished post is retried after 30 s, 60 s, 120 s … at most an hour
 RETRY_MAX_SECONDS = 3600.0
-
-
-class ChannelUnavailable(Exception):
-    """The platform refused the channel for good (deleted, no access, bot not in it)."""
-
-    def __init__(self, target: str, reason: str) -> None:
-        super().__init__(f"{target}: {reason}")
-        self.target = target
-        self.reason = reason
-
-
-class PartRejected(Exception):
-    """The platform rejected this one message as invalid (a 4xx other than 401/403/404/429):
-    sending it again would fail the same way, so it is recorded as failed and the post goes on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class SentRef:
-    message_id: str
-    thread_id: str | None = None  # where replies to this message go
-
-
-class Transport(Protocol):
-    """What delivery needs from a platform adapter."""
-
-    platform: str
-
-    @property
-    def max_concurrency(self) -> int | None:
-        """At most this many posts at once on this platform (``None``: the deliverer's default)."""
-
-    def render(self, messages: Sequence[Message]) -> list[Payload]: ...
-
-    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
-                   unknown: bool) -> SentRef:
-        """Send one payload to ``target`` (a channel id, or ``user:<id>`` for a DM).
-
-        ``parent`` is the recorded post this payload replies to (its thread). ``unknown``
-        means an earlier send of this very part may have happened: the transport looks for
-        the ``nonce`` marker among recent messages first and sends only if it is not there.
-        Raises :class:`ChannelUnavailable` when the channel refuses for good,
-        :class:`PartRejected` when this payload is invalid; any other exception means the
-        outcome is unknown (the part stays claimed and is resolved by the next attempt).
-        """
+RENDERED_KEPT = 64  # renderings kept for reuse (a fan-out renders one digest for every channel)
 
 
 class Outcome(StrEnum):
@@ -131,11 +84,6 @@ class RunSummary:
                 f"failed={self.count(Outcome.FAILED) + self.count(Outcome.INCOMPLETE)}{why}")
 
 
-def new_nonce() -> str:
-    """A fresh idempotency key and marker (32 hex characters; a transport uses as much as its platform takes)."""
-    return uuid.uuid4().hex
-
-
 def retry_delay(attempts: int) -> float:
     """Seconds before the next try of a post that failed ``attempts`` times: 30 s, 60 s, 120 s … at most 1 h."""
     return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * float(2 ** max(0, attempts - 1)))
@@ -150,8 +98,9 @@ class Deliverer:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.transports = transports
+        self.lease = Lease(store, seconds=lease_seconds, clock=self.clock)
         self.lease_seconds = lease_seconds
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = self.lease.owner
         #: a part claimed by a run whose lease is about to run out is waited for (a restart
         #: right after a crash), not skipped
         self.wait_for_leases = wait_for_leases
@@ -159,15 +108,11 @@ class Deliverer:
         # must not hold up another's
         self.limits = {name: asyncio.Semaphore(getattr(t, "max_concurrency", None) or concurrency)
                        for name, t in transports.items()}
-        self._lease_until: dt.datetime | None = None
-        self._lease_lock = asyncio.Lock()
-        self._heartbeat: asyncio.Task[None] | None = None
         self._inflight: set[tuple[str, str, str]] = set()
+        self._rendered: dict[tuple[str, tuple[Message, ...]], list[Payload]] = {}
 
-    # -- the lease ---------------------------------------------------------------------
     async def __aenter__(self) -> Deliverer:
-        await self._renew()
-        self._heartbeat = asyncio.create_task(self._beat(), name="ledger lease")
+        await self.lease.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -175,43 +120,28 @@ class Deliverer:
 
     async def close(self) -> None:
         """Stop renewing and give the lease up (nothing is in flight after a clean stop)."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
-        if self._lease_until is not None and not self._inflight:
-            with contextlib.suppress(Exception):  # the store may be gone already: the lease then just expires
-                await self.store.release_lease(self.owner)
-            self._lease_until = None
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            try:
-                await self._renew()
-            except Exception as exc:  # a failed renewal is retried; the lease outlives a few
-                log.warning("ledger lease not renewed: %s", type(exc).__name__)
-
-    async def _renew(self) -> None:
-        async with self._lease_lock:
-            now = self.clock()
-            self._lease_until = now + dt.timedelta(seconds=self.lease_seconds)
-            await self.store.renew_lease(self.owner, self._lease_until,
-                                         info=f"{socket.gethostname()} pid {os.getpid()}")
-
-    async def _ensure_lease(self) -> None:
-        """Renew when a third of the lease is left (runs without a heartbeat task renew as they claim)."""
-        until = self._lease_until
-        if until is None or until - self.clock() < dt.timedelta(seconds=self.lease_seconds * 2 / 3):
-            await self._renew()
+        await self.lease.stop(release=not self._inflight)
 
     # -- posts -----------------------------------------------------------------------------
     async def deliver(self, platform: str, target: str, post_key: str, messages: Sequence[Message],
                       *, report_to: str = "") -> PostResult:
         """Send every not-yet-sent part of one post, in order; see the module docstring."""
-        return await self.deliver_rendered(platform, target, post_key, self.transports[platform].render(messages),
+        return await self.deliver_rendered(platform, target, post_key, self.render(platform, messages),
                                            report_to=report_to)
+
+    def render(self, platform: str, messages: Sequence[Message]) -> list[Payload]:
+        """The platform's payloads for ``messages``; the same messages (a digest posted to many channels in one
+        language) are rendered once."""
+        key = (platform, tuple(messages))
+        try:
+            payloads = self._rendered.get(key)
+        except TypeError:  # something unhashable inside: render every time
+            return self.transports[platform].render(messages)
+        if payloads is None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.clear()
+            payloads = self._rendered[key] = self.transports[platform].render(messages)
+        return payloads
 
     async def deliver_rendered(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                                *, report_to: str = "") -> PostResult:
@@ -251,25 +181,43 @@ class Deliverer:
         """Claim a part; one whose owner's lease runs out soon (a run that just died) is waited for and taken over."""
         nonce = new_nonce()
         for waited in range(4):
-            await self._ensure_lease()
+            await self.lease.ensure()
             claim = await self.store.claim_part(platform, target, post_key, part, nonce, owner=self.owner,
                                                 now=self.clock())
-            if claim.state != ClaimState.BUSY or not self.wait_for_leases or claim.lease_expires is None:
+            if not self._wait_for(claim):
                 return claim
+            assert claim.lease_expires is not None
             wait = (claim.lease_expires - self.clock()).total_seconds()
             if wait > self.lease_seconds + 1 or waited == 3:
                 return claim  # a live run renews its lease: leave the part to it
             await asyncio.sleep(max(0.0, wait) + 0.05)
         raise AssertionError("unreachable")
 
+    def _wait_for(self, claim: Claim) -> bool:
+        return claim.state == ClaimState.BUSY and self.wait_for_leases and claim.lease_expires is not None
+
+    async def _record_sent(self, post: LedgerPost, part: int, ref: SentRef, following: int | None) -> Claim | None:
+        """Record ``part`` sent and claim the ``following`` one in the same write (``None``: it was the last)."""
+        platform, target, post_key = post.platform, post.target, post.post_key
+        if following is None:
+            await self.store.mark_sent(platform, target, post_key, part, ref.message_id, ref.thread_id)
+            return None
+        await self.lease.ensure()
+        claim = await self.store.mark_sent_and_claim(platform, target, post_key, part, ref.message_id,
+                                                     ref.thread_id, following, new_nonce(), owner=self.owner,
+                                                     now=self.clock())
+        return await self._claim(platform, target, post_key, following) if self._wait_for(claim) else claim
+
     async def _send_parts(self, post: LedgerPost, result: PostResult) -> None:
         platform, target, post_key = post.platform, post.target, post.post_key
         transport = self.transports[platform]
         sent: dict[int, SentRef] = {}
         rejected: set[int] = set()
-        for stored in post.parts:
+        claimed: Claim | None = None  # the next part's claim, when the last write took it already
+        for index, stored in enumerate(post.parts):
             part, payload = stored.part, stored.payload
-            claim = await self._claim(platform, target, post_key, part)
+            claim = claimed or await self._claim(platform, target, post_key, part)
+            claimed = None
             if claim.state == ClaimState.SENT:
                 sent[part] = SentRef(claim.message_id or "", claim.thread_id)
                 result.skipped += 1
@@ -311,7 +259,8 @@ class Deliverer:
                             type(exc).__name__)
                 result.outcome, result.detail = Outcome.INCOMPLETE, f"{type(exc).__name__} on part {part}"
                 return
-            await self.store.mark_sent(platform, target, post_key, part, ref.message_id, ref.thread_id)
+            following = post.parts[index + 1].part if index + 1 < len(post.parts) else None
+            claimed = await self._record_sent(post, part, ref, following)
             metrics.parts_sent.labels(platform).inc()
             sent[part] = ref
             result.sent += 1

@@ -22,11 +22,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import discord
-from aiolimiter import AsyncLimiter
 
 from adapters.discord import limits
 from adapters.discord.connection import endpoints, error_text, token
@@ -56,12 +55,54 @@ def carries(message: discord.Message, marker: str) -> bool:
     return tag in (message.content or "") or any(tag in (e.footer.text or "") for e in message.embeds)
 
 
+class Pacer:
+    """At most ``per_second`` requests a second, in the order they ask: each takes the next slot on a fixed
+    timeline, ``1 / per_second`` apart, so a request late for its slot (the loop busy for a moment) does not
+    push the ones behind it back; a slot nobody asked for in time is not made up later."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(self._next, now)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+#: Discord exempts interaction responses and follow-ups from the global limit
+UNPACED_PATHS = ("/interactions/", "/webhooks/")
+
+
+def pace_requests(client: discord.Client, per_second: float) -> Pacer:
+    """Make every REST request of ``client`` wait its turn on one :class:`Pacer` (installed once per client:
+    sends, thread creations, history lookups, DMs and the commands' own calls alike), just under Discord's
+    global limit. Per-route buckets stay discord.py's: it reads each answer's ``X-RateLimit-*`` headers and
+    waits before a request whose bucket is empty; its 429 handling stays the safety net."""
+    http = client.http
+    pacer: Pacer | None = getattr(http, "paperbot_pacer", None)
+    if pacer is None:
+        pacer = Pacer(per_second)
+        request = http.request
+
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+            if not route.path.startswith(UNPACED_PATHS):
+                await pacer.wait()
+            return await request(route, **kwargs)
+
+        http.request = paced  # type: ignore[method-assign]
+        http.paperbot_pacer = pacer  # type: ignore[attr-defined]
+    return pacer
+
+
 class DiscordTransport:
     platform = "discord"
-    #: discord.py waits out a *global* 429 only for requests not yet started; requests
-    #: already retrying give up after five tries. A few posts at a time keep that retry
-    #: crowd small, so its own rate limiter carries the fan-out (bench/fanout.py).
-    max_concurrency = 4
+    #: posts in flight: the pacer holds the request rate, so this only needs to keep it busy while
+    #: answers are on their way (discord.py retries a global 429 at most five times, so the crowd
+    #: that could be caught by one stays small)
+    max_concurrency = 8
     #: when discord.py has given up on a 429 anyway, the same request (same nonce, so never
     #: a duplicate) is handed back to it this many more times after the advised wait
     rate_limit_rounds = 3
@@ -69,10 +110,9 @@ class DiscordTransport:
     def __init__(self, client: discord.Client, *, thread_name: str = "Daily Papers",
                  requests_per_second: float = limits.GLOBAL_REQUESTS_PER_SECOND) -> None:
         self.client = client
-        #: every REST call of a delivery waits its turn here, just under Discord's global limit, so
-        #: that 429s are the exception; discord.py's own rate limiting stays the safety net
-        # one request per 1/N s, no burst: Discord counts the limit over any second
-        self.pacer = AsyncLimiter(1, 1.0 / requests_per_second) if requests_per_second > 0 else None
+        #: every REST call waits its turn, just under Discord's global limit, so that 429s are the
+        #: exception (each also counts toward Discord's invalid-request limit); 0 turns pacing off
+        self.pacer = pace_requests(client, requests_per_second) if requests_per_second > 0 else None
         self.thread_name = thread_name
         self._threads: set[int] = set()
         self._no_threads: set[int] = set()  # channels where the bot may not create threads
@@ -115,7 +155,6 @@ class DiscordTransport:
     async def _find(self, where: discord.abc.Messageable, key: int, marker: str) -> discord.Message | None:
         """The recent message in ``where`` carrying ``marker``, if Discord has it."""
         try:
-            await self._paced()
             async for message in where.history(limit=LOOKUP_LIMIT):
                 if carries(message, marker):
                     return message
@@ -128,14 +167,9 @@ class DiscordTransport:
                             "(a duplicate is possible after a crash longer than a few minutes)", key)
         return None
 
-    async def _paced(self) -> None:
-        if self.pacer is not None:
-            await self.pacer.acquire()
-
     async def _patiently(self, call: Callable[[], Awaitable[T]]) -> T:
         for round_ in range(self.rate_limit_rounds + 1):
             try:
-                await self._paced()
                 return await call()
             except discord.HTTPException as exc:
                 if exc.status == 429:  # discord.py gave up on its own retries

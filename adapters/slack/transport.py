@@ -58,6 +58,7 @@ class SlackTransport:
         self._pacers: dict[str, AsyncLimiter] = {}
         self._dms: dict[str, str] = {}
         self._blind: set[str] = set()  # channels whose history the app may not read
+        quiet_sdk_debug(client)
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)
@@ -137,6 +138,19 @@ class SlackTransport:
         if pacer is None:
             pacer = self._pacers[channel] = AsyncLimiter(1, self.post_interval)
         await pacer.acquire()
+
+
+def quiet_sdk_debug(client: AsyncWebClient) -> None:
+    """Give the client's logger its effective level as its own.
+
+    slack-sdk formats its debug lines (every request's JSON, every response's headers and body) whenever
+    ``logger.level <= DEBUG`` — true for a logger left at ``NOTSET`` even when nothing would show them:
+    about a third of the client's CPU per ``chat.postMessage`` (bench/fanout.py). The records shown stay
+    those logging was configured for when the transport was made.
+    """
+    logger = client.logger
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
 
 
 def without_images(body: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,22 @@ from storage.sqlite.ledger import _payload, _payload_json
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
+#: one statement records part $4 sent and claims part $5 — only when $5 is pending (else nothing changes and
+#: the two steps are taken one by one: the post may be finished, or $5 not ours to claim). The state test is
+#: on the row too: a process that claimed $5 since this statement's snapshot keeps it (PostgreSQL re-checks
+#: a row's WHERE after waiting for its lock), and only the sent part changes — the other process finishes the post.
+_SENT_AND_CLAIMED = (
+    "UPDATE parts SET state = CASE WHEN part = $4 THEN 'sent' ELSE 'claimed' END,"
+    " message_id = CASE WHEN part = $4 THEN $6 ELSE message_id END,"
+    " thread_id = CASE WHEN part = $4 THEN $7 ELSE thread_id END,"
+    " sent_at = CASE WHEN part = $4 THEN $8::timestamptz ELSE sent_at END,"
+    " error = CASE WHEN part = $4 THEN NULL ELSE error END,"
+    " owner = CASE WHEN part = $4 THEN owner ELSE $9 END,"
+    " nonce = CASE WHEN part = $4 THEN nonce ELSE $10 END,"
+    " claimed_at = CASE WHEN part = $4 THEN claimed_at ELSE $11::timestamptz END"
+    f" WHERE {_KEY} AND (part = $4 OR (part = $5 AND state = 'pending'))"
+    f" AND EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND part = $5 AND state = 'pending')"
+)
 
 
 def _now(when: dt.datetime | None = None) -> dt.datetime:
@@ -136,6 +152,16 @@ class LedgerMixin(Database):
         await self._close_part(platform, target, post_key, part,
                                "state = 'sent', message_id = $5, thread_id = $6, sent_at = $7, error = NULL",
                                (message_id, thread_id, _now()))
+
+    async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
+                                  thread_id: str | None, next_part: int, nonce: str, *, owner: str,
+                                  now: dt.datetime | None = None) -> Claim:
+        status = await self._pool.execute(_SENT_AND_CLAIMED, platform, target, post_key, part, next_part,
+                                          message_id, thread_id, _now(), owner, nonce, _now(now))
+        if str(status) == "UPDATE 2":  # the next part was pending: both rows changed in one statement
+            return Claim(ClaimState.NEW, nonce)
+        await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
+        return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
 
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
         await self._close_part(platform, target, post_key, part, "state = 'failed', error = $5", (error,))

@@ -4,20 +4,43 @@ Every state change of a part is one conditional ``UPDATE`` (or ``INSERT``) in on
 transaction, so a crash between any two of them leaves a state the next run understands:
 ``pending`` (never tried), ``claimed`` by a run (outcome unknown once that run's lease is
 gone), ``sent`` or ``failed``. A post is finished when none of its parts is pending or claimed.
+
+Each call to aiosqlite is a round trip to its thread, and on a fan-out those round trips were
+most of the ledger's cost: the common writes are one statement each (a single statement is its
+own transaction), recording a part sent and claiming the next is one ``UPDATE`` of both rows,
+and ledger transactions skip the search index's hook (the ledger never changes papers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
+
+import aiosqlite
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.sqlite.db import Database, now_text, parse_time
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
+_NAMED_KEY = "platform = :platform AND target = :target AND post_key = :post_key"
+#: one statement records part ``done`` sent and claims part ``next`` — only when ``next`` is pending (else
+#: nothing changes and the two steps are taken one by one: the post may be finished, or ``next`` not ours)
+_SENT_AND_CLAIMED = (
+    "UPDATE parts SET state = CASE part WHEN :done THEN 'sent' ELSE 'claimed' END,"
+    " message_id = CASE part WHEN :done THEN :message_id ELSE message_id END,"
+    " thread_id = CASE part WHEN :done THEN :thread_id ELSE thread_id END,"
+    " sent_at = CASE part WHEN :done THEN :sent_at ELSE sent_at END,"
+    " error = CASE part WHEN :done THEN NULL ELSE error END,"
+    " owner = CASE part WHEN :done THEN owner ELSE :owner END,"
+    " nonce = CASE part WHEN :done THEN nonce ELSE :nonce END,"
+    " claimed_at = CASE part WHEN :done THEN claimed_at ELSE :claimed_at END"
+    f" WHERE {_NAMED_KEY} AND (part = :done OR (part = :next AND state = 'pending'))"
+    f" AND EXISTS (SELECT 1 FROM parts WHERE {_NAMED_KEY} AND part = :next AND state = 'pending')"
+)
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
 
 
@@ -33,23 +56,39 @@ def _payload(text: str) -> Payload:
 
 
 class LedgerMixin(Database):
+    def _ledger_transaction(self) -> contextlib.AbstractAsyncContextManager[aiosqlite.Connection]:
+        """A write transaction without the Korean search index's hook: ledger writes never touch papers."""
+        return Database.transaction(self)
+
+    async def _write_one(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> int:
+        """One statement as its own transaction (autocommit) under the write lock; the rows it changed."""
+        async with self._write:
+            cursor = await self._db.execute(sql, params)
+            return int(cursor.rowcount)
+
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
-        async with self.transaction() as db:
+        stamp = now_text(now)
+        async with self._ledger_transaction() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (*key, len(payloads), report_to, now_text(now)),
+                "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, len(payloads), report_to, stamp, None if payloads else stamp),
             )
-            if cursor.rowcount == 1:
+            created = cursor.rowcount == 1
+            if created and payloads:
                 await db.executemany(
                     "INSERT INTO parts(platform, target, post_key, part, state, payload)"
                     " VALUES (?, ?, ?, ?, 'pending', ?)",
                     [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)],
                 )
-                if not payloads:
-                    await db.execute(f"UPDATE posts SET finished_at = created_at WHERE {_KEY}", key)
+        if created:  # as recorded: no need to read it back
+            return LedgerPost(platform=platform, target=target, post_key=post_key,
+                              parts=tuple(StoredPart(i, p, "pending", None, None, None)
+                                          for i, p in enumerate(payloads)),
+                              created_at=parse_time(stamp), report_to=report_to, finished=not payloads,
+                              attempts=0, retry_at=None, last_error=None)
         post = await self.post(platform, target, post_key)
         assert post is not None
         return post
@@ -80,13 +119,13 @@ class LedgerMixin(Database):
                          *, owner: str, now: dt.datetime | None = None) -> Claim:
         stamp = now_text(now)
         key = (platform, target, post_key, part)
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE parts SET state = 'claimed', owner = ?, nonce = ?, claimed_at = ?"
-                f" WHERE {_KEY} AND part = ? AND state = 'pending'",
-                (owner, nonce, stamp, *key),
-            )
-            if cursor.rowcount == 1:
+        claim_pending = ("UPDATE parts SET state = 'claimed', owner = ?, nonce = ?, claimed_at = ?"
+                         f" WHERE {_KEY} AND part = ? AND state = 'pending'")
+        if await self._write_one(claim_pending, (owner, nonce, stamp, *key)) == 1:  # the common case
+            return Claim(ClaimState.NEW, nonce)
+        async with self._ledger_transaction() as db:
+            cursor = await db.execute(claim_pending, (owner, nonce, stamp, *key))
+            if cursor.rowcount == 1:  # released in between
                 return Claim(ClaimState.NEW, nonce)
             rows = await db.execute_fetchall(
                 "SELECT p.state, p.nonce, p.message_id, p.thread_id, p.owner, l.expires_at FROM parts p"
@@ -111,7 +150,7 @@ class LedgerMixin(Database):
 
     async def _close_part(self, platform: str, target: str, post_key: str, part: int, assignments: str,
                           values: tuple[Any, ...]) -> None:
-        async with self.transaction() as db:
+        async with self._ledger_transaction() as db:
             await db.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = ?",
                              (*values, platform, target, post_key, part))
             await db.execute(
@@ -126,19 +165,30 @@ class LedgerMixin(Database):
                                "state = 'sent', message_id = ?, thread_id = ?, sent_at = ?, error = NULL",
                                (message_id, thread_id, now_text()))
 
+    async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
+                                  thread_id: str | None, next_part: int, nonce: str, *, owner: str,
+                                  now: dt.datetime | None = None) -> Claim:
+        key = {"platform": platform, "target": target, "post_key": post_key, "done": part, "next": next_part}
+        changed = await self._write_one(_SENT_AND_CLAIMED, {
+            **key, "message_id": message_id, "thread_id": thread_id, "sent_at": now_text(), "owner": owner,
+            "nonce": nonce, "claimed_at": now_text(now)})
+        if changed == 2:  # the next part was pending: both rows changed in one statement
+            return Claim(ClaimState.NEW, nonce)
+        await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
+        return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
+
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
         await self._close_part(platform, target, post_key, part, "state = 'failed', error = ?", (error,))
 
     async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                f"UPDATE parts SET state = 'pending', owner = NULL WHERE {_KEY} AND part = ? AND state = 'claimed'",
-                (platform, target, post_key, part),
-            )
+        await self._write_one(
+            f"UPDATE parts SET state = 'pending', owner = NULL WHERE {_KEY} AND part = ? AND state = 'claimed'",
+            (platform, target, post_key, part),
+        )
 
     async def note_attempt(self, platform: str, target: str, post_key: str, error: str,
                            retry_at: dt.datetime) -> int:
-        async with self.transaction() as db:
+        async with self._ledger_transaction() as db:
             await db.execute(
                 f"UPDATE posts SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE {_KEY}",
                 (error, now_text(retry_at), platform, target, post_key),
@@ -147,7 +197,7 @@ class LedgerMixin(Database):
         return int(rows[0][0]) if rows else 0  # type: ignore[index]
 
     async def renew_lease(self, owner: str, expires_at: dt.datetime, *, info: str = "") -> None:
-        async with self.transaction() as db:
+        async with self._ledger_transaction() as db:
             await db.execute(
                 "INSERT INTO leases(owner, expires_at, started_at, info) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(owner) DO UPDATE SET expires_at = excluded.expires_at",
@@ -157,8 +207,7 @@ class LedgerMixin(Database):
             await db.execute("DELETE FROM leases WHERE expires_at < ?", (now_text(expires_at - dt.timedelta(days=1)),))
 
     async def release_lease(self, owner: str) -> None:
-        async with self.transaction() as db:
-            await db.execute("DELETE FROM leases WHERE owner = ?", (owner,))
+        await self._write_one("DELETE FROM leases WHERE owner = ?", (owner,))
 
     async def unfinished_posts(self, platform: str | None = None, target: str | None = None) -> list[LedgerPost]:
         rows = await self._db.execute_fetchall(
@@ -207,11 +256,10 @@ class LedgerMixin(Database):
         return [AlertClaim(p, s, k, tuple(papers)) for (p, s, k), papers in grouped.items()]
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO delivery_runs(platform, target, post_key, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (platform, target, post_key, outcome, detail, now_text()),
-            )
+        await self._write_one(
+            "INSERT INTO delivery_runs(platform, target, post_key, outcome, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (platform, target, post_key, outcome, detail, now_text()),
+        )
 
     async def last_runs(self) -> list[RunRecord]:
         rows = await self._db.execute_fetchall(
@@ -222,12 +270,10 @@ class LedgerMixin(Database):
         return [RunRecord(r[0], r[1], r[2], r[3], r[4], parse_time(r[5])) for r in rows]
 
     async def set_unavailable(self, platform: str, target: str, reason: str) -> bool:
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO unavailable_channels(platform, target, reason, since) VALUES (?, ?, ?, ?)",
-                (platform, target, reason, now_text()),
-            )
-            return cursor.rowcount == 1
+        return await self._write_one(
+            "INSERT OR IGNORE INTO unavailable_channels(platform, target, reason, since) VALUES (?, ?, ?, ?)",
+            (platform, target, reason, now_text()),
+        ) == 1
 
     async def unavailable(self, platform: str) -> dict[str, str]:
         rows = await self._db.execute_fetchall(

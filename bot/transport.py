@@ -1,0 +1,70 @@
+"""What delivery needs from a platform adapter (:class:`Transport`), and what a send can answer.
+
+The ledger (:mod:`bot.delivery`) hands a transport one rendered part at a time with its nonce;
+the transport returns where the message went (:class:`SentRef`), or raises
+:class:`ChannelUnavailable` (the channel refuses for good) or :class:`PartRejected` (this
+message is invalid). Any other exception means the outcome is unknown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import Message
+from bot.payload import Payload
+
+
+class ChannelUnavailable(Exception):
+    """The platform refused the channel for good (deleted, no access, bot not in it)."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"{target}: {reason}")
+        self.target = target
+        self.reason = reason
+
+
+class PartRejected(Exception):
+    """The platform rejected this one message as invalid (a 4xx other than 401/403/404/429):
+    sending it again would fail the same way, so it is recorded as failed and the post goes on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class SentRef:
+    message_id: str
+    thread_id: str | None = None  # where replies to this message go
+
+
+class Transport(Protocol):
+    """What delivery needs from a platform adapter."""
+
+    platform: str
+
+    @property
+    def max_concurrency(self) -> int | None:
+        """At most this many posts at once on this platform (``None``: the deliverer's default)."""
+
+    def render(self, messages: Sequence[Message]) -> list[Payload]: ...
+
+    async def send(self, target: str, payload: Payload, *, parent: SentRef | None, nonce: str,
+                   unknown: bool) -> SentRef:
+        """Send one payload to ``target`` (a channel id, or ``user:<id>`` for a DM).
+
+        ``parent`` is the recorded post this payload replies to (its thread). ``unknown``
+        means an earlier send of this very part may have happened: the transport looks for
+        the ``nonce`` marker among recent messages first and sends only if it is not there.
+        Raises :class:`ChannelUnavailable` when the channel refuses for good,
+        :class:`PartRejected` when this payload is invalid; any other exception means the
+        outcome is unknown (the part stays claimed and is resolved by the next attempt).
+        """
+
+
+def new_nonce() -> str:
+    """A fresh idempotency key and marker (32 hex characters; a transport uses as much as its platform takes)."""
+    return uuid.uuid4().hex
