@@ -113,3 +113,35 @@ async def test_the_readme_line_fetches_the_days_file_and_walks_back_over_days_wi
     assert result.digest is not None and result.digest.date == DAY
     assert raw_files.hits["/l-yohai/daily_papers_ko/main/paper_logs/2024/06/30.md"] == 1
     assert raw_files.hits["/l-yohai/daily_papers_ko/main/paper_logs/2024/06/29.md"] == 1
+
+
+async def test_a_paper_summarised_again_keeps_each_days_text(raw_files, tmp_path, monkeypatch, capsys) -> None:
+    """LiveBench is in the 2024-06-28 file and summarised again, under other labels, on 2024-07-01."""
+    import asyncio
+    import json
+
+    from bot.cli import main
+
+    monkeypatch.setenv("PAPERBOT_DB", str(tmp_path / "paperbot.db"))
+    template = TEMPLATE.replace(RAW, raw_files.base)
+
+    async def run(*args: str) -> str:  # the CLI runs its own event loop: in a thread
+        assert await asyncio.to_thread(main, list(args)) == 0, args
+        return str(capsys.readouterr().out)
+
+    for day in ("2024-06-28", "2024-07-01"):
+        await run("fetch", "--date", day, "--source", template)
+
+    async def livebench(day: str) -> dict[str, str]:
+        digest = json.loads(await run("digest", "--date", day, "--json"))
+        (paper,) = [p for p in digest["papers"] if p["arxiv_id"] == "2406.19314"]
+        return {s["name"]: s["text"] for s in paper["sections"]}
+
+    older, newer = await livebench("2024-06-28"), await livebench("2024-07-01")
+    assert list(older) == ["What's New", "Technical Details", "Performance Highlights"]
+    assert older["What's New"].startswith("오염되지 않은(contamination-free)")
+    assert list(newer) == ["What's New", "Methodology"]  # the re-summary alone: no old label left over
+    shown = await run("show", "2406.19314")
+    assert "매달 새 문제로 갱신되어" in shown and "오염되지 않은(contamination-free)" not in shown
+    for only_in in ("심사 모델", "객관식 정답"):  # words of the older and of the newer summary
+        assert "LiveBench" in await run("search", only_in), only_in
