@@ -145,3 +145,14 @@ async def test_a_paper_summarised_again_keeps_each_days_text(raw_files, tmp_path
     assert "매달 새 문제로 갱신되어" in shown and "오염되지 않은(contamination-free)" not in shown
     for only_in in ("심사 모델", "객관식 정답"):  # words of the older and of the newer summary
         assert "LiveBench" in await run("search", only_in), only_in
+
+    # /papers today 2024-06-28 in a channel shows that day's text too
+    from bot.commands import Commands, Request
+    from bot.messages import PaperList
+    from storage.sqlite import SQLiteStore
+
+    async with await SQLiteStore.open(tmp_path / "paperbot.db") as store:
+        reply = await Commands(store).handle(Request("slack", "U1", "C1", "today", "2024-06-28", workspace="T1"))
+    (listing,) = [b for m in reply.messages for b in m.blocks if isinstance(b, PaperList)]
+    (paper,) = [p for p in listing.papers if p.arxiv_id == "2406.19314"]
+    assert dict(paper.sections) == older and paper.votes == 5
