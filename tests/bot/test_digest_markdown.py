@@ -355,3 +355,25 @@ async def test_media_is_stored_and_read_back(store):
     again = Digest(digest.date, tuple(replace(p, media=None) for p in digest.papers))  # a later source without it
     await store.ingest(again, source="hf")
     assert (await store.paper("2501.08331")).paper.media == digest.papers[1].media
+
+
+def test_an_entry_whose_body_lines_gave_no_summary_is_a_warning_and_one_without_body_is_not():
+    text = "\n".join([
+        "## Daily Papers (2024-07-09)",
+        "### [Lost](https://arxiv.org/abs/2407.00003)",
+        "Vote: 3",
+        "<div>",
+        "</div>",
+        "### [Header lines only](https://arxiv.org/abs/2407.00002)",
+        "![](https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2407.00002.png)",
+        "Vote: 3",
+        "Authors: A B",
+        "### [Bare](https://arxiv.org/abs/2407.00001)",
+        "",
+    ])
+    result = parse(text, "x.md")
+    assert [p.arxiv_id for p in result.digest.papers] == ["2407.00003", "2407.00002", "2407.00001"]
+    assert all(p.sections == () for p in result.digest.papers)
+    (problem,) = result.problems
+    assert (problem.severity, problem.cause, problem.line) == ("warning", "no summary", 2)
+    assert str(problem) == "x.md:2: warning: arXiv 2407.00003: 2 body line(s) but no summary"
