@@ -33,7 +33,8 @@ DOMAIN = "paperbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
-
+#: CLDR date patterns (Babel): the weekday, as a reader of each language expects it
+_DATE_PATTERNS = {"en": "EEE, MMM d, y", "ko": "y년 M월 d일 (E)"}
 
 
 class Marked(str):
@@ -58,6 +59,12 @@ def language_of(value: str | None) -> str | None:
         return "en"
     base = text.partition("-")[0]
     return base if base in LANGUAGES else None
+
+
+@functools.cache
+def _weekday_names(locale: str) -> tuple[str, ...]:
+    monday = dt.date(2024, 1, 1)
+    return tuple(format_date(monday + dt.timedelta(days=d), "EEE", locale=locale) for d in range(7))
 
 
 @functools.cache
@@ -90,13 +97,19 @@ class Lang:
         return self._catalog.ngettext(singular, plural, n).format(n=self.number(n), **self._params(params))
 
     def date(self, day: dt.date) -> str:
-        """``2024-06-28 (Fri)`` in English, ``2024년 6월 28일 (금)`` in Korean."""
-        if self.code == "ko":
-            return format_date(day, "y년 M월 d일 (E)", locale="ko")
-        return f"{day.isoformat()} ({format_date(day, 'EEE', locale='en')})"
+        """The one way a user sees a date: ``Fri, Jun 28, 2024`` in English, ``2024년 6월 28일 (금)`` in Korean."""
+        return format_date(day, _DATE_PATTERNS.get(self.code, _DATE_PATTERNS[DEFAULT]), locale=self.locale)
+
+    def weekday(self, day: int) -> str:
+        """A weekday's short name, Monday = 0: ``Mon`` / ``월``."""
+        return _weekday_names(self.locale)[day]
+
+    @property
+    def locale(self) -> str:
+        return self.code if self.code in LANGUAGES else DEFAULT
 
     def number(self, n: int) -> str:
-        return format_decimal(n, locale=self.code if self.code in LANGUAGES else DEFAULT)
+        return format_decimal(n, locale=self.locale)
 
     def error(self, exc: BaseException) -> str:
         """A :class:`Localized` error in this language; any other error's own text."""

@@ -9,9 +9,9 @@ there.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.i18n import ENGLISH, Lang
+from bot.i18n import ENGLISH, N_, Lang
 from bot.messages import (
     SHOW_DETAILS,
     SUBSCRIBE_AUTHOR,
@@ -28,6 +28,8 @@ from bot.messages import (
 )
 from bot.models import Paper
 from bot.store import StoredDigest, StoredPaper
+
+COMMAND = "/papers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ def digest_title(date: dt.date, t: Lang = ENGLISH) -> str:
 def no_digest_message(date: dt.date | None, t: Lang = ENGLISH) -> Message:
     if date:
         header, note = digest_title(date, t), t._("No papers for {date}. New papers usually arrive each weekday.",
-                                                   date=date.isoformat())
+                                                   date=t.date(date))
     else:
         header, note = t._("📰 Daily Papers"), t._("No papers yet. New papers usually arrive each weekday.")
     return Message((Header(header), Notice(note, Level.INFO)), kind=MessageKind.DIGEST)
@@ -91,8 +93,8 @@ def digest_messages(stored: StoredDigest | None, options: DigestOptions = Digest
         return (post,)
     dates = {p.paper.arxiv_id: p.dates for p in stored.papers}
     replies = tuple(
-        Message((PaperCard(p, Detail.FULL, rank=i, dates=dates[p.arxiv_id],
-                           actions=card_actions(p, details=False, t=t)),),
+        Message((card(p, Detail.FULL, t, rank=i, dates=dates[p.arxiv_id], actions=card_actions(p, details=False, t=t),
+                      both_languages=False),),
                 thread_of=0, kind=MessageKind.DIGEST)
         for i, p in enumerate(chosen, start=1)
     )
@@ -102,7 +104,45 @@ def digest_messages(stored: StoredDigest | None, options: DigestOptions = Digest
 def paper_card(stored: StoredPaper, detail: Detail = Detail.FULL, *, rank: int | None = None,
                snippet: tuple[tuple[str, bool], ...] = (), matched: tuple[str, ...] = (),
                t: Lang = ENGLISH) -> PaperCard:
+    """A card for a reply (search, author, ``show``): a full card shows the paper's text in both languages,
+    the reader's first."""
     actions = card_actions(stored.paper, details=detail is not Detail.FULL, author=matched[0] if matched else None,
                            t=t)
-    return PaperCard(stored.paper, detail, rank=rank, dates=stored.dates, snippet=snippet, matched=matched,
-                     actions=actions, matched_label=t._("matched"))
+    return card(stored.paper, detail, t, rank=rank, dates=stored.dates, snippet=snippet, matched=matched,
+                actions=actions)
+
+
+def card(paper: Paper, detail: Detail, t: Lang, *, rank: int | None = None, dates: tuple[dt.date, ...] = (),
+         snippet: tuple[tuple[str, bool], ...] = (), matched: tuple[str, ...] = (), actions: tuple[Action, ...] = (),
+         both_languages: bool = True) -> PaperCard:
+    """Every card, in ``t``'s language: its dates through ``t.date``, its fixed words from the catalog, and the
+    paper's text in the reader's language first — a post (``both_languages=False``) leaves the other language
+    out when the paper has text in both, with a note where to read it."""
+    other = ""
+    if detail is Detail.FULL:
+        mine, theirs = split_sections(paper.sections, t.code)
+        if mine and theirs and not both_languages:
+            paper = replace(paper, sections=mine)
+            note = OTHER_TEXT[section_language(theirs[0][1])]
+            other = t._(note, command=f"`{COMMAND} show {paper.arxiv_id}`")
+        else:
+            paper = replace(paper, sections=mine + theirs)
+    return PaperCard(paper, detail, rank=rank, dates=dates, snippet=snippet, matched=matched, actions=actions,
+                     matched_label=t._("matched"), date_labels=tuple(t.date(d) for d in dates),
+                     more_label=t._("more"), video_label=t._("▶ video"), other_language=other)
+
+
+#: the note on a post that leaves a paper's text in the other language out
+OTHER_TEXT = {"en": N_("English abstract: {command}"), "ko": N_("Korean summary: {command}")}
+
+
+def section_language(text: str) -> str:
+    """``ko`` for a text with Hangul (the Korean digest's summaries), else ``en`` (Hugging Face's abstract)."""
+    return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "en"
+
+
+def split_sections(sections: tuple[tuple[str, str], ...], language: str
+                   ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """A paper's sections in ``language`` and the others, each in their stored order."""
+    mine = tuple(s for s in sections if section_language(s[1]) == language)
+    return mine, tuple(s for s in sections if section_language(s[1]) != language)

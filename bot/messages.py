@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.models import Paper
+from bot.models import VIDEO_LABEL, Paper
 
 
 class Level(StrEnum):
@@ -68,7 +68,12 @@ class PaperCard:
     snippet: tuple[tuple[str, bool], ...] = ()  # (text, is_match) segments
     matched: tuple[str, ...] = ()  # why it is shown: matched authors or alert terms
     actions: tuple[Action, ...] = ()
-    matched_label: str = "matched"  # the word before ``matched``, in the reply's language
+    # the card's fixed words and dates in the reply's language (bot.layout fills them; renderers show them as is)
+    matched_label: str = "matched"  # the word before ``matched``
+    date_labels: tuple[str, ...] = ()  # ``dates`` through ``Lang.date``: ``Fri, Jun 28, 2024``
+    more_label: str = "more"  # the link after a cut summary
+    video_label: str = VIDEO_LABEL  # the link to the paper's video
+    other_language: str = ""  # a note that the paper's text in the other language was left out (posts)
 
 
 @dataclass(frozen=True, slots=True)

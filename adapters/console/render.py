@@ -10,7 +10,6 @@ from rich.padding import Padding
 from rich.text import Text as RichText
 
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
-from bot.models import VIDEO_LABEL
 from bot.payload import Payload
 
 WIDTH = 100
@@ -27,13 +26,13 @@ def _card(card: PaperCard) -> RenderableType:
     head.append(f"  {votes_label(p.votes)}", style="magenta")
     lines: list[RenderableType] = [head, RichText(p.url, style="blue underline")]
     if p.media:
-        lines.append(RichText(f"{VIDEO_LABEL} {p.media}", style="blue"))
+        lines.append(RichText(f"{card.video_label} {p.media}", style="blue"))
     meta = []
     if p.authors:
         shown = p.authors if card.detail is Detail.FULL else p.authors[:6]
         meta.append(", ".join(shown) + (" …" if len(shown) < len(p.authors) else ""))
-    if card.dates:
-        meta.append("digest " + ", ".join(d.isoformat() for d in card.dates))
+    if card.date_labels:
+        meta.append("📅 " + ", ".join(card.date_labels))
     if meta:
         lines.append(RichText(" · ".join(meta), style="dim"))
     if card.matched:
@@ -49,6 +48,8 @@ def _card(card: PaperCard) -> RenderableType:
             lines.append(RichText(text))
         for label, url in p.links:
             lines.append(RichText(f"{label}: {url}", style="blue"))
+        if card.other_language:
+            lines.append(RichText(f"🌐 {card.other_language}", style="dim"))
     if card.actions:
         lines.append(RichText("  ".join(f"[{a.label}]" for a in card.actions), style="dim"))
     lines.append(RichText(""))

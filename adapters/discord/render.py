@@ -19,7 +19,7 @@ import discord
 
 from adapters.discord import limits
 from bot.messages import Block, Detail, Header, Level, Message, Notice, PaperCard, PaperList, Text, votes_label
-from bot.models import VIDEO_LABEL, Paper
+from bot.models import Paper
 from bot.payload import Payload
 from bot.text import fit
 
@@ -83,14 +83,16 @@ def card_embed(card: PaperCard, *, field_limit: int = limits.FIELD_VALUE) -> dis
         lines.append(_snippet(card.snippet, 1200))
     links = [link(label, url, 300) for label, url in p.links[:5]]
     if p.media:  # the paper's video, next to where its thumbnail shows
-        links.insert(0, link(VIDEO_LABEL, p.media.replace("(", "%28").replace(")", "%29"), 300))
+        links.insert(0, link(card.video_label, p.media.replace("(", "%28").replace(")", "%29"), 300))
     if links:
         lines.append(" · ".join(links))
+    if card.other_language and card.detail is Detail.FULL:  # our own text: its `code` marks are meant
+        lines.append(f"🌐 {card.other_language}")
     if lines:
         embed.description = fit("\n".join(lines), limits.DESCRIPTION) if len("\n".join(lines)) > limits.DESCRIPTION \
             else "\n".join(lines)
     if card.detail is Detail.FULL:
-        more = f"[more]({p.url})"
+        more = link(card.more_label, p.url, len(p.url) + 24)
         for name, text in p.sections[: limits.FIELDS]:
             embed.add_field(name=fit(name, limits.FIELD_NAME, escape=escape) or "—",
                             value=fit(text, field_limit, escape=escape, more=more) or "—", inline=False)
@@ -98,8 +100,8 @@ def card_embed(card: PaperCard, *, field_limit: int = limits.FIELD_VALUE) -> dis
     if thumb:
         embed.set_thumbnail(url=thumb)
     footer = [votes_label(p.votes), f"arXiv {p.arxiv_id}"]
-    if card.dates:
-        footer.append(", ".join(d.isoformat() for d in card.dates[-3:]))
+    if card.date_labels:
+        footer.append(", ".join(card.date_labels[-3:]))
     embed.set_footer(text=fit(" · ".join(footer), limits.FOOTER))
     return embed
 

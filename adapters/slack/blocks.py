@@ -9,9 +9,11 @@ Layout:
   paper is ever dropped;
 * ``PaperCard`` → a section with the rank and linked bold title (and the thumbnail as an image
   accessory when Slack can show it: png/jpg/gif, never SVG); a context line (votes, digest
-  dates, authors, why it matched, the paper's video as "▶ video", extra links); the snippet with
+  dates as the reader's language writes them, authors, why it matched, the paper's video as "▶ video",
+  extra links); the snippet with
   matches in bold (COMPACT) or one section per summary section (FULL, long text cut with :func:`bot.text.fit` and a
-  ``more`` link to the paper); then its buttons.
+  ``more`` link to the paper), and the note that a post left the paper's other-language text out; then its
+  buttons. Every fixed word on a card comes with it, in the reader's language (:func:`bot.layout.card`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 from adapters.slack import limits
 from adapters.slack.mrkdwn import bold, escape, http_url, label, link, plain
 from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
-from bot.models import VIDEO_LABEL, Paper
+from bot.models import Paper
 from bot.text import fit
 
 SlackBlock = dict[str, Any]
@@ -109,7 +111,9 @@ def card(block: PaperCard) -> list[SlackBlock]:
     out = [section(f"{head}*{link(paper.url, title_markup(paper))}*", thumbnail(paper))]
     out.append({"type": "context", "elements": [mrkdwn(t) for t in context_texts(block)]})
     if block.detail is Detail.FULL:
-        out += summary_sections(paper)
+        out += summary_sections(paper, block.more_label)
+        if block.other_language:
+            out += sections(our_lines(block.other_language, "🌐"))
     elif block.snippet:
         out.append(section(snippet(block.snippet)))
     if buttons := actions(block.actions):
@@ -129,14 +133,15 @@ def context_texts(block: PaperCard) -> list[str]:
     paper = block.paper
     budget = limits.CONTEXT_TEXT - 3  # the emoji and a space
     texts = [votes_label(paper.votes)]
-    if block.dates:
-        texts.append("📅 " + fit(", ".join(d.isoformat() for d in block.dates), budget))
+    if block.date_labels:
+        texts.append("📅 " + fit(", ".join(block.date_labels), budget, escape=plain))
     if paper.authors:
         texts.append("👥 " + fit(", ".join(paper.authors), budget, escape=plain))
     if block.matched:
         texts.append("🎯 " + fit(", ".join(block.matched), budget, escape=plain))
     links = [link(url, fit(name, 100, escape=label)) for name, url in paper.links[:MAX_LINKS]]
-    if paper.media and (video := link(paper.media, VIDEO_LABEL)) != VIDEO_LABEL:
+    video_label = fit(block.video_label, 100, escape=label)
+    if paper.media and (video := link(paper.media, video_label)) != video_label:
         links.insert(0, video)  # the video, where a thumbnail would show
     while links and len(" · ".join(links)) > limits.CONTEXT_TEXT:
         links.pop()
@@ -160,8 +165,8 @@ def snippet(segments: tuple[tuple[str, bool], ...]) -> str:
     return fit("".join(t for t, _ in segments), limits.SECTION_TEXT, escape=plain)
 
 
-def summary_sections(paper: Paper) -> list[SlackBlock]:
-    more = link(paper.url, "more")
+def summary_sections(paper: Paper, more_label: str = "more") -> list[SlackBlock]:
+    more = link(paper.url, fit(more_label, 100, escape=label))
     out = []
     for name, text in paper.sections:
         if not text.strip():

@@ -38,7 +38,7 @@ async def test_today_lists_the_latest_digest_ephemerally(commands):
     assert message.ephemeral
     (listing,) = [b for b in message.blocks if isinstance(b, PaperList)]
     assert len(listing.papers) == 9 and listing.papers[0].arxiv_id == "2406.18629"
-    assert "2024-06-28" in next(b for b in message.blocks if isinstance(b, Header)).text
+    assert "Fri, Jun 28, 2024" in next(b for b in message.blocks if isinstance(b, Header)).text
 
 
 async def test_today_for_a_missing_or_bad_date(commands):
@@ -192,7 +192,7 @@ def console(store, *, language: str = "en"):
 
 # (English line, what it shows) and (Korean line, what it shows): the Korean line uses the Korean name
 CONVERSATION = [
-    ("/papers today", "📰 Daily Papers — 2024-06-28 (Fri)",
+    ("/papers today", "📰 Daily Papers — Fri, Jun 28, 2024",
      "/papers 오늘", "📰 데일리 페이퍼 — 2024년 6월 28일 (금)"),
     ("/papers today June", "'June' is not a date: use YYYY-MM-DD",
      "/papers 오늘 유월", "'유월'은(는) 날짜가 아닙니다"),

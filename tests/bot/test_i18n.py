@@ -92,7 +92,7 @@ def test_plurals_dates_and_numbers_by_language():
         ["1 paper", "2 papers", "1,234 papers"]
     assert KOREAN.ngettext("{n} paper", "{n} papers", 1234) == "논문 1,234편"
     day = dt.date(2024, 6, 28)
-    assert ENGLISH.date(day) == "2024-06-28 (Fri)"
+    assert ENGLISH.date(day) == "Fri, Jun 28, 2024"
     assert KOREAN.date(day) == "2024년 6월 28일 (금)"
 
 
@@ -125,10 +125,10 @@ def test_paperbot_language_is_checked(monkeypatch):
 
 
 @pytest.mark.parametrize(("process", "channel", "header", "empty"), [
-    ("en", None, "📰 Daily Papers — 2024-06-28 (Fri)", "No new papers today."),
+    ("en", None, "📰 Daily Papers — Fri, Jun 28, 2024", "No new papers today."),
     ("ko", None, "📰 데일리 페이퍼 — 2024년 6월 28일 (금)", "오늘은 새 논문이 없습니다."),
     ("en", "ko", "📰 데일리 페이퍼 — 2024년 6월 28일 (금)", "오늘은 새 논문이 없습니다."),
-    ("ko", "en", "📰 Daily Papers — 2024-06-28 (Fri)", "No new papers today."),
+    ("ko", "en", "📰 Daily Papers — Fri, Jun 28, 2024", "No new papers today."),
 ])
 async def test_a_channels_daily_post_speaks_its_language(seeded, process, channel, header, empty):
     """The scheduled post (and its no-new-papers note) in the channel's language, else PAPERBOT_LANGUAGE."""

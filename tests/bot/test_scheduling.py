@@ -83,7 +83,7 @@ async def test_post_once_then_no_new_papers_once_then_a_late_digest(world):
     await store.set_schedule(sched())
     first = await poster.run_due()
     assert [(r.post_key, r.outcome, r.sent) for r in first.results] == [("digest:2024-06-28", "sent", 10)]
-    assert out.getvalue().count("Daily Papers — 2024-06-28") == 1
+    assert out.getvalue().count("Daily Papers — Fri, Jun 28, 2024") == 1
     again = await poster.run_due()  # a retry or a second process: nothing twice
     assert again.count("sent") == 0
     clock.at = dt.datetime(2024, 7, 1, 0, 5, tzinfo=UTC)  # Monday 09:05 KST, no new digest
@@ -137,7 +137,7 @@ async def test_a_schedule_set_after_todays_time_starts_tomorrow_and_restart_catc
     catch_up = await poster.run_due()
     assert [(r.post_key, r.outcome) for r in catch_up.results] == [("digest:2024-06-28", "sent")]
     assert (await poster.run_due()).count("sent") == 0
-    assert out.getvalue().count("Daily Papers — 2024-06-28") == 1
+    assert out.getvalue().count("Daily Papers — Fri, Jun 28, 2024") == 1
 
 
 async def test_scheduler_jobs_follow_schedule_changes(world):

@@ -36,7 +36,7 @@ def test_console_bot_answers_commands_over_the_seed_and_exits_0(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Traceback" not in out + result.stderr
-    assert out.count("📰 Daily Papers — 2024-06-28 (Fri)") == 2  # the daily post, then `today`
+    assert out.count("📰 Daily Papers — Fri, Jun 28, 2024") == 2  # the daily post, then `today`
     assert "▲14" in out and "▲-" in out
     assert "🔎 “추론”: 2 papers" in out
     assert "🔎 author “Juanzi Li”: 3 papers" in out

@@ -106,10 +106,10 @@ async def test_post_sends_the_digest_with_its_thread_once(db: Path, fake: FakeDi
     channel = str(fake.papers_channel_id)
     assert await post_cli(fake, monkeypatch, db, "--channel", channel) == 0
     post_message, *replies = fake.messages
-    assert post_message.channel_id == fake.papers_channel_id and "2024-06-28" in post_message.embeds[0]["title"]
+    assert post_message.channel_id == fake.papers_channel_id and "Fri, Jun 28, 2024" in post_message.embeds[0]["title"]
     assert {m.channel_id for m in replies} == {post_message.id}
-    assert fake.channels[post_message.id]["name"] == "Daily Papers — 2024-06-28 (Fri)"[:100] or \
-        "2024-06-28" in fake.channels[post_message.id]["name"]
+    assert fake.channels[post_message.id]["name"] == "Daily Papers — Fri, Jun 28, 2024"[:100] or \
+        "Fri, Jun 28, 2024" in fake.channels[post_message.id]["name"]
     assert not fake.sessions  # REST only: no gateway connection
     assert "posted the 2024-06-28 digest" in capsys.readouterr().out
     # the same post again is the same ledger post: nothing is sent twice …

@@ -81,7 +81,7 @@ async def test_sync_payload(client: PaperClient, fake: FakeDiscord) -> None:
 
 async def test_lookups_are_ephemeral_embeds_within_limits(client: PaperClient, fake: FakeDiscord) -> None:
     today = check_message(await call(fake, "today"))
-    assert "2024-06-28" in text_of(today) and today["embeds"]
+    assert "Fri, Jun 28, 2024" in text_of(today) and today["embeds"]
     dated = check_message(await call(fake, "today", {"date": "2024-06-28"}))
     assert dated["embeds"] == today["embeds"]
     missing = check_message(await call(fake, "today", {"date": "2020-01-01"}))

@@ -38,7 +38,7 @@ def all_text(body: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("today", "Daily Papers — 2024-06-28"),
+    ("today", "Daily Papers — Fri, Jun 28, 2024"),
     ("today 2024-07-01", "No digest for 2024-07-01"),
     ("search 추론", "🔎"),
     ("author Juanzi Li", "Juanzi Li"),

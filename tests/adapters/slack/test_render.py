@@ -63,7 +63,7 @@ async def test_seed_digest_shape(seeded: Any) -> None:
     assert len(payloads) == 10
     assert [p.thread_of for p in payloads] == [None] + [0] * 9
     post = payloads[0].body
-    header = {"type": "plain_text", "text": "📰 Daily Papers — 2024-06-28 (Fri)", "emoji": True}
+    header = {"type": "plain_text", "text": "📰 Daily Papers — Fri, Jun 28, 2024", "emoji": True}
     assert post["blocks"][0] == {"type": "header", "text": header}
     listing = post["blocks"][2]["text"]["text"].splitlines()
     assert listing[0] == ("1. ▲14 <https://arxiv.org/abs/2406.18629|Step-DPO: Step-wise Preference Optimization "

@@ -44,7 +44,7 @@ async def envelope_command(slack: FakeSlack, text: str, response_id: str, **kwar
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("today", "Daily Papers — 2024-06-28"),
+    ("today", "Daily Papers — Fri, Jun 28, 2024"),
     ("search 추론", "🔎"),
     ("author Juanzi Li", "Juanzi Li"),
     ("show 2406.18629", "*Performance Highlights*"),
