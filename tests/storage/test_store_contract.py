@@ -74,7 +74,8 @@ async def test_a_paper_seen_again_is_one_record_linked_to_both_dates_with_votes_
 
 async def test_a_paper_re_summarised_later_keeps_each_digests_text(any_seeded, seed_digest):
     first = seed_digest.papers[0]
-    report = await any_seeded.ingest(Digest(dt.date(2024, 6, 29), (paper(first.arxiv_id, first.title, text="완전히 새로운 요약"),)))
+    later = Digest(dt.date(2024, 6, 29), (paper(first.arxiv_id, first.title, text="완전히 새로운 요약"),))
+    report = await any_seeded.ingest(later)
     assert report.updated == (first.arxiv_id,)
     older = (await any_seeded.digest(dt.date(2024, 6, 28))).papers[0].paper
     assert older.sections == first.sections  # what 2024-06-28 published, all three sections
@@ -83,7 +84,7 @@ async def test_a_paper_re_summarised_later_keeps_each_digests_text(any_seeded, s
     assert newer.sections == current.sections == (("What's New", "완전히 새로운 요약"),)  # no old label left over
     for words in ("새로운 요약", "수학적", "Step-DPO"):  # the newest and the older summary are both searched
         assert ids(await any_seeded.search(words)) == [first.arxiv_id], words
-    for day in (seed_digest, Digest(dt.date(2024, 6, 29), (paper(first.arxiv_id, first.title, text="완전히 새로운 요약"),))):
+    for day in (seed_digest, later):
         again = await any_seeded.ingest(day)  # ingesting either digest again changes nothing
         assert not again.changed, day.date
     assert (await any_seeded.digest(dt.date(2024, 6, 28))).papers[0].paper.sections == first.sections
