@@ -62,12 +62,6 @@ def language_of(value: str | None) -> str | None:
 
 
 @functools.cache
-def _weekday_names(locale: str) -> tuple[str, ...]:
-    monday = dt.date(2024, 1, 1)
-    return tuple(format_date(monday + dt.timedelta(days=d), "EEE", locale=locale) for d in range(7))
-
-
-@functools.cache
 def _translations(language: str) -> gettext.NullTranslations:
     try:
         return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
@@ -99,10 +93,6 @@ class Lang:
     def date(self, day: dt.date) -> str:
         """The one way a user sees a date: ``Fri, Jun 28, 2024`` in English, ``2024년 6월 28일 (금)`` in Korean."""
         return format_date(day, _DATE_PATTERNS.get(self.code, _DATE_PATTERNS[DEFAULT]), locale=self.locale)
-
-    def weekday(self, day: int) -> str:
-        """A weekday's short name, Monday = 0: ``Mon`` / ``월``."""
-        return _weekday_names(self.locale)[day]
 
     @property
     def locale(self) -> str:

@@ -1,4 +1,5 @@
-"""Channel schedules as users type them: ``09:00 Asia/Seoul mon-fri top=5 min-votes=3``.
+"""Channel schedules as users type them: ``09:00 Asia/Seoul mon-fri top=5 min-votes=3``, the days in English or
+Korean (``월-금``, ``평일``, ``주말``, ``월,수,금``, ``매일``).
 
 The one place that knows time, time-zone and weekday syntax.
 """
@@ -17,8 +18,13 @@ if TYPE_CHECKING:
     from bot.store import Schedule
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Korean weekday names (``월요일`` is ``월`` with ``요일``): ``월-금``, ``월,수,금``, ``월수금``
+KOREAN_DAYS = ("월", "화", "수", "목", "금", "토", "일")
 _ALIASES = {"daily": "mon-sun", "everyday": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun",
-            "weekend": "sat-sun", "all": "mon-sun"}
+            "weekend": "sat-sun", "all": "mon-sun",
+            "매일": "mon-sun", "날마다": "mon-sun", "평일": "mon-fri", "주중": "mon-fri", "주말": "sat-sun"}
+_RANGE = re.compile(r"\s*[-~–]\s*")  # mon-fri, 월~금, 월 – 금
+_QUIET = ("quiet", "silent", "조용히")
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.IGNORECASE)
 EXAMPLE = N_("`schedule set 09:00 Asia/Seoul mon-fri` (optional: `top=5`, `min-votes=3`, `quiet`)")
 
@@ -64,34 +70,61 @@ def parse_timezone(text: str) -> str:
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:
+    """``mon-fri``, ``daily``, ``mon,wed,fri`` — or in Korean ``월-금``, ``평일``, ``주말``, ``월,수,금``, ``매일``."""
     spec = _ALIASES.get(text.strip().lower(), text.strip().lower())
     days: set[int] = set()
     for part in spec.split(","):
-        part = part.strip()[:3] if "-" not in part else part.strip()
-        if "-" in part:
-            start, _, end = part.partition("-")
-            a, b = _day(start), _day(end)
+        ends = _RANGE.split(part.strip())
+        if len(ends) == 2:
+            a, b = _day(ends[0]), _day(ends[1])
             days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-        elif part:
-            days.add(_day(part))
+        elif len(ends) > 2:
+            raise ScheduleError(N_("{text} is not a weekday: use mon, tue, wed, thu, fri, sat, sun."),
+                                text=repr(part.strip()))
+        elif ends[0]:
+            days.update(_days(ends[0]))
     if not days:
         raise ScheduleError(N_("Say which days, e.g. mon-fri, daily or mon,wed,fri."))
     return tuple(sorted(days))
 
 
+def _days(text: str) -> tuple[int, ...]:
+    """One day, or Korean days written together (``월수금``)."""
+    key = text.strip().removesuffix("요일")
+    if len(key) > 1 and all(ch in KOREAN_DAYS for ch in key):
+        return tuple(KOREAN_DAYS.index(ch) for ch in key)
+    return (_day(text),)
+
+
 def _day(text: str) -> int:
-    key = text.strip().lower()[:3]
-    if key not in DAYS:
+    key = text.strip().lower().removesuffix("요일")
+    if key in KOREAN_DAYS:
+        return KOREAN_DAYS.index(key)
+    if key[:3] not in DAYS:
         raise ScheduleError(N_("{text} is not a weekday: use mon, tue, wed, thu, fri, sat, sun."), text=repr(text))
-    return DAYS.index(key)
+    return DAYS.index(key[:3])
 
 
-def format_weekdays(days: tuple[int, ...]) -> str:
+#: how each language writes the days back, in a form :func:`parse_weekdays` reads
+_DAY_NAMES = {"en": DAYS, "ko": KOREAN_DAYS}
+
+
+def format_weekdays(days: tuple[int, ...], t: Lang = ENGLISH) -> str:
+    """Days as the reader's language writes them, readable back by :func:`parse_weekdays`:
+    ``daily`` / ``매일``, ``mon-fri`` / ``월-금``, ``mon,wed,fri`` / ``월,수,금``."""
     if days == tuple(range(7)):
-        return "daily"
-    if days == tuple(range(5)):
-        return "mon-fri"
-    return ",".join(DAYS[d] for d in days)
+        return t._("daily")
+    names = _DAY_NAMES.get(t.code, DAYS)
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        parts += [f"{names[run[0]]}-{names[run[-1]]}"] if len(run) >= 3 else [names[d] for d in run]
+    return ",".join(parts)
 
 
 def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
@@ -103,7 +136,7 @@ def parse_schedule(text: str, default_timezone: str = "UTC") -> ScheduleSpec:
     top_n = min_votes = None
     quiet = False
     for word in words[1:]:
-        if word.lower() in ("quiet", "silent"):
+        if word.lower() in _QUIET:
             quiet = True
             continue
         key, eq, value = word.partition("=")
@@ -141,8 +174,9 @@ def _positive(value: str, name: str, *, allow_zero: bool = False) -> int:
 
 
 def format_schedule(schedule: Schedule, t: Lang = ENGLISH) -> str:
-    """A schedule as replies and ``paperbot schedule list`` show it: ``09:00 Asia/Seoul, Mon–Fri, top 5``."""
-    parts = [f"{schedule.time.strftime('%H:%M')} {schedule.timezone}, {format_weekdays(schedule.weekdays)}"]
+    """A schedule as replies and ``paperbot schedule list`` show it, in ``t``'s language:
+    ``09:00 Asia/Seoul, mon-fri, top 5`` / ``09:00 Asia/Seoul, 월-금, 상위 5편``."""
+    parts = [f"{schedule.time.strftime('%H:%M')} {schedule.timezone}, {format_weekdays(schedule.weekdays, t)}"]
     if schedule.top_n:
         parts.append(t._("top {n}", n=schedule.top_n))
     if schedule.min_votes is not None:

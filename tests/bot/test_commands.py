@@ -229,7 +229,7 @@ CONVERSATION = [
     ("/papers schedule set 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
      "Daily post set: 09:00 Asia/Seoul, mon-fri, top 5, at least 1 vote.",
      "/papers 일정 설정 09:00 Asia/Seoul mon-fri top=5 min-votes=1",
-     "매일 게시 설정: 09:00 Asia/Seoul, mon-fri, 상위 5편, 추천 1개 이상."),
+     "매일 게시 설정: 09:00 Asia/Seoul, 월-금, 상위 5편, 추천 1개 이상."),
     ("/papers schedule off", "Daily post turned off:",
      "/papers 일정 끄기", "매일 게시를 껐습니다:"),
     ("/papers language", "This channel's posts and alerts are in English.",

@@ -108,7 +108,7 @@ def test_input_errors_read_in_either_language():
     assert KOREAN.error(bad_time.value) == "'25:00'은(는) 하루 중 시각이 아닙니다."
     with pytest.raises(ScheduleError) as no_time:
         parse_schedule("")
-    assert "`일정 설정 09:00 Asia/Seoul mon-fri`" in KOREAN.error(no_time.value)  # the nested example too
+    assert "`일정 설정 09:00 Asia/Seoul 월-금`" in KOREAN.error(no_time.value)  # the nested example too
     with pytest.raises(TopicError) as empty:
         parse_topic("  ")
     assert KOREAN.error(empty.value).startswith("구독할 대상을 적어 주세요")

@@ -49,4 +49,4 @@ async def test_subscribe_in_korean_then_the_channel_language(http_slack: HttpSla
     [english_typed] = await command(http_slack, "subscribe 추론", "sub2", user_id="U8")
     assert "추론 구독을 시작했습니다" in str(english_typed)  # the channel speaks Korean now
     [schedule] = await command(http_slack, "일정 설정 09:00 Asia/Seoul mon-fri", "sched", user_id=LISTED_ADMIN)
-    assert "매일 게시 설정: 09:00 Asia/Seoul, mon-fri." in str(schedule)
+    assert "매일 게시 설정: 09:00 Asia/Seoul, 월-금." in str(schedule)
