@@ -1,4 +1,7 @@
-"""What a command gets: the :class:`Request` an adapter builds, and the :class:`Context` it runs in."""
+"""What a command gets: the :class:`Request` an adapter builds, and the :class:`Context` it runs in.
+
+``COMMAND`` (``/papers``) is :data:`bot.layout.COMMAND`, re-exported here for the adapters.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.i18n import Lang
+from bot.layout import COMMAND as COMMAND  # re-exported: the feature modules and adapters take it from here
 from bot.messages import Reply
 from bot.store import Schedule, Store
-
-COMMAND = "/papers"
 
 
 @dataclass(frozen=True, slots=True)
