@@ -91,3 +91,17 @@ def test_the_layer_rule_catches_an_upward_import():
     assert layer_of("storage.sqlite.papers") > layer_of("bot.store")
     assert layer_of("bot.commands") > layer_of("storage.sqlite")  # so storage → bot.commands is upward
     assert layer_of("bot.cli") > layer_of("adapters.discord.app") > layer_of("bot.app") > layer_of("bot.delivery")
+
+
+#: a module of the core or of storage holds one job; one this long holds several and is due to be split
+MAX_LINES = 400
+
+
+def test_no_module_of_the_core_or_storage_is_too_long():
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for package in ("bot", "storage")
+        for path in (ROOT / package).rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert too_long == {}
