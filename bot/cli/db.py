@@ -33,9 +33,9 @@ async def cmd_db(args: argparse.Namespace, settings: Any) -> int:
         raise UsageError(f"{source}: no such SQLite database file")
     if not is_postgres(target):
         raise UsageError(f"{args.target!r} is not a PostgreSQL URL (postgresql://user@host:5432/db)")
+    from bot.text import redact
     from storage.postgres import PostgresStore
     from storage.postgres.copy import copy_store
-    from storage.postgres.db import redact
     from storage.sqlite import SQLiteStore
 
     old = await SQLiteStore.open(source)
