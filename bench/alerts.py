@@ -61,6 +61,7 @@ from rich.table import Table
 from bench import synth
 from bench.fanout import FakeProcess, raise_nofile
 from bot import alerts, matching
+from bot.alert_match import subscription_label
 from bot.models import Digest, Paper
 from bot.store import Subscription
 from bot.text import fold
@@ -368,7 +369,7 @@ def indexed_hits(found: alerts.Matches, sub: Subscription) -> set[str]:
     who = (sub.platform, sub.subscriber)
     if who not in found.subscribers:
         return set()
-    wanted = alerts.describe(sub)
+    wanted = subscription_label(sub.kind, sub.term)
     return {pid for pid, terms in found.hits(who).items() if wanted in terms}
 
 

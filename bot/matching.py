@@ -218,3 +218,68 @@ def rarest_gram(grams: list[str], papers_with: dict[str, int]) -> str:
     """The gram in the fewest papers (one no paper has yet is the rarest of all)."""
     return min(grams, key=lambda g: papers_with.get(g, 0))
 
+
+
+# -- many terms at once --------------------------------------------------------------------
+#: the sections of :func:`haystack`, in order
+SQUASHED, WORDS, AUTHORS = 0, 1, 2
+
+
+def haystack(text: str) -> str:
+    """A :func:`paper_text` as :class:`TermAutomaton` reads it, three sections joined by ``PART``:
+    the squashed lines (Korean terms), each part's words as ``" word word … "`` (parts joined by
+    ``LINE``), and the authors' words as ``" word word … "``."""
+    spaced, squashed, authors = _parts(text)
+    words = LINE.join(" " + " ".join(_WORD.findall(part)) + " " for part in spaced.split(LINE))
+    return PART.join((squashed, words, authors))
+
+
+def needles(term_key: str) -> list[tuple[int, str]]:
+    """:func:`keyword_matcher`'s rule for one term as substrings of a :func:`haystack` section:
+    a Korean term is its spacing-free characters in the squashed lines; a word sequence is a run
+    of whole words (the last only a word start unless whole), or for a Latin term also whole
+    words of the author names. The term matches a paper exactly when one needle is in its section
+    (``tests/bot/test_term_automaton.py`` checks both agree). No needle: it matches nothing."""
+    t = term(term_key)
+    if t.kind == "chars":
+        return [(SQUASHED, t.chars)]
+    if not t.words:
+        return []
+    joined = " " + " ".join(t.words)
+    out = [(WORDS, joined if t.prefix else joined + " ")]
+    if t.authors:
+        out.append((AUTHORS, joined + " "))
+    return out
+
+
+class TermAutomaton:
+    """Every keyword term's needles in one Aho–Corasick automaton (``pyahocorasick``): one pass
+    over a paper's :func:`haystack` finds all the terms it matches, however many there are."""
+
+    def __init__(self, term_keys: Iterable[str]) -> None:
+        import ahocorasick  # C extension: imported where used
+
+        by_needle: dict[str, list[tuple[int, str]]] = {}
+        for key in dict.fromkeys(term_keys):
+            for section, needle in needles(key):
+                by_needle.setdefault(needle, []).append((section, key))
+        self._automaton = ahocorasick.Automaton()
+        for needle, entries in by_needle.items():
+            self._automaton.add_word(needle, tuple(entries))
+        self.empty = not by_needle
+        if not self.empty:
+            self._automaton.make_automaton()
+
+    def matches(self, hay: str) -> set[str]:
+        """The term keys matching the paper whose :func:`haystack` this is."""
+        found: set[str] = set()
+        if self.empty:
+            return found
+        words_at = hay.index(PART)
+        authors_at = hay.index(PART, words_at + 1)
+        for end, entries in self._automaton.iter(hay):
+            section = SQUASHED if end < words_at else WORDS if end < authors_at else AUTHORS
+            for wanted, key in entries:
+                if wanted == section:
+                    found.add(key)
+        return found

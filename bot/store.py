@@ -99,6 +99,10 @@ class Subscription:
     gram: str = ""  # the gram that indexes it (see bot.matching)
 
 
+#: a subscription as alert matching reads it: (id, platform, subscriber, kind, term, term_key)
+SubscriberRow = tuple[int, str, str, str, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     platform: str
@@ -244,6 +248,17 @@ class Store(Protocol):
         """Record alerts for ``{arxiv_id: terms}`` under ``post_key``; the ids never alerted to this subscriber
         before (in one transaction; the post is recorded after, and :meth:`orphan_alerts` finds it if not)."""
 
+    async def subscribed_terms(self) -> list[tuple[str, str]]:
+        """Every distinct ``(kind, term_key)`` subscribed to (alert matching builds its automaton from them)."""
+
+    async def term_subscribers(self, keyword_keys: Sequence[str], author_keys: Sequence[str]) -> list[SubscriberRow]:
+        """The subscriptions to these folded keyword and author terms."""
+
+    async def claim_alerts_many(self, platform: str, post_key: str,
+                                claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+        """:meth:`claim_alerts` for many subscribers in one statement: ``{subscriber: {arxiv_id: terms}}`` →
+        ``{subscriber: ids never alerted to it before}`` (subscribers with none left out)."""
+
     # -- delivery ledger: see bot.delivery -------------------------------------------
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
@@ -326,5 +341,6 @@ __all__ = [
     "StoreError",
     "StoredDigest",
     "StoredPaper",
+    "SubscriberRow",
     "Subscription",
 ]

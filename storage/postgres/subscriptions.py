@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
 from bot import matching
-from bot.store import Subscription
+from bot.store import SubscriberRow, Subscription
 from bot.text import fold
 from storage.postgres.db import Database
 from storage.postgres.rows import SUB_COLUMNS, subscription
@@ -74,16 +75,40 @@ class SubscriptionsMixin(Database):
 
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
+        return (await self.claim_alerts_many(platform, post_key, {subscriber: papers})).get(subscriber, [])
+
+    async def subscribed_terms(self) -> list[tuple[str, str]]:
+        rows = await self._pool.fetch("SELECT DISTINCT kind, term_key FROM subscriptions")
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    async def term_subscribers(self, keyword_keys: Sequence[str], author_keys: Sequence[str]) -> list[SubscriberRow]:
+        rows = await self._pool.fetch(
+            "SELECT id, platform, subscriber, kind, term, term_key FROM subscriptions"
+            " WHERE kind = 'keyword' AND term_key = ANY($1::text[])"
+            " UNION ALL SELECT id, platform, subscriber, kind, term, term_key FROM subscriptions"
+            " WHERE kind = 'author' AND term_key = ANY($2::text[])",
+            list(keyword_keys), list(author_keys),
+        )
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
+
+    async def claim_alerts_many(self, platform: str, post_key: str,
+                                claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
         """One statement: a (subscriber, paper) pair is claimed once, whichever process asks first."""
-        if not papers:
-            return []
-        ids = list(papers)
+        if not claims:
+            return {}
+        subscribers, ids, terms = [], [], []
+        for who, papers in claims.items():
+            for pid, labels in papers.items():
+                subscribers.append(who)
+                ids.append(pid)
+                terms.append(json.dumps(labels, ensure_ascii=False))
         rows = await self._pool.fetch(
             "INSERT INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
-            " SELECT $1, $2, a, $3, t, $6 FROM unnest($4::text[], $5::text[]) x(a, t)"
-            " ON CONFLICT DO NOTHING RETURNING arxiv_id",
-            platform, subscriber, post_key, ids,
-            [json.dumps(papers[i], ensure_ascii=False) for i in ids], dt.datetime.now(dt.UTC),
+            " SELECT $1, s, a, $2, t, $6 FROM unnest($3::text[], $4::text[], $5::text[]) x(s, a, t)"
+            " ON CONFLICT DO NOTHING RETURNING subscriber, arxiv_id",
+            platform, post_key, subscribers, ids, terms, dt.datetime.now(dt.UTC),
         )
-        claimed = {r[0] for r in rows}
-        return [i for i in ids if i in claimed]
+        claimed: dict[str, set[str]] = {}
+        for r in rows:
+            claimed.setdefault(str(r[0]), set()).add(str(r[1]))
+        return {who: [pid for pid in claims[who] if pid in fresh] for who, fresh in claimed.items()}

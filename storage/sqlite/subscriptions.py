@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import cast
 
 from bot import matching
-from bot.store import Subscription
+from bot.store import SubscriberRow, Subscription
 from bot.text import fold
 from storage.sqlite.db import Database, marks, now_text
 from storage.sqlite.rows import SUB_COLUMNS, subscription
@@ -26,7 +28,7 @@ class SubscriptionsMixin(Database):
         if len(grams) == 1:
             return grams[0]
         found = await self._db.execute_fetchall(
-            f"SELECT term, doc FROM papers_fts_vocab WHERE term IN ({marks(len(grams))})", grams
+            f"SELECT term, doc FROM papers_ko_vocab WHERE term IN ({marks(len(grams))})", grams
         )
         return matching.rarest_gram(grams, {str(term): int(doc) for term, doc in found})
 
@@ -82,15 +84,37 @@ class SubscriptionsMixin(Database):
 
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
-        """One statement (so one transaction): ``INSERT OR IGNORE`` over ``json_each`` of the
-        papers, ``RETURNING`` the rows it added — the ids never alerted to this subscriber."""
-        if not papers:
-            return []
-        async with self._write:  # the statement is its own transaction; the lock keeps others' out of it
+        return (await self.claim_alerts_many(platform, post_key, {subscriber: papers})).get(subscriber, [])
+
+    async def subscribed_terms(self) -> list[tuple[str, str]]:
+        rows = await self._db.execute_fetchall("SELECT DISTINCT kind, term_key FROM subscriptions")
+        return [(r[0], r[1]) for r in rows]
+
+    async def term_subscribers(self, keyword_keys: Sequence[str], author_keys: Sequence[str]) -> list[SubscriberRow]:
+        """One index lookup per term (``subscriptions_term``)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT id, platform, subscriber, kind, term, term_key FROM subscriptions"
+            " WHERE kind = 'keyword' AND term_key IN (SELECT value FROM json_each(?))"
+            " UNION ALL SELECT id, platform, subscriber, kind, term, term_key FROM subscriptions"
+            " WHERE kind = 'author' AND term_key IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(keyword_keys), ensure_ascii=False), json.dumps(list(author_keys), ensure_ascii=False)),
+        )
+        return cast(list[SubscriberRow], list(rows))  # rows are plain tuples
+
+    async def claim_alerts_many(self, platform: str, post_key: str,
+                                claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+        """One statement: ``INSERT OR IGNORE`` over ``json_each`` of every subscriber's papers, ``RETURNING``
+        the rows it added."""
+        if not claims:
+            return {}
+        async with self._write:
             rows = await self._db.execute_fetchall(
                 "INSERT OR IGNORE INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
-                " SELECT ?, ?, j.key, ?, j.value, ? FROM json_each(?) j RETURNING arxiv_id",
-                (platform, subscriber, post_key, now_text(), json.dumps(papers, ensure_ascii=False)),
+                " SELECT ?, s.key, p.key, ?, p.value, ? FROM json_each(?) s, json_each(s.value) p"
+                " RETURNING subscriber, arxiv_id",
+                (platform, post_key, now_text(), json.dumps(claims, ensure_ascii=False)),
             )
-        claimed = {r[0] for r in rows}
-        return [pid for pid in papers if pid in claimed]  # in the order asked
+        claimed: dict[str, set[str]] = {}
+        for subscriber, arxiv_id in rows:
+            claimed.setdefault(subscriber, set()).add(arxiv_id)
+        return {who: [pid for pid in claims[who] if pid in fresh] for who, fresh in claimed.items()}

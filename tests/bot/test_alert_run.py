@@ -11,6 +11,7 @@ from rich.console import Console
 from adapters.console.transport import ConsoleTransport
 from bot import alerts, matching
 from bot.delivery import Deliverer
+from bot.i18n import DEFAULT, Lang
 from bot.models import Digest, Paper
 
 DAY = dt.date(2024, 7, 1)
@@ -75,7 +76,8 @@ async def test_identical_alerts_are_rendered_once_and_each_subscriber_sees_its_o
     text = out.getvalue()
     alerts_shown = re.split(r"(?=→ )", text)[1:]
     assert len(alerts_shown) == 4
-    assert sum("1 new paper for your alerts — 2024-07-01" in a and "matched: diffusion" in a
+    day = Lang(DEFAULT).date(DAY)  # as the header shows it
+    assert sum(f"1 new paper for your alerts — {day}" in a and "matched: diffusion" in a
                for a in alerts_shown) == 3
     (u3,) = [a for a in alerts_shown if "2 new papers" in a]
     assert "matched: diffusion, GPT-4" in u3 and "matched: GPT-4" in u3

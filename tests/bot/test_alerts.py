@@ -12,6 +12,7 @@ from adapters.console.transport import ConsoleTransport
 from bot import alerts
 from bot.commands import Commands, Request
 from bot.delivery import Deliverer
+from bot.i18n import DEFAULT, Lang
 from bot.models import Digest, Paper
 from storage.sqlite import SQLiteStore
 
@@ -36,7 +37,8 @@ async def test_korean_english_and_author_subscriptions_alert_once_batched(seeded
     assert set(by_target) == {"user:U1", "user:U2", "user:U3", "C1"}
     assert all(r.outcome == "sent" and r.sent == 1 for r in results)  # one batched message each
     text = out.getvalue()
-    assert "🔔 4 new papers for your alerts — 2024-06-28" in text  # U1: two by 추론, two by author
+    day = Lang(DEFAULT).date(seed_digest.date)  # as the header shows it
+    assert f"🔔 4 new papers for your alerts — {day}" in text  # U1: two by 추론, two by author
     assert 'matched: author:"Yu Wang"' in text and "matched: 추론" in text
     assert "matched: segmentation, 세그멘테이션" in text  # both terms named, one card
     assert "SeaKR" in text
@@ -57,15 +59,21 @@ async def test_unsubscribe_stops_alerts_and_a_new_paper_alerts_again(seeded):
     assert found == {("console", "user:U1"): {"2407.00009": ["transformer"]}}
 
 
-async def test_matching_cost_does_not_touch_unrelated_subscriptions(seeded, seed_digest, tmp_path):
+async def test_matching_reads_only_the_matched_terms_subscriptions(seeded, seed_digest):
     for i in range(300):
         await seeded.add_subscription("console", f"user:N{i}", "keyword", f"zzq{i:03d}nomatch")
     await seeded.add_subscription("console", "user:HIT", "keyword", "Step-DPO")
-    candidates = await seeded.subscription_candidates(
-        set().union(*(alerts.matching.text_grams(alerts.matching.paper_text(p)) for p in seed_digest.papers)),
-        set(),
-    )
-    assert [c.subscriber for c in candidates] == ["user:HIT"]  # the 300 others are never even read
+    asked = []
+    term_subscribers = seeded.term_subscribers
+
+    async def spy(keyword_keys, author_keys):
+        asked.append((list(keyword_keys), list(author_keys)))
+        return await term_subscribers(keyword_keys, author_keys)
+
+    seeded.term_subscribers = spy
+    found = await alerts.match_terms(seeded, seed_digest.papers)
+    assert asked == [(["step-dpo"], [])]  # the 300 others are never even read
+    assert list(found.subscribers) == [("console", "user:HIT")]
 
 
 async def test_subscriptions_stored_before_the_index_get_their_gram(tmp_path):
@@ -139,8 +147,6 @@ async def test_search_and_alerts_apply_one_matching_rule(store):
 
 
 async def test_alerts_speak_the_channels_language_and_dms_the_process_language(seeded, seed_digest):
-    from bot.i18n import Lang
-
     commands = Commands(seeded)
     await subscribe(commands, "U1", "추론")
     await subscribe(commands, "U4", "모델", channel=True)
@@ -150,5 +156,5 @@ async def test_alerts_speak_the_channels_language_and_dms_the_process_language(s
     await alerts.deliver_alerts(seeded, deliverer, seed_digest.date, seed_digest.papers, language=Lang("en"))
     text = out.getvalue()
     assert "🔔 알림 주제의 새 논문" in text and "2024년 6월 28일 (금)" in text  # the Korean channel
-    assert "new papers for your alerts — 2024-06-28 (Fri)" in text  # U1's DM, in the process language
+    assert f"new papers for your alerts — {Lang('en').date(seed_digest.date)}" in text  # U1's DM, in English
     assert "`/papers 구독취소 <주제>`" in text and "Stop an alert with `/papers unsubscribe <topic>`." in text

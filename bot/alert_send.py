@@ -1,0 +1,124 @@
+"""An alert batch, the message its subscriber gets, and sending many of them through the ledger.
+
+Alerts with the same papers for the same terms on the same day, on one platform and in one
+language, are rendered once (:class:`RenderCache`); batches go out many at once, one queue per
+target so a target's alerts keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.delivery import Deliverer, PostResult
+from bot.i18n import DEFAULT, Lang, channel_lang
+from bot.layout import card, card_actions
+from bot.messages import Block, Detail, Header, Message, MessageKind, Text
+from bot.models import Paper
+from bot.payload import Payload
+from bot.store import Store
+
+#: rendered alerts waiting for their send at most (bounds memory; the Deliverer bounds each platform's sends)
+ALERTS_IN_FLIGHT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBatch:
+    """One subscriber's alert for one digest: the matching papers and why each matched."""
+
+    platform: str
+    subscriber: str  # "user:<id>" or "channel:<id>"
+    date: dt.date
+    papers: tuple[tuple[Paper, tuple[str, ...]], ...]
+    #: the ledger key its papers were claimed under (see :func:`bot.post_keys.alert`)
+    post_key: str
+
+    @property
+    def target(self) -> str:
+        return target_of(self.subscriber)
+
+
+def target_of(subscriber: str) -> str:
+    """Where an alert goes: ``user:<id>`` stays a DM target, ``channel:<id>`` becomes the channel id."""
+    return subscriber.removeprefix("channel:")
+
+
+def alert_messages(batch: AlertBatch, t: Lang | None = None) -> tuple[Message, ...]:
+    t = t or Lang(DEFAULT)
+    blocks: list[Block] = [
+        Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
+                          len(batch.papers), date=t.date(batch.date))),
+    ]
+    for rank, (paper, terms) in enumerate(batch.papers, start=1):
+        blocks.append(card(paper, Detail.COMPACT, t, rank=rank, dates=(batch.date,), matched=terms,
+                           actions=card_actions(paper, t=t)))
+    blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command="/papers")))
+    return (Message(tuple(blocks), kind=MessageKind.ALERT),)
+
+
+async def alert_language(store: Store, batch: AlertBatch, default: Lang) -> Lang:
+    """A channel's alerts speak its ``/papers language``; direct messages the process language."""
+    if batch.subscriber.startswith("channel:"):
+        return await channel_lang(store, batch.platform, batch.target, default)
+    return default
+
+
+class RenderCache:
+    """Each distinct alert rendered once per platform and language: subscribers whose alerts hold the
+    same papers for the same terms on the same day share the payloads (nothing mutates them)."""
+
+    def __init__(self, deliverer: Deliverer) -> None:
+        self.deliverer = deliverer
+        self._payloads: dict[tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
+        self.seconds = 0.0  # spent rendering
+        self.renders = 0
+        self.reused = 0
+
+    def render(self, batch: AlertBatch, t: Lang) -> list[Payload]:
+        key = (batch.platform, t.code, batch.date, tuple((paper.arxiv_id, terms) for paper, terms in batch.papers))
+        payloads = self._payloads.get(key)
+        if payloads is None:
+            started = time.perf_counter()
+            transport = self.deliverer.transports[batch.platform]
+            payloads = self._payloads[key] = transport.render(alert_messages(batch, t))
+            self.seconds += time.perf_counter() - started
+            self.renders += 1
+        else:
+            self.reused += 1
+        return payloads
+
+
+async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: RenderCache | None = None,
+               *, in_flight: int = ALERTS_IN_FLIGHT, language: Lang | None = None) -> list[PostResult]:
+    """Deliver the batches through the ledger, many at once; one target's batches in order, in its language."""
+    cache = cache or RenderCache(deliverer)
+    default = language or Lang(DEFAULT)
+    queues: dict[tuple[str, str], list[int]] = {}
+    for i, batch in enumerate(batches):
+        queues.setdefault((batch.platform, batch.target), []).append(i)
+    results: list[PostResult | None] = [None] * len(batches)
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one_target(queue: list[int], first: list[Payload], t: Lang) -> None:
+        try:
+            for n, i in enumerate(queue):
+                batch = batches[i]
+                payloads = first if n == 0 else cache.render(batch, t)
+                results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key, payloads)
+        finally:
+            gate.release()
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        for queue in queues.values():
+            await gate.acquire()
+            t = await alert_language(deliverer.store, batches[queue[0]], default)
+            tasks.append(asyncio.create_task(one_target(queue, cache.render(batches[queue[0]], t), t)))
+        await asyncio.gather(*tasks)  # the first failure (or crash) is raised as it is
+    finally:
+        for task in tasks:
+            task.cancel()  # after a failure: nothing more starts (claims left to the ledger)
+    return [r for r in results if r is not None]
