@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret, shared_session
 from adapters.slack.listeners import register
+from adapters.slack.listeners.locale import UserLocales
 from adapters.slack.transport import SlackTransport
 from bot import health
 from bot.app import PaperBot
@@ -45,8 +46,10 @@ bolt_logger.addFilter(_QuietTokenWarning())
 __all__ = ["EVENTS_PATH", "build_app", "connection_mode", "run", "start_http"]
 
 
-def build_app(bot: PaperBot, *, client: AsyncWebClient | None = None, signing_secret: str | None = None) -> AsyncApp:
-    """The bolt app with every paperbot listener; ``signing_secret`` defaults to the settings'."""
+def build_app(bot: PaperBot, *, client: AsyncWebClient | None = None, signing_secret: str | None = None,
+              locales: UserLocales | None = None) -> AsyncApp:
+    """The bolt app with every paperbot listener; ``signing_secret`` defaults to the settings'; ``locales``
+    (users' Slack languages, cached) a fresh cache."""
     if signing_secret is None:
         signing_secret = secret(bot.settings.slack_signing_secret) or ""
     app = AsyncApp(
@@ -54,7 +57,7 @@ def build_app(bot: PaperBot, *, client: AsyncWebClient | None = None, signing_se
         signing_secret=signing_secret,
         logger=bolt_logger,
     )
-    register(app, bot)
+    register(app, bot, locales)
     return app
 
 

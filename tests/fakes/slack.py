@@ -367,6 +367,7 @@ class FakeSlack:
         per_channel_per_second: float | None = None,
         ts_base: int = 1_700_000_000,
         scopes: str = "chat:write,commands,im:write,users:read",
+        default_locale: str = "en-US",
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -378,6 +379,7 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.per_channel_per_second = per_channel_per_second
         self.scopes = scopes
+        self.default_locale = default_locale  # users.info's ``locale`` (with include_locale) unless users[id] sets one
 
         # Configurable state
         self.users: dict[str, dict[str, Any] | None] = {}
@@ -506,7 +508,8 @@ class FakeSlack:
         return [m for m in self.messages if m.channel == channel]
 
     def user_info(self, user_id: str) -> dict[str, Any] | None:
-        """The user object users.info returns (``None`` → user_not_found)."""
+        """The user object users.info returns (``None`` → user_not_found); set ``users[id] = {"locale": "ko-KR"}``
+        for a user whose Slack is in Korean (sent only with ``include_locale``, as Slack does)."""
         if user_id in self.users and self.users[user_id] is None:
             return None
         if not user_id.startswith(_USER_PREFIXES):
@@ -964,9 +967,15 @@ class FakeSlack:
         return self._history(args, parent + replies)
 
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "users:read" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "users:read", "provided": self.scopes}
         user = self.user_info(str(args.get("user") or ""))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
+        if str(args.get("include_locale") or "").lower() in ("1", "true"):
+            user["locale"] = user.get("locale") or self.default_locale  # Slack says it only when asked
+        else:
+            user.pop("locale", None)
         return {"ok": True, "user": user}
 
     def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:

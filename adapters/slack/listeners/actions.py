@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners.commands import PLATFORM
+from adapters.slack.listeners.locale import UserLocales
 from adapters.slack.listeners.reply import ReplyTarget, send_reply
 from adapters.slack.render import render
 from bot.app import PaperBot
@@ -26,8 +28,9 @@ def author_topic(name: str) -> str:
     return topic_text("author", name)
 
 
-def register(app: AsyncApp, bot: PaperBot) -> None:
+def register(app: AsyncApp, bot: PaperBot, locales: UserLocales) -> None:
     async def run(respond: AsyncRespond, client: AsyncWebClient, request: Request) -> None:
+        request = replace(request, locale=await locales.locale(client, request.user))  # the clicker's language
         reply = await bot.commands.handle(request)
         target = ReplyTarget(respond, client, request.channel, request.user)
         await send_reply(target, render(reply.messages), replace_original=False)

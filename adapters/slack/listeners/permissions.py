@@ -10,6 +10,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, error_code
+from adapters.slack.listeners.locale import UserLocales
 from bot.commands import KOREAN_SCHEDULE_ACTIONS, canonical
 from bot.config import Settings
 
@@ -32,13 +33,17 @@ def needs_permission(name: str, args: str) -> bool:
     return False
 
 
-async def can_manage_channel(client: AsyncWebClient, settings: Settings, user: str) -> bool:
+async def can_manage_channel(client: AsyncWebClient, settings: Settings, user: str,
+                             locales: UserLocales | None = None) -> bool:
+    """Asked afresh each time (a demoted admin loses the right at once); the answer's locale fills ``locales``."""
     if user in settings.admin_ids():
         return True
     try:
-        response = await client.users_info(user=user)
+        response = await client.users_info(user=user, include_locale=True)
     except SEND_ERRORS as exc:
         log.warning("users.info for %s failed (%s): treating them as a regular member", user, error_code(exc))
         return False
     info = response.get("user") or {}
+    if locales is not None:
+        locales.remember(user, info)
     return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))

@@ -56,7 +56,8 @@ async def test_every_lookup_answers_ephemerally(http_slack: HttpSlack, slack: Fa
     [body] = await command(http_slack, text, "r-" + (text.split(" ")[0] or "empty"))
     assert body["response_type"] == "ephemeral"
     assert expected in all_text(body)
-    assert slack.calls("users.info") == []  # lookups never ask who the user is
+    # one question about the user: their language (users.info with include_locale), never their permissions
+    assert [(c.body["user"], c.body["include_locale"]) for c in slack.calls("users.info")] == [("U1", "1")]
     assert slack.messages == []  # answers go through the response_url only
 
 
@@ -113,7 +114,7 @@ async def test_schedule_change_by_an_admin_is_stored(http_slack: HttpSlack, slac
     assert body["response_type"] == "in_channel" and "Daily post set: 09:00 Asia/Seoul" in all_text(body)
     schedule = await bot.store.schedule("slack", "C9")
     assert schedule is not None and schedule.top_n == 5 and schedule.set_by == user and schedule.workspace == "T1"
-    assert len(slack.calls("users.info")) == (0 if user == LISTED_ADMIN else 1)
+    assert len(slack.calls("users.info")) == 1  # the permission check's answer gave the language too
 
     [off] = await command(http_slack, "schedule off", "s3", user_id="U2", channel_id="C9")  # a member: refused
     assert "Only people who can manage" in all_text(off)
