@@ -29,11 +29,11 @@ async def today(ctx: Context, request: Request, t: Lang) -> Reply:
         return Reply.notice(t._("No digest stored yet. Papers arrive with the next daily fetch."))
     if stored is None and date is not None:
         dates = await ctx.store.digest_dates()
-        near = ", ".join(d.isoformat() for d in dates[-5:])
-        if near:
-            return Reply.notice(t._("No digest for {date}. Stored days: {days}.", date=date.isoformat(),
-                                    days=near))
-        return Reply.notice(t._("No digest for {date}.", date=date.isoformat()))
+        if dates:  # the days in the reader's words, and one as it is typed
+            return Reply.notice(t._("No digest for {date}. Stored days: {days}. Show one with `{command} today "
+                                    "{example}`.", date=t.date(date), days=" · ".join(t.date(d) for d in dates[-5:]),
+                                    command=COMMAND, example=dates[-1].isoformat()))
+        return Reply.notice(t._("No digest for {date}.", date=t.date(date)))
     messages = digest_messages(stored, DigestOptions(details=False), date=date, t=t)
     post = replace(messages[0], ephemeral=True, kind=MessageKind.REPLY,
                    blocks=(*messages[0].blocks,

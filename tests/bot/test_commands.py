@@ -43,7 +43,8 @@ async def test_today_lists_the_latest_digest_ephemerally(commands):
 
 async def test_today_for_a_missing_or_bad_date(commands):
     missing = notices(await commands.handle(req("today", "2024-07-01")))
-    assert "No digest for 2024-07-01. Stored days: 2024-06-28." in missing[0].text
+    assert "No digest for Mon, Jul 1, 2024. Stored days: Fri, Jun 28, 2024. Show one with " \
+           "`/papers today 2024-06-28`." in missing[0].text
     yesterday = await commands.handle(req("today", "yesterday"))  # 2024-06-28 with the injected clock
     assert any(isinstance(b, PaperList) for b in yesterday.messages[0].blocks)
     bad = notices(await commands.handle(req("today", "June")))

@@ -85,7 +85,7 @@ async def test_lookups_are_ephemeral_embeds_within_limits(client: PaperClient, f
     dated = check_message(await call(fake, "today", {"date": "2024-06-28"}))
     assert dated["embeds"] == today["embeds"]
     missing = check_message(await call(fake, "today", {"date": "2020-01-01"}))
-    assert "No digest for 2020-01-01" in missing["content"]
+    assert "No digest for Wed, Jan 1, 2020" in missing["content"]
 
     found = check_message(await call(fake, "search", {"query": "추론"}))
     assert found["embeds"] and "추론" in text_of(found)

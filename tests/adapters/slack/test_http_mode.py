@@ -39,7 +39,7 @@ def all_text(body: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("today", "Daily Papers — Fri, Jun 28, 2024"),
-    ("today 2024-07-01", "No digest for 2024-07-01"),
+    ("today 2024-07-01", "No digest for Mon, Jul 1, 2024"),
     ("search 추론", "🔎"),
     ("author Juanzi Li", "Juanzi Li"),
     ("show 2406.18629", "*Technical Details*"),
