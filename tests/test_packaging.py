@@ -45,7 +45,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheels")
     # no build isolation: the test extras pin a setuptools that builds wheels, so nothing is downloaded
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)],
         check=True, capture_output=True, timeout=300,
     )
     (built,) = out.glob("paperbot-*.whl")
@@ -90,12 +90,12 @@ def test_the_installed_wheel_runs_the_quick_start_in_korean(installed: Path, tmp
     result = _run(installed, ["run"], tmp_path, stdin="/papers search 추론\n/papers 도움말\n", PAPERBOT_LANGUAGE="ko")
     assert result.returncode == 0, result.stderr
     assert "Step-DPO" in result.stdout  # the bundled seed, found by a Korean word
-    assert "Daily Papers" in result.stdout
+    assert "데일리 페이퍼 — 2024년 6월 28일 (금)" in result.stdout  # the Korean catalog (.mo) shipped and used
     where = _run(installed, ["--version"], tmp_path)
     assert where.stdout.startswith("paperbot ")
     probe = subprocess.run(
         [sys.executable, "-c", "import bot, storage; print(bot.__file__); print(storage.__file__)"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(installed)}, check=True,
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(installed)}, check=True, cwd=tmp_path,
     )
     assert all(line.startswith(str(installed)) for line in probe.stdout.split())  # it ran the wheel, not the checkout
 
