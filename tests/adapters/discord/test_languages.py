@@ -86,3 +86,48 @@ async def test_a_failure_is_reported_in_the_users_language(client: PaperClient, 
     assert korean["data"]["content"] == "❌ 죄송합니다. 내부 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."
     english = await call(fake, "help", locale="en-US")
     assert english["data"]["content"] == "❌ Sorry, something went wrong on our side. Please try again later."
+
+
+#: every subcommand, as a user whose Discord is in English or in Korean runs it: (subcommand, options, as the
+#: channel's owner, what the English reply shows, what the Korean reply shows)
+CONVERSATION: list[tuple[str, dict[str, Any], bool, str, str]] = [
+    ("today", {}, False, "📰 Daily Papers — Fri, Jun 28, 2024", "📰 데일리 페이퍼 — 2024년 6월 28일 (금)"),
+    ("today", {"date": "June"}, False, "'June' is not a date", "'June'은(는) 날짜가 아닙니다"),
+    ("today", {"date": "2020-01-01"}, False, "No digest for Wed, Jan 1, 2020",
+     "2020년 1월 1일 (수) 다이제스트가 없습니다"),
+    ("search", {"query": "추론"}, False, "🔎 “추론”: 2 papers", "🔎 “추론”: 논문 2편"),
+    ("author", {"name": "Juanzi Li"}, False, "🔎 author “Juanzi Li”: 3 papers", "🔎 저자 “Juanzi Li”: 논문 3편"),
+    ("author", {"name": "juanzi li"}, False, "matched: Juanzi Li", "일치: Juanzi Li"),
+    ("show", {"arxiv_id": "2406.18629"}, False, "Fri, Jun 28, 2024", "2024년 6월 28일 (금)"),
+    ("show", {"arxiv_id": "nope"}, False, "'nope' is not an arXiv id", "'nope'은(는) arXiv ID가 아닙니다"),
+    ("subscribe", {"topic": "추론"}, False, "Following 추론: new matching papers will be sent to you",
+     "추론 구독을 시작했습니다."),
+    ("subscriptions", {}, False, "🔔 Your alerts", "🔔 내 알림"),
+    ("unsubscribe", {"topic": "추론"}, False, "Stopped following 추론.", "추론 구독을 취소했습니다."),
+    ("subscriptions", {}, False, "No alerts yet.", "아직 알림이 없습니다."),
+    ("schedule show", {}, False, "No daily post in this channel yet", "이 채널에는 아직 매일 게시가 없습니다"),
+    ("schedule set", {"time": "09:00", "timezone": "Asia/Seoul", "days": "mon-fri"}, False,
+     "Only people who can manage this channel", "이 채널을 관리할 수 있는 사람"),
+    ("schedule set", {"time": "25:00", "timezone": "Asia/Seoul", "days": "mon-fri"}, True,
+     "'25:00' is not a time of day.", "'25:00'은(는) 하루 중 시각이 아닙니다."),
+    ("schedule set", {"time": "09:00", "timezone": "Asia/Seoul", "days": "평일", "top": 5}, True,
+     "Daily post set: 09:00 Asia/Seoul, mon-fri, top 5.", "매일 게시 설정: 09:00 Asia/Seoul, 월-금, 상위 5편."),
+    ("schedule show", {}, False, "Daily post: 09:00 Asia/Seoul, mon-fri, top 5.",
+     "매일 게시: 09:00 Asia/Seoul, 월-금, 상위 5편."),
+    ("schedule off", {}, True, "Daily post turned off:", "매일 게시를 껐습니다:"),
+    ("language", {}, False, "This channel's posts and alerts are in English.",
+     "이 채널의 게시물과 알림은 영어로 나갑니다."),
+    ("help", {}, False, "`/papers search <words>` — papers by keyword", "`/papers 검색 <검색어>` — 키워드로 논문 찾기"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+async def test_every_command_answers_in_the_users_discord_language(client: PaperClient, fake: FakeDiscord,
+                                                                   language: str) -> None:
+    locale = "en-US" if language == "en" else "ko"
+    for subcommand, options, owner, english, korean in CONVERSATION:
+        who = {"user_id": fake.owner_id} if owner else {}
+        callback = await call(fake, subcommand, options or None, locale=locale, **who)
+        data = callback["data"]
+        shows = "\n".join([text_of(data), *((e.get("footer") or {}).get("text", "") for e in data.get("embeds") or [])])
+        assert (english if language == "en" else korean) in shows, f"{subcommand} {options} showed:\n{shows}"

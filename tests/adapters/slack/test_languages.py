@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,7 @@ from bot.commands import Commands
 from tests.adapters.slack.conftest import LISTED_ADMIN, TODAY, HttpSlack, make_settings, serve_http
 from tests.adapters.slack.test_http_mode import command
 from tests.adapters.slack.test_socket_mode import envelope_command
+from tests.bot.test_commands import CONVERSATION
 from tests.fakes.slack import FakeSlack
 
 
@@ -164,3 +166,32 @@ async def test_a_slow_users_info_does_not_hold_the_reply(caplog: pytest.LogCaptu
         assert await locales.locale(Stuck(), "U2") == ""  # type: ignore[arg-type]
     assert [r.getMessage() for r in caplog.records] == [
         "Slack users.info failed (timeout): private replies use the channel's language"]
+
+
+def shown(bodies: list[dict[str, Any]]) -> str:
+    """Everything a reply shows (fallback and block texts), as the reader sees it: entities and the zero-width
+    spaces around formatting marks undone."""
+    def texts(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [t for k, v in value.items() for t in ([v] if k == "text" and isinstance(v, str) else texts(v))]
+        if isinstance(value, list):
+            return [t for v in value for t in texts(v)]
+        return []
+    return html.unescape("\n".join(t for body in bodies for t in texts(body))).replace("\u200b", "")
+
+
+#: where Slack shows a reply's text otherwise than the console does (no "matched:" label, buttons as buttons)
+ON_SLACK = {"matched: Juanzi Li": "Follow Juanzi Li", "일치: Juanzi Li": "Juanzi Li 팔로우",
+            "[Follow ": "Follow ", " 팔로우]": " 팔로우"}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+async def test_every_command_answers_on_slack_in_both_languages(http_slack: HttpSlack, slack: FakeSlack,
+                                                                language: str) -> None:
+    """The console's conversation (tests/bot/test_commands.py), typed on Slack by a channel manager whose Slack
+    is in English (English names) or Korean (Korean names)."""
+    slack.users[LISTED_ADMIN] = {"locale": "en-US" if language == "en" else "ko-KR"}
+    for i, (english, english_shows, korean, korean_shows) in enumerate(CONVERSATION):
+        line, shows = (english, english_shows) if language == "en" else (korean, korean_shows)
+        bodies = await command(http_slack, line.removeprefix("/papers "), f"{language}{i}", user_id=LISTED_ADMIN)
+        assert ON_SLACK.get(shows, shows) in shown(bodies), f"{line!r} showed:\n{shown(bodies)}"
