@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 Choices = list[app_commands.Choice[str]]
 Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, Choices]]
 
-DAY_SUGGESTIONS = ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu")
+DAY_SUGGESTIONS = {"en": ("mon-fri", "daily", "weekends", "mon,wed,fri", "tue,thu"),
+                   "ko": ("월-금", "매일", "주말", "월,수,금", "화,목")}
 POPULAR_ZONES = ("Asia/Seoul", "UTC", "Asia/Tokyo", "Europe/London", "Europe/Berlin", "America/New_York",
                  "America/Los_Angeles")
 
@@ -120,13 +121,22 @@ def _zones() -> tuple[str, ...]:
 def build_papers(bot: PaperBot, responder: Responder) -> app_commands.Group:
     """The ``/papers`` group with its ``schedule`` subgroup, bound to ``bot``."""
     store = bot.store
+
+    def reader(interaction: discord.Interaction) -> Lang:
+        """The language of whoever is typing (their Discord client's), for the suggestions they see."""
+        return Lang(language_of(interaction.locale.value) or bot.commands.default_language)
+
     papers = app_commands.Group(name="papers", description=N_("Daily AI papers: digests, search, alerts"))
 
     # -- autocomplete --------------------------------------------------------------
     @safe
     async def digest_dates(interaction: discord.Interaction, current: str) -> Choices:
-        dates = [d.isoformat() for d in reversed(await store.digest_dates())]
-        return choices(["today", "yesterday", *dates] if not current else [d for d in dates if current in d])
+        t = reader(interaction)  # the days as the reader writes them; the value as the command reads it
+        values = {t._("today"): "today", t._("yesterday"): "yesterday"}
+        days = {t.date(d): d.isoformat() for d in reversed(await store.digest_dates())}
+        if current:
+            days = {name: value for name, value in days.items() if current in name or current in value}
+        return choices([*([] if current else values), *days], value_of=lambda name: {**values, **days}[name])
 
     @safe
     async def titles(interaction: discord.Interaction, current: str) -> Choices:
@@ -152,7 +162,8 @@ def build_papers(bot: PaperBot, responder: Responder) -> app_commands.Group:
 
     @safe
     async def days(interaction: discord.Interaction, current: str) -> Choices:
-        return choices([word(current), *DAY_SUGGESTIONS] if current.strip() else DAY_SUGGESTIONS)
+        suggested = DAY_SUGGESTIONS.get(reader(interaction).code, DAY_SUGGESTIONS["en"])
+        return choices([word(current), *suggested] if current.strip() else suggested)
 
     # -- lookups ---------------------------------------------------------------------
     @papers.command(name="today", description=N_("The day's digest (the latest by default)"))

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.discord.client import PaperClient
 from bot.app import PaperBot
-from tests.adapters.discord.test_commands import call, check_message, text_of
+from tests.adapters.discord.test_commands import call, check_message, complete, text_of
 from tests.fakes.discord import FakeDiscord, P
 
 NAME = re.compile(r"^[-_\w]{1,32}$")  # Discord's CHAT_INPUT name rule (letters of any script, digits, - and _)
@@ -131,3 +131,21 @@ async def test_every_command_answers_in_the_users_discord_language(client: Paper
         data = callback["data"]
         shows = "\n".join([text_of(data), *((e.get("footer") or {}).get("text", "") for e in data.get("embeds") or [])])
         assert (english if language == "en" else korean) in shows, f"{subcommand} {options} showed:\n{shows}"
+
+
+@pytest.mark.parametrize(("locale", "today", "day", "days"), [
+    ("en-US", "today", "Fri, Jun 28, 2024", "mon-fri"),
+    ("ko", "오늘", "2024년 6월 28일 (금)", "월-금"),
+])
+async def test_suggestions_speak_the_users_language(client: PaperClient, fake: FakeDiscord, locale: str, today: str,
+                                                    day: str, days: str) -> None:
+    dates = await complete(fake, "today", {"date": ""}, locale=locale)
+    assert [(c["name"], c["value"]) for c in dates] == [(today, "today"), (dates[1]["name"], "yesterday"),
+                                                         (day, "2024-06-28")]  # shown in words, sent as typed
+    assert [c["value"] for c in await complete(fake, "today", {"date": "06-28"}, locale=locale)] == ["2024-06-28"]
+    suggested = await complete(fake, "schedule set", {"time": "09:00", "timezone": "Asia/Seoul", "days": ""},
+                               focused="days", locale=locale)
+    assert suggested[0] == {"name": days, "value": days}
+    options = {"time": "09:00", "timezone": "Asia/Seoul", "days": suggested[0]["value"]}
+    chosen = await call(fake, "schedule set", options, user_id=fake.owner_id, locale=locale)
+    assert "09:00 Asia/Seoul, " + days in text_of(chosen["data"])
