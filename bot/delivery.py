@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from bot import metrics, post_keys
 from bot.i18n import ENGLISH, channel_lang
-from bot.lease import LEASE_SECONDS, Lease
+from bot.lease import LEASE_SECONDS, Lease, owner_alive
 from bot.messages import Level, Message, MessageKind, Notice
 from bot.payload import Payload
 from bot.store import Claim, ClaimState, LedgerPost, Store
@@ -178,20 +178,28 @@ class Deliverer:
         return result
 
     async def _claim(self, platform: str, target: str, post_key: str, part: int) -> Claim:
-        """Claim a part; one whose owner's lease runs out soon (a run that just died) is waited for and taken over."""
+        """Claim a part. One claimed by another run is left to it when that run is alive (its process runs on
+        this host, or it renews its lease within a third of one); else (a run that just died) its lease is
+        waited out and the part taken over."""
         nonce = new_nonce()
-        for waited in range(4):
+        first: dt.datetime | None = None  # the other run's lease when first seen
+        for _ in range(5):
             await self.lease.ensure()
             claim = await self.store.claim_part(platform, target, post_key, part, nonce, owner=self.owner,
                                                 now=self.clock())
             if not self._wait_for(claim):
                 return claim
             assert claim.lease_expires is not None
+            alive = owner_alive(claim.owner)
+            if alive or (first is not None and claim.lease_expires > first and alive is None):
+                return claim  # a live run (its process is running here, or it renewed while we waited)
+            first = first or claim.lease_expires
             wait = (claim.lease_expires - self.clock()).total_seconds()
-            if wait > self.lease_seconds + 1 or waited == 3:
-                return claim  # a live run renews its lease: leave the part to it
-            await asyncio.sleep(max(0.0, wait) + 0.05)
-        raise AssertionError("unreachable")
+            if wait > self.lease_seconds + 1:
+                return claim  # a longer lease than ours: a live run's
+            # first long enough to see a live run renew, then until the lease runs out
+            await asyncio.sleep(max(0.0, min(wait, self.lease_seconds / 3 + 0.25)) + 0.05)
+        return claim
 
     def _wait_for(self, claim: Claim) -> bool:
         return claim.state == ClaimState.BUSY and self.wait_for_leases and claim.lease_expires is not None

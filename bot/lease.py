@@ -23,6 +23,23 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 10.0  # a dead run's claims are taken over this long after its last heartbeat
 
 
+def owner_alive(owner: str | None) -> bool | None:
+    """Whether the run ``owner`` names is alive, when this host can tell: its process (host and pid are in the
+    id) is running here or not; ``None`` for another host's run, or one with this process' pid (a restarted
+    container reuses pids)."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class Lease:
     """One run's lease; :meth:`start` keeps it renewed in the background, :meth:`stop` gives it up."""
 

@@ -135,8 +135,9 @@ class Claim:
     nonce: str
     message_id: str | None = None
     thread_id: str | None = None
-    #: for ``busy``: when the owner's lease runs out unless it is renewed
+    #: for ``busy``: when the owner's lease runs out unless it is renewed, and the owner's run id
     lease_expires: dt.datetime | None = None
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,8 @@ class PaperClient(discord.Client):
         if self.sync_commands and self.syncs():
             await self.sync()
         if self.background:  # daily posts, the daily fetch and alerts, delivered over this client
-            await self.bot.start(PLATFORM, {PLATFORM: DiscordTransport(self)})
+            await self.bot.start(PLATFORM, {PLATFORM: DiscordTransport(
+                self, requests_per_second=self.bot.settings.discord_rest_rate)})
 
     async def sync(self) -> list[app_commands.AppCommand]:
         """Register ``/papers`` with Discord: in ``guild_id`` only when set, else globally."""

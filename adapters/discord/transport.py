@@ -108,11 +108,12 @@ class DiscordTransport:
     rate_limit_rounds = 3
 
     def __init__(self, client: discord.Client, *, thread_name: str = "Daily Papers",
-                 requests_per_second: float = limits.GLOBAL_REQUESTS_PER_SECOND) -> None:
+                 requests_per_second: float | None = None) -> None:
         self.client = client
-        #: every REST call waits its turn, just under Discord's global limit, so that 429s are the
+        #: every REST call waits its turn, just under Discord's global limit (``None``), so that 429s are the
         #: exception (each also counts toward Discord's invalid-request limit); 0 turns pacing off
-        self.pacer = pace_requests(client, requests_per_second) if requests_per_second > 0 else None
+        rate = limits.GLOBAL_REQUESTS_PER_SECOND if requests_per_second is None else requests_per_second
+        self.pacer = pace_requests(client, rate) if rate > 0 else None
         self.thread_name = thread_name
         self._threads: set[int] = set()
         self._no_threads: set[int] = set()  # channels where the bot may not create threads
@@ -235,6 +236,6 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
                 await client.login(secret)
             except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 raise PlatformError(error_text(exc)) from None
-            yield DiscordTransport(client)
+            yield DiscordTransport(client, requests_per_second=settings.discord_rest_rate)
         finally:
             await client.close()

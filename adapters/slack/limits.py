@@ -48,5 +48,6 @@ TITLE_TEXT: Final = 600
 #: Slack's HTTP request budget: ack within 3 seconds
 ACK_SECONDS: Final = 3
 
-#: chat.postMessage to one channel: about one message a second (Slack's documented posting rate)
-POST_INTERVAL_SECONDS: Final = 1.05
+#: chat.postMessage to one channel: about one message a second (Slack's documented posting rate),
+#: counted from Slack's answer to the message before
+POST_INTERVAL_SECONDS: Final = 1.0

@@ -15,12 +15,12 @@ reported as rejected: the post goes on without it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -55,7 +55,7 @@ class SlackTransport:
         #: each channel is paced at Slack's posting rate, so 429s are the exception (slack-sdk's 429
         #: handler stays the safety net); 0 turns pacing off
         self.post_interval = post_interval
-        self._pacers: dict[str, AsyncLimiter] = {}
+        self._channels: dict[str, ChannelPacer] = {}
         self._dms: dict[str, str] = {}
         self._blind: set[str] = set()  # channels whose history the app may not read
         quiet_sdk_debug(client)
@@ -120,24 +120,45 @@ class SlackTransport:
         """``chat.postMessage``; on ``invalid_blocks`` once more without images (a thumbnail is not worth
         losing the summary for)."""
         try:
-            await self._pace(channel)
-            return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **body)
+            async with self._paced(channel):
+                return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **body)
         except SlackApiError as exc:
             bare = without_images(body)
             if error_code(exc) != "invalid_blocks" or bare == body:
                 raise
             log.warning("Slack refused a message to %s with its image (invalid_blocks); sending it without", channel)
-            await self._pace(channel)
-            return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bare)
+            async with self._paced(channel):
+                return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bare)
 
-
-    async def _pace(self, channel: str) -> None:
+    def _paced(self, channel: str) -> contextlib.AbstractAsyncContextManager[None]:
         if self.post_interval <= 0:
-            return
-        pacer = self._pacers.get(channel)
+            return contextlib.nullcontext()
+        pacer = self._channels.get(channel)
         if pacer is None:
-            pacer = self._pacers[channel] = AsyncLimiter(1, self.post_interval)
-        await pacer.acquire()
+            pacer = self._channels[channel] = ChannelPacer(self.post_interval)
+        return pacer.turn()
+
+
+class ChannelPacer:
+    """One channel's posts one at a time, each ``interval`` after Slack answered the one before: counted
+    from the answer (which Slack sends after it took the message), a busy bot or a slow network cannot
+    bunch two messages up on Slack's side."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = asyncio.Lock()
+        self._next = 0.0
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            if (wait := self._next - loop.time()) > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next = loop.time() + self.interval
 
 
 def quiet_sdk_debug(client: AsyncWebClient) -> None:

@@ -129,7 +129,7 @@ class LedgerMixin(Database):
                 )
                 return Claim(ClaimState.NEW, nonce)
             if old_owner != owner and expires is not None and expires > stamp:
-                return Claim(ClaimState.BUSY, old_nonce, lease_expires=expires)
+                return Claim(ClaimState.BUSY, old_nonce, lease_expires=expires, owner=old_owner)
             # ours from an earlier attempt, or its owner is dead: take it over, keeping the nonce
             await conn.execute(
                 f"UPDATE parts SET owner = $5, claimed_at = $6 WHERE {_KEY} AND part = $4", *key, owner, stamp

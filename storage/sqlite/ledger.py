@@ -44,9 +44,22 @@ _SENT_AND_CLAIMED = (
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
 
 
+#: the JSON of payloads recorded lately, by identity: a fan-out records the same rendered payloads for every
+#: channel (the payload is kept with its text, so an id is never reused while its entry lives)
+_JSON_KEPT = 256
+_json_texts: dict[int, tuple[Payload, str]] = {}
+
+
 def _payload_json(payload: Payload) -> str:
-    return json.dumps({"body": payload.body, "thread_of": payload.thread_of, "ephemeral": payload.ephemeral,
+    kept = _json_texts.get(id(payload))
+    if kept is not None and kept[0] is payload:
+        return kept[1]
+    text = json.dumps({"body": payload.body, "thread_of": payload.thread_of, "ephemeral": payload.ephemeral,
                        "source": payload.source}, ensure_ascii=False)
+    if len(_json_texts) >= _JSON_KEPT:
+        _json_texts.clear()
+    _json_texts[id(payload)] = (payload, text)
+    return text
 
 
 def _payload(text: str) -> Payload:
@@ -141,7 +154,7 @@ class LedgerMixin(Database):
                 return Claim(ClaimState.FAILED, old_nonce or nonce)
             alive = old_owner != owner and expires is not None and expires > stamp
             if alive:
-                return Claim(ClaimState.BUSY, old_nonce, lease_expires=parse_time(expires))
+                return Claim(ClaimState.BUSY, old_nonce, lease_expires=parse_time(expires), owner=old_owner)
             # ours from an earlier attempt, or its owner is dead: take it over, keeping the nonce
             await db.execute(
                 f"UPDATE parts SET owner = ?, claimed_at = ? WHERE {_KEY} AND part = ?", (owner, stamp, *key)
