@@ -28,6 +28,7 @@ from bot.messages import (
 )
 from bot.models import Paper
 from bot.store import StoredDigest, StoredPaper
+from bot.text import section_language
 
 COMMAND = "/papers"
 
@@ -134,11 +135,6 @@ def card(paper: Paper, detail: Detail, t: Lang, *, rank: int | None = None, date
 
 #: the note on a post that leaves a paper's text in the other language out
 OTHER_TEXT = {"en": N_("English abstract: {command}"), "ko": N_("Korean summary: {command}")}
-
-
-def section_language(text: str) -> str:
-    """``ko`` for a text with Hangul (the Korean digest's summaries), else ``en`` (Hugging Face's abstract)."""
-    return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "en"
 
 
 def split_sections(sections: tuple[tuple[str, str], ...], language: str

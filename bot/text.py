@@ -9,6 +9,13 @@ from collections.abc import Callable, Iterable
 _WS = re.compile(r"\s+")
 
 
+def section_language(text: str) -> str:
+    """``ko`` for a text with Hangul (the Korean digest's summaries), else ``en`` (Hugging Face's abstract):
+    which source a paper's section comes from, for posts (the reader's language first) and for the
+    store (a newer text replaces its own source's sections only)."""
+    return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "en"
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: ``José Hernández`` → ``jose hernandez``.
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.models import Paper
 from bot.store import Schedule, Subscription, TopicKind
+from bot.text import section_language
 from storage.sqlite.db import parse_time
 
 PAPER_COLUMNS = (
@@ -80,7 +81,7 @@ def row_paper(row: Sequence[Any]) -> Paper:
 
 
 def _hangul(text: str) -> bool:
-    return any("\uac00" <= c <= "\ud7a3" for c in text)
+    return section_language(text) == "ko"
 
 
 def _korean(sections: Sections) -> bool:
