@@ -32,6 +32,9 @@ class StoredPaper:
 
 @dataclass(frozen=True, slots=True)
 class StoredDigest:
+    """A day's papers as that day's digest showed them: a paper summarised again later keeps this
+    day's sections and vote count here (``Store.paper`` gives its newest)."""
+
     date: dt.date
     papers: tuple[StoredPaper, ...]
 
@@ -209,7 +212,8 @@ class Store(Protocol):
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport: ...
 
     async def digest(self, date: dt.date | None = None) -> StoredDigest | None:
-        """The digest of ``date``, or the latest one when ``date`` is ``None``."""
+        """The digest of ``date``, or the latest one when ``date`` is ``None``: each paper with that
+        day's text and vote count (see :class:`StoredDigest`)."""
 
     async def digest_dates(self) -> list[dt.date]: ...
 
