@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.matching import Term, term
+from bot.matching import LINE, Term, squash, term
 from bot.store import QueryError
 from bot.text import word_tokens
 
@@ -28,6 +28,12 @@ MAX_TERMS = 16
 NEVER = "\ue00d\ue00d\ue00d"
 
 _TERMS = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def korean_index_text(text: str | None) -> str:
+    """A title or body as ``papers_ko`` indexes it: :func:`bot.matching.squash` line by line, each
+    line ended by :data:`bot.matching.LINE` (so a term at a line's end still has a trigram)."""
+    return "".join(squash(line) + LINE for line in (text or "").split("\n"))
 
 
 def quote(text: str) -> str:

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.models import Digest, Paper
 from bot.store import IngestReport, StoredDigest, StoredPaper
 from storage.ingest_plan import plan_ingest
-from storage.sqlite.db import Database, chunks, marks
+from storage.sqlite.db import chunks, marks
+from storage.sqlite.index import IndexMixin, index_row
 from storage.sqlite.rows import DIGEST_PAPER_COLUMNS, PAPER_COLUMNS, Sections, json_sections, row_paper, search_body
 
-FTS_TABLES = ("papers_fts", "papers_words")
 
-
-class PapersMixin(Database):
-    @contextlib.asynccontextmanager
-    async def bulk(self) -> AsyncIterator[None]:
-        """Backfill mode for many digests at once (``paperbot ingest FOLDER``, benchmarks).
-
-        FTS5 normally merges index segments a little at every commit; here merging waits,
-        and one ``optimize`` at the end leaves each index as a single segment (the fastest to
-        search). Measured on 5,000 Korean-English papers: 1,330 → 2,460 papers/s, merge
-        included. The settings are restored even if an ingest fails.
-        """
-        db = self._db
-        for table in FTS_TABLES:
-            await db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 0)")
-            await db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('crisismerge', 100000)")
-        try:
-            yield
-        finally:
-            async with self._write:
-                for table in FTS_TABLES:
-                    await db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-                    await db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 4)")
-                    await db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('crisismerge', 16)")
-
+class PapersMixin(IndexMixin):
     async def ingest(self, digest: Digest, *, source: str = "") -> IngestReport:
         async with self.transaction():
             return await self._ingest(digest, source)
@@ -105,18 +81,14 @@ class PapersMixin(Database):
         return plan.report(digest)
 
     async def _reindex(self, papers: list[tuple[int, Paper]], bodies: Mapping[int, str] | None = None) -> None:
-        """``bodies``: the summaries to index per paper id (older digests' texts too), by default its own."""
+        """``bodies``: the summaries to index per paper id (older digests' texts too), by default its own.
+        The search indexes are written when the transaction commits (storage/sqlite/index.py)."""
         db = self._db
         ids = [pid for pid, _ in papers]
         for chunk in chunks(ids):
-            in_list = marks(len(chunk))
-            await db.execute(f"DELETE FROM papers_fts WHERE rowid IN ({in_list})", chunk)
-            await db.execute(f"DELETE FROM papers_words WHERE rowid IN ({in_list})", chunk)
-            await db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({in_list})", chunk)
+            await db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({marks(len(chunk))})", chunk)
         bodies = bodies or {}
-        rows = [(pid, p.title, ", ".join(p.authors), bodies.get(pid) or search_body(p)) for pid, p in papers]
-        await db.executemany("INSERT INTO papers_fts(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
-        await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
+        self._queue_index([index_row(pid, p.title, p.authors, bodies.get(pid) or search_body(p)) for pid, p in papers])
         names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
         found_max = list(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM authors"))
         newest = found_max[0][0]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
-
-import aiosqlite
 
 from bot import matching
 from bot.models import Paper
 from bot.store import QueryError, SearchHit, SearchPage, StoredPaper
 from bot.text import word_tokens
 from storage import fts
-from storage.sqlite.db import Database, marks
+from storage.fts import korean_index_text as korean_index_text  # storage.postgres imports it from here
+from storage.sqlite.db import marks
+from storage.sqlite.index import TRIGRAM_CACHE, IndexMixin
 from storage.sqlite.rows import PAPER_COLUMNS
 
 HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
@@ -24,7 +23,6 @@ HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
 _WEIGHTS = "10.0, 4.0, 1.0"
 SNIPPET_CHARS = 160
 RANKED = 50  # the newest title hits and the newest matches are ranked; the rest follow newest first
-TRIGRAM_CACHE = 512  # two-character terms whose trigrams are kept
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
 
 
@@ -55,12 +53,6 @@ def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
     return tuple(merged)
 
 
-
-
-def korean_index_text(text: str | None) -> str:
-    """A title or body as papers_ko indexes it: :func:`bot.matching.squash` line by line, each
-    line ended by :data:`bot.matching.LINE` (so a term at a line's end still has a trigram)."""
-    return "".join(matching.squash(line) + matching.LINE for line in (text or "").split("\n"))
 
 
 def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, bool], ...]:
@@ -97,8 +89,8 @@ def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, b
 
 
 def rank(terms: tuple[matching.Term, ...], rows: list[Any]) -> list[int]:
-    """Paper ids in page order from the search statement's rows ``(total, id, in_title, title, sections)``
-    (title and sections, as stored JSON, only for the ranked set): ranked papers first — title
+    """Paper ids in page order from the search statement's rows ``(total, id, in_title, title, body)``
+    (title and summary text only for the ranked set): ranked papers first — title
     hits, then by how often the terms occur for the text's length (a bm25-like saturation, no
     idf) — then the others, newest first."""
     needles = [t.chars if t.kind == "chars" else t.words[0] for t in terms]
@@ -131,63 +123,19 @@ def author_hits(stored: Sequence[StoredPaper], page: Sequence[int], links: Itera
     )
 
 
-class SearchMixin(Database):
+def _newest(table: str, match: str, words: str | None = None) -> str:
+    """The rowids matching ``:match`` in ``table``, newest first; with ``words``, only those the word
+    index matches too: both indexes are read newest first and merged (SQLite's ordered INTERSECT), so
+    a LIMIT stops both early instead of collecting every match of the Latin terms first."""
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH :{match}"
+    if words:
+        sql += f" INTERSECT SELECT rowid FROM papers_words WHERE papers_words MATCH :{words}"
+    return sql + " ORDER BY 1 DESC"
+
+
+class SearchMixin(IndexMixin):
     if TYPE_CHECKING:  # from PapersMixin, beside this one in the store class
         async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]: ...
-
-    _korean_ready = False  # papers_ko exists (set once the migrations ran)
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Every write transaction indexes the papers it changed for Korean search before it commits."""
-        async with super().transaction() as db:
-            yield db
-            if self._korean_ready:
-                await self._index_korean()
-
-    async def _migrated(self, previous: int) -> None:
-        await super()._migrated(previous)
-        await self._db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
-        self._korean_ready = True
-        if previous < 8:  # papers stored before 0008 are pending: index them now
-            async with self.transaction():
-                pass
-
-    async def _index_korean(self) -> None:
-        db = self._db
-        rows = await db.execute_fetchall("SELECT 1 FROM papers_ko_pending LIMIT 1")
-        if not rows:
-            return
-        for table in ("papers_ko", "titles_ko"):
-            await db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT paper_id FROM papers_ko_pending)")
-        await db.execute(
-            "INSERT INTO papers_ko(rowid, title, body)"
-            " SELECT f.rowid, korean_index_text(f.title), korean_index_text(f.body)"
-            " FROM papers_ko_pending p CROSS JOIN papers_fts f ON f.rowid = p.paper_id"
-        )
-        await db.execute(
-            "INSERT INTO titles_ko(rowid, title) SELECT k.rowid, k.title"
-            " FROM papers_ko_pending p CROSS JOIN papers_ko k ON k.rowid = p.paper_id"
-        )
-        if self._trigram_cache:  # new trigrams of the two-character terms already looked up
-            texts = await db.execute_fetchall(
-                "SELECT k.title, k.body FROM papers_ko_pending p CROSS JOIN papers_ko k ON k.rowid = p.paper_id"
-            )
-            for prefix, grams in self._trigram_cache.items():
-                for row in texts:
-                    for text in row:
-                        at = text.find(prefix)
-                        while at >= 0:
-                            grams.add(text[at : at + 3])
-                            at = text.find(prefix, at + 1)
-        await db.execute("DELETE FROM papers_ko_pending")
-
-    @property
-    def _trigram_cache(self) -> dict[str, set[str]]:
-        cache = self.__dict__.get("_trigram_sets")
-        if cache is None:
-            cache = self.__dict__["_trigram_sets"] = {}
-        return cache
 
     async def _vocab(self, table: str, prefix: str, limit: int = -1) -> list[str]:
         low, high = fts.prefix_range(prefix)
@@ -220,35 +168,21 @@ class SearchMixin(Database):
         korean = parsed.korean_match(trigrams)
         # the unranked rest only for pages past the ranked set (it holds the newest RANKED at least)
         params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "deep": offset + limit > RANKED}
-        with_words = ""
-        if korean is not None:
-            table, titles = "papers_ko", "titles_ko"
-            params.update(m=korean, t=korean)
-            only = only_titles = ""
-            if words is not None:  # Latin terms too: materialised rowid filters from the word index
-                with_words = (
-                    "w(id) AS MATERIALIZED (SELECT rowid FROM papers_words WHERE papers_words MATCH :w),"
-                    " wt(id) AS MATERIALIZED (SELECT rowid FROM papers_words WHERE papers_words MATCH :wt), "
-                )
-                only, only_titles = f" AND +{table}.rowid IN w", f" AND +{titles}.rowid IN wt"
-                params.update(w=words, wt=parsed.words_match(title_only=True))
-        else:
-            table, titles = "papers_words", "papers_words"
+        if korean is None:
             params.update(m=words, t=parsed.words_match(title_only=True))
-            only = only_titles = ""
-        # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count
-        # and, for deep pages, the order past the ranked set; the ranked set is the newest RANKED title hits (from
-        # a title index, however old) and the newest RANKED matches, with their text. bm25 is not
-        # used: it makes FTS5 read every posting's positions (10-25 ms for a common prefix).
+            matches, titles = _newest("papers_words", "m"), _newest("papers_words", "t")
+        else:
+            params.update(m=korean, t=korean, w=words, wt=parsed.words_match(title_only=True))
+            matches, titles = _newest("papers_ko", "m", words and "w"), _newest("titles_ko", "t", words and "wt")
+        # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count and, for deep
+        # pages, the order past the ranked set; the ranked set is the newest RANKED title hits (from a title
+        # index, however old) and the newest RANKED matches, with their text. bm25 is not used: it makes
+        # FTS5 read every posting's positions (10-25 ms for a common prefix).
         sql = (
-            f"WITH {with_words}"
-            f"ids(id) AS MATERIALIZED (SELECT {table}.rowid FROM {table} WHERE {table} MATCH :m{only}"
-            f" ORDER BY {table}.rowid DESC LIMIT :n),"
-            f" ttl(id) AS MATERIALIZED (SELECT {titles}.rowid FROM {titles} WHERE {titles} MATCH :t{only_titles}"
-            f" ORDER BY {titles}.rowid DESC LIMIT :window),"
+            f"WITH ids(id) AS MATERIALIZED ({matches} LIMIT :n), ttl(id) AS MATERIALIZED ({titles} LIMIT :window),"
             " cand(id) AS (SELECT id FROM ttl UNION SELECT id FROM (SELECT id FROM ids ORDER BY id DESC LIMIT :window))"
-            " SELECT (SELECT count(*) FROM ids), c.id, c.id IN ttl, p.title, p.sections"
-            " FROM cand c JOIN papers p ON p.id = c.id"
+            " SELECT (SELECT count(*) FROM ids), c.id, c.id IN ttl, t.title, t.body"
+            " FROM cand c JOIN paper_text t ON t.id = c.id"
             " UNION ALL SELECT NULL, id, 0, NULL, NULL FROM ids WHERE :deep AND id NOT IN cand"
         )
         try:

@@ -210,12 +210,66 @@ async def test_bulk_backfill_defers_index_merges_then_restores_the_settings(stor
     async with store.bulk():
         await store.ingest(seed_digest)
         await store.ingest(Digest(dt.date(2024, 7, 1), (paper("2407.00001", "Later 세그멘테이션 paper"),)))
-        config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_fts_config"))
+        config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_ko_config"))
         assert config["automerge"] == 0
-    config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_fts_config"))
+    config = dict(await store._db.execute_fetchall("SELECT k, v FROM papers_ko_config"))
     assert config["automerge"] == 4 and config["crisismerge"] == 16
     assert {h.paper.paper.arxiv_id for h in (await store.search("세그멘테이션")).hits} == {"2406.19389", "2407.00001"}
     assert (await store.search_authors("Ning")).total == 2
+
+
+async def test_a_backfill_commits_in_batches_and_a_failing_digest_is_rolled_back_alone(store, monkeypatch):
+    from storage.sqlite import index
+
+    monkeypatch.setattr(index, "BATCH_PAPERS", 3)  # a batch commits past 3 papers
+    ingest = store._ingest
+
+    async def failing(digest, source):
+        report = await ingest(digest, source)  # written, then the digest fails
+        if digest.date == dt.date(2024, 7, 2):
+            raise OSError("disk full")
+        return report
+
+    monkeypatch.setattr(store, "_ingest", failing)
+    days = [dt.date(2024, 7, d) for d in (1, 2, 3)]
+    async with store.bulk():
+        for n, day in enumerate(days):
+            digest = Digest(day, tuple(paper(f"2407.{n}000{i}", f"Batch{n} paper {i}", [f"Author{n} Kim"],
+                                             text=f"배치{n}번 요약") for i in range(2)))
+            if n == 1:
+                with pytest.raises(OSError):
+                    await store.ingest(digest)
+            else:
+                await store.ingest(digest)
+    assert await store.digest_dates() == [days[0], days[2]]
+    assert (await store.search("batch0")).total == 2 and (await store.search("배치2번")).total == 2
+    assert (await store.search("batch1")).total == 0 and (await store.search("배치1번")).total == 0
+    assert (await store.search_authors("Author1")).total == 0 and (await store.search_authors("Author2")).total == 2
+
+
+async def test_a_changed_text_is_found_by_its_new_words_only_after_an_upgrade_too(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    db.executescript(migrations()[0].sql)
+    db.execute("INSERT INTO schema_version VALUES (1)")
+    db.execute(
+        "INSERT INTO papers(arxiv_id, url, title, votes, authors, sections, last_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ("2406.18629", "https://arxiv.org/abs/2406.18629", "Step-DPO alpha", 14, '["Ann Lee"]',
+         '[["What\'s New", "수학적 추론은 중요합니다"]]', "2024-06-28"),
+    )
+    db.commit()
+    db.close()
+    store = await SQLiteStore.open(path)  # indexed by the migrations, then reindexed by ingest
+    try:
+        new = paper("2406.18629", "Step-DPO omega", ["Ann Lee"], text="세그멘테이션 성능")
+        await store.ingest(Digest(dt.date(2024, 6, 29), (new,)))
+        assert (await store.search("omega")).total == 1 and (await store.search("alpha")).total == 0
+        assert (await store.search("세그멘테이션")).total == 1 and (await store.search("omega 성능")).total == 1
+        rows = await store._db.execute_fetchall("INSERT INTO papers_words(papers_words) VALUES ('integrity-check')")
+        assert list(rows) == []  # raises when the index and paper_text disagree
+    finally:
+        await store.close()
 
 
 async def test_a_write_waits_out_another_process_holding_the_lock(store):
