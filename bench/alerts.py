@@ -15,7 +15,7 @@ with Zipf-like popularity from a pool where research topics, models and benchmar
 and a long tail of distinct terms (generic words such as ``모델`` among them) follows. Then
 ``--papers`` new papers arrive (ingested, as the bot does before alerting) and matching is
 timed: a cold run, then the median of ``--repeat`` runs, each from a collected heap, with the
-time spent on the papers' grams and in ``store.subscription_candidates`` split out. The
+time spent reading the papers with the automaton and in the store's SQL split out. The
 baseline is every paper against every subscription with ``bot.matching``'s rules, timed on a
 sample of subscriptions and extrapolated (labelled so); on that sample both paths must find
 the same (subscription, paper) pairs, as the claim stage combines them.
@@ -60,7 +60,8 @@ from rich.table import Table
 
 from bench import synth
 from bench.fanout import FakeProcess, raise_nofile
-from bot import alerts, matching
+from bench.results import row, save
+from bot import alert_match, alert_send, alerts, matching
 from bot.alert_match import subscription_label
 from bot.models import Digest, Paper
 from bot.store import Subscription
@@ -282,9 +283,9 @@ class Run:
     subscriptions: int
     cold_s: float = 0.0
     times_s: list[float] = field(default_factory=list)
-    grams_s: float = 0.0  # paper grams (Python), in the median run
-    sql_s: float = 0.0  # store.subscription_candidates
-    candidates: int = 0
+    papers_s: float = 0.0  # alert_match.match_papers: the automaton built and every paper read, in the median run
+    sql_s: float = 0.0  # store.subscribed_terms and store.term_subscribers
+    candidates: int = 0  # distinct terms subscribed to (the automaton's)
     distinct_terms: int = 0
     pairs: int = 0  # (subscription, paper) matches
     subscribers: int = 0  # subscribers alerted
@@ -296,33 +297,40 @@ class Run:
 
 @contextlib.contextmanager
 def phase_timer(store: SQLiteStore) -> Iterator[dict[str, float]]:
-    """Time the gram extraction and the SQL lookup inside ``alerts.match`` without changing them."""
-    spent = {"grams": 0.0, "sql": 0.0, "candidates": 0}
-    text_grams, candidates = matching.text_grams, store.subscription_candidates
+    """Time the automaton's pass over the papers and the SQL inside ``match_terms`` without changing them."""
+    spent = {"papers": 0.0, "sql": 0.0, "candidates": 0}
+    match_papers, terms, subscribers = alert_match.match_papers, store.subscribed_terms, store.term_subscribers
 
-    def timed_grams(text: str) -> set[str]:
+    def timed_papers(papers: Sequence[Paper], wanted: Sequence[tuple[str, str]]) -> Any:
         t = time.perf_counter()
         try:
-            return text_grams(text)
+            spent["candidates"] = len(wanted)
+            return match_papers(papers, wanted)
         finally:
-            spent["grams"] += time.perf_counter() - t
+            spent["papers"] += time.perf_counter() - t
 
-    async def timed_candidates(keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
+    async def timed_terms() -> list[tuple[str, str]]:
         t = time.perf_counter()
         try:
-            found = await candidates(keyword_grams, author_grams)
-            spent["candidates"] = len(found)
-            return found
+            return await terms()
         finally:
             spent["sql"] += time.perf_counter() - t
 
-    matching.text_grams = timed_grams  # type: ignore[assignment]
-    store.subscription_candidates = timed_candidates  # type: ignore[method-assign]
+    async def timed_subscribers(keyword_keys: Sequence[str], author_keys: Sequence[str]) -> Any:
+        t = time.perf_counter()
+        try:
+            return await subscribers(keyword_keys, author_keys)
+        finally:
+            spent["sql"] += time.perf_counter() - t
+
+    alert_match.match_papers = timed_papers  # type: ignore[assignment]
+    store.subscribed_terms = timed_terms  # type: ignore[method-assign]
+    store.term_subscribers = timed_subscribers  # type: ignore[method-assign]
     try:
         yield spent
     finally:
-        matching.text_grams = text_grams  # type: ignore[assignment]
-        del store.subscription_candidates
+        alert_match.match_papers = match_papers  # type: ignore[assignment]
+        del store.subscribed_terms, store.term_subscribers
 
 
 async def time_match(store: SQLiteStore, papers: Sequence[Paper], subscriptions: int,
@@ -343,7 +351,7 @@ async def time_match(store: SQLiteStore, papers: Sequence[Paper], subscriptions:
             run.times_s.append(time.perf_counter() - t)
         phases.append(spent)
     middle = phases[sorted(range(repeat), key=lambda i: run.times_s[i])[repeat // 2]]
-    run.grams_s, run.sql_s, run.candidates = middle["grams"], middle["sql"], int(middle["candidates"])
+    run.papers_s, run.sql_s, run.candidates = middle["papers"], middle["sql"], int(middle["candidates"])
     run.pairs = found.pairs
     run.subscribers = len(found.subscribers)
     return run, found
@@ -428,9 +436,9 @@ async def send_cost(info: dict[str, Any], papers: Sequence[Paper], date: dt.date
     from bot.delivery import new_nonce
 
     transport = slack_transport(info)
-    batch = alerts.AlertBatch("slack", "user:U0", date, tuple((p, ("agent",)) for p in papers[:13]), "alert:x")
-    payload = transport.render(alerts.alert_messages(batch))[0]
-    gate = asyncio.Semaphore(alerts.ALERTS_IN_FLIGHT)
+    batch = alert_send.AlertBatch("slack", "user:U0", date, tuple((p, ("agent",)) for p in papers[:13]), "alert:x")
+    payload = transport.render(alert_send.alert_messages(batch))[0]
+    gate = asyncio.Semaphore(alert_send.ALERTS_IN_FLIGHT)
 
     async def timed(calls: Sequence[Callable[[], Any]]) -> float:
         async def one(call: Callable[[], Any]) -> None:
@@ -656,13 +664,13 @@ def render(out: dict[str, Any], console: Console) -> None:
               verdict(out["pass"]["same_matches"]))
     console.print(t)
     d = Table(title="Inside alerts.match (median run)")
-    for name in ("subscriptions", "cold 1st run s", "runs s", "paper grams s", "SQL candidates s", "rest s",
-                 "candidates", "matched pairs", "subscribers alerted", "distinct terms"):
+    for name in ("subscriptions", "cold 1st run s", "runs s", "automaton + papers s", "SQL s", "rest s",
+                 "terms in automaton", "matched pairs", "subscribers alerted", "distinct terms"):
         d.add_column(name, justify="right")
     for run in (first, second):
-        rest = run["median_s"] - run["grams_s"] - run["sql_s"]
+        rest = run["median_s"] - run["papers_s"] - run["sql_s"]
         d.add_row(f"{run['subscriptions']:,}", f"{run['cold_s']:.3f}", ", ".join(f"{x:.3f}" for x in run["times_s"]),
-                  f"{run['grams_s']:.3f}", f"{run['sql_s']:.3f}", f"{rest:.3f}", f"{run['candidates']:,}",
+                  f"{run['papers_s']:.3f}", f"{run['sql_s']:.3f}", f"{rest:.3f}", f"{run['candidates']:,}",
                   f"{run['pairs']:,}", f"{run['subscribers']:,}", f"{run['distinct_terms']:,}")
     console.print(d)
     mix = out["mix"]
@@ -723,6 +731,39 @@ def render_whole(out: dict[str, Any], console: Console) -> None:
     console.print(d)
 
 
+def save_results(out: dict[str, Any], argv: Sequence[str]) -> None:
+    """The figures as rows of ``bench/results/alerts.json`` (``bench.results``), each with its target and its
+    baseline or floor from this run."""
+    first, second = out["runs"]
+    naive_s = out["naive"]["extrapolated_s"]
+    n1, n2 = f"{first['subscriptions']:,}", f"{second['subscriptions']:,}"
+    rows = [
+        row(f"match, {n1} subscriptions (median)", round(first["median_s"], 3), "s", target=f"<= {TARGET_S:g}",
+            baseline=naive_s[str(first["subscriptions"])], ok=out["pass"]["target"]),
+        row(f"match, {n2} subscriptions (median)", round(second["median_s"], 3), "s",
+            baseline=naive_s[str(second["subscriptions"])]),
+        row("match, 2x subscriptions / 1x", out["scaling"], "x", target=f"< {TARGET_SCALING:g}",
+            ok=out["pass"]["scaling"]),
+        row(f"matches differing from the rule ({out['check']['sample']:,} sampled subscriptions)",
+            out["check"]["mismatched"], "", target="0", ok=out["pass"]["same_matches"]),
+    ]
+    null = out.get("send") == "null"
+    for i, w in enumerate(out.get("whole", [])):
+        n = f"{w['subscriptions']:,} subscriptions"
+        for stage in ("match", "claim", "render", "send"):
+            rows.append(row(f"whole run, {n}: {stage}", round(w[f"{stage}_s"], 2), "s"))
+        judged = w["total_s"] if null else w["total_s"] - w["floor_s"]
+        rows.append(row(f"whole run, {n}: total" + (" (platform floor apart)" if null else ""), round(w["total_s"], 1),
+                        "s", target=(f"<= {WHOLE_TARGET_S:g}" + ("" if null else " + floor")) if i == 0 else "",
+                        baseline=round(w["floor_s"], 1) or None, ok=(judged <= WHOLE_TARGET_S) if i == 0 else None))
+        rows.append(row(f"whole run, {n}: Slack's own floor", round(w["floor_s"], 1), "s"))
+    if out.get("whole_scaling") is not None:
+        rows.append(row("whole run, 2x subscriptions / 1x", out["whole_scaling"], "x",
+                        target=f"< {WHOLE_TARGET_SCALING:g}", ok=out["pass"]["whole_scaling"]))
+    save("alerts", f"Topic alerts: {out['papers']:,} new papers against N and 2N subscriptions "
+                   f"(load average {out['load_average']})", " ".join(["python -m bench.alerts", *argv]), rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.alerts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=1000, help="new papers to match")
@@ -749,6 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = asyncio.run(bench(args))
     out["elapsed_s"] = round(time.perf_counter() - started, 1)
     out["load_average"] = [round(x, 1) for x in os.getloadavg()]  # others' work on the machine skews every figure
+    save_results(out, sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:

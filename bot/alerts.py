@@ -61,7 +61,7 @@ async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
             if ids:
                 ordered = sorted(ids, key=position.__getitem__)  # digest order
                 out.append(AlertBatch(platform, subscriber, date,
-                                      tuple((by_id[pid], tuple(hits[pid])) for pid in ordered), key))
+                                      tuple([(by_id[pid], tuple(hits[pid])) for pid in ordered]), key))
 
     by_platform: dict[str, list[Who]] = {}
     for who in sorted(found.subscribers):
