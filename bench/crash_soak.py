@@ -63,6 +63,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.fanout import ROOT, SEED, FakeProcess, _fingerprint, raise_nofile, schedule
+from bench.results import row, save
 from bot.digest_markdown import parse_file
 from bot.layout import DigestOptions, digest_messages
 from storage.sqlite import SQLiteStore
@@ -524,6 +525,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--trials and --channels must be at least 1")
     progress(raise_nofile(4096))
     report = asyncio.run(soak(args))
+    rows = [row("kills + restarts + final run", report.soak_s, "s", baseline=report.baseline_s)]
+    for r in report.soak:
+        rows += [row(f"{r.platform}: delivered of {r.expected:,} expected", r.delivered, "messages",
+                     target=f"{r.expected:,}", ok=r.delivered == r.expected),
+                 row(f"{r.platform}: duplicates / losses", r.duplicates + r.losses, "", target="0",
+                     ok=r.passed)]
+    save("crash_soak", f"Crash soak: {len(report.trials)} kills of `paperbot deliver --now`, {args.channels} channels"
+         " per platform", "python -m bench.crash_soak " + " ".join(sys.argv[1:] if argv is None else argv), rows,
+         notes=summary_lines(report))
     if args.json:
         print(json.dumps({**dataclasses.asdict(report), "pass": report.passed}, indent=2, ensure_ascii=False))
     else:
