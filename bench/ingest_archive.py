@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import random
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import synth
+from bench.results import row, save
 from bot.digest_markdown import parse, parse_file, render
 from bot.models import Digest, Paper, ParseResult
 from storage.sqlite import SQLiteStore
@@ -254,6 +256,22 @@ def run(files: int, papers: int, seed: int) -> dict[str, Any]:
     }
 
 
+def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The results file's rows (:mod:`bench.results`)."""
+    lin = r["linear_s"]
+    return [
+        row("parse, every format variant", r["parse_s"], "s", target=f"<= {TARGET_RATIO}x baseline",
+            baseline=r["baseline_parse_s"], ok=r["parse_ratio"] <= TARGET_RATIO),
+        row("papers parsed (baseline: canonical format)", r["papers"], "papers", baseline=r["canonical_papers"],
+            ok=r["papers"] == r["canonical_papers"]),
+        row("ingest", r["ingest_papers_per_s"], "papers/s", baseline=r["baseline_ingest_papers_per_s"]),
+        row("papers without a summary", r["papers_without_summary"], "papers"),
+        row("warnings", sum(r["warnings_by_cause"].values()), ""),
+        row("parse of one soft-wrapped 8 MB section", lin["8 MB"], "s", baseline=lin["1 MB"] * 8,
+            target=f"<= {TARGET_LINEAR}x linear", ok=r["linear_ratio"] <= TARGET_LINEAR),
+    ]
+
+
 def table(r: dict[str, Any]) -> Table:
     t = Table(title="paperbot ingest: a real-sized archive in every digest format")
     t.add_column("measure")
@@ -288,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = run(args.files, args.papers, args.seed)
+    save("ingest_archive", f"Real-sized archive: {result['papers']:,} papers in {result['files']} daily files of every"
+         " format", "python -m bench.ingest_archive " + " ".join(sys.argv[1:] if argv is None else argv), rows(result))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

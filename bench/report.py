@@ -43,6 +43,10 @@ BENCHES = (
           "with the index layout before migration 0012: that is the ingest baseline, and the previous search path "
           "runs on it. 1,000 keyword and 1,000 author queries (limit 10), wall-clock and CPU time; the same queries "
           "as a `LIKE '%q%'` scan over the same file (an even sample)."),
+    Bench("ingest_archive", "Ingest of a real-sized archive", "python -m bench.ingest_archive",
+          "350 daily Markdown files (5,000 papers) written in every format the Korean digest has used, parsed "
+          "and ingested as `paperbot ingest FOLDER` does; the baseline is the same papers in the canonical "
+          "format, in the same run; and one soft-wrapped section of 1–8 MB, to show parsing is linear."),
     Bench("store_pg", "Store (PostgreSQL)", "python -m bench.store --backend postgres",
           "The same ingest and searches on PostgreSQL, next to SQLite's from the same run."),
     Bench("fanout_discord", "Fan-out (Discord)", "python -m bench.fanout --platform discord",
