@@ -84,8 +84,11 @@ def paper_text(paper: Paper) -> str:
     """A paper as the rule reads it: the folded title and summaries, the same squashed line by
     line, and the authors' words. Compute once per paper; pass to the matchers."""
     body = "\n".join(text for _, text in paper.sections)  # as the search indexes it
-    spaced = fold(paper.title) + LINE + fold(body)
-    squashed = LINE.join(squash(line) for line in (*paper.title.split("\n"), *body.split("\n")))
+    # each line folded once: fold(text) is its lines' folds joined by a space (a fold never spans a line)
+    title_lines = [fold(line) for line in paper.title.split("\n")]
+    body_lines = [fold(line) for line in body.split("\n")]
+    spaced = " ".join(f for f in title_lines if f) + LINE + " ".join(f for f in body_lines if f)
+    squashed = LINE.join(f.replace(" ", "") for f in (*title_lines, *body_lines))  # squash() of each line
     authors = " ".join(word_tokens(", ".join(paper.authors)))
     return PART.join((spaced, squashed, authors))
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import matching
 from bot.models import Paper
 from bot.text import fold
 from tests.bot.test_alert_run import PAPERS, TERMS
+
+#: more examples than the project's profiles: these are the proof that a faster path changed no match
+EXAMPLES = 300
 
 
 def by_rule(keys: list[str], paper: Paper) -> set[str]:
@@ -36,6 +39,7 @@ texts = st.text(alphabet=ALPHABET, max_size=40)
 terms = st.text(alphabet=ALPHABET.replace("\n", ""), min_size=1, max_size=6)
 
 
+@settings(max_examples=EXAMPLES)
 @given(title=texts, body=texts, more=texts, authors=st.lists(st.text(alphabet="abcRAGxyz -", max_size=12), max_size=3),
        raw=st.lists(terms, max_size=6), data=st.data())
 def test_any_terms_match_as_the_rule_says(title, body, more, authors, raw, data):
@@ -64,6 +68,7 @@ def test_no_terms_match_nothing():
 names = st.lists(st.sampled_from(("Yu", "Wang", "Li", "Wei", "Kumar", "Raghav", "김철수", "José")), max_size=4)
 
 
+@settings(max_examples=EXAMPLES)
 @given(authors=st.lists(names, max_size=4), raw=st.lists(names, max_size=6))
 def test_author_terms_match_as_the_rule_says(authors, raw):
     from bot.alert_match import match_papers
@@ -73,3 +78,24 @@ def test_author_terms_match_as_the_rule_says(authors, raw):
     tokens = matching.paper_author_tokens(paper)
     expected = {("author", key): ("2407.00001",) for key in keys if matching.author_matcher(key)(tokens)}
     assert match_papers([paper], [("author", key) for key in keys]) == expected
+
+
+def paper_text_by_definition(paper: Paper) -> str:
+    """:func:`bot.matching.paper_text` as first written: the whole title and body folded, then each line squashed."""
+    body = "\n".join(text for _, text in paper.sections)
+    spaced = fold(paper.title) + matching.LINE + fold(body)
+    squashed = matching.LINE.join(matching.squash(line) for line in (*paper.title.split("\n"), *body.split("\n")))
+    authors = " ".join(matching.word_tokens(", ".join(paper.authors)))
+    return matching.PART.join((spaced, squashed, authors))
+
+
+#: whitespace of every kind, combining marks, letters that fold (ß, Å, ﬁ), Hangul, and ASCII
+MIXED = st.text(alphabet="ab Z\n\t\r\u00a0\u2028\u3000\u0301\u0308ßÅﬁé한국 어,.-_", max_size=30)
+
+
+@settings(max_examples=EXAMPLES)
+@given(title=MIXED, body=MIXED, more=MIXED)
+def test_paper_text_folds_each_line_once_with_the_same_result(title, body, more):
+    paper = Paper("2407.00001", "https://arxiv.org/abs/2407.00001", title, authors=("José Hernández",),
+                  sections=(("What's New", body), ("Results", more)))
+    assert matching.paper_text(paper) == paper_text_by_definition(paper)
