@@ -31,7 +31,7 @@ from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import DigestOptions, digest_messages, digest_title
 from bot.messages import Header, Message, MessageKind, Notice
 from bot.schedule_spec import DAYS
-from bot.store import Schedule, Store
+from bot.store import Schedule, Store, StoredDigest
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,40 @@ def job_id(platform: str, channel: str) -> str:
     return f"post:{platform}:{channel}"
 
 
+class Instant:
+    """What the channels planned at one instant share (a fan-out plans a thousand at once): the due time of
+    identical schedules, the stored digests, and a digest's messages per options and language."""
+
+    def __init__(self, store: Store, now: dt.datetime) -> None:
+        self.store, self.now = store, now
+        self._fires: dict[tuple[dt.time, str, tuple[int, ...]], dt.datetime | None] = {}
+        self._dates: asyncio.Future[list[dt.date]] | None = None
+        self._digests: dict[dt.date, asyncio.Future[StoredDigest | None]] = {}
+        self._messages: dict[tuple[dt.date, DigestOptions, Lang], tuple[Message, ...]] = {}
+
+    def last_fire(self, schedule: Schedule) -> dt.datetime | None:
+        key = (schedule.time, schedule.timezone, schedule.weekdays)
+        if key not in self._fires:
+            self._fires[key] = last_fire(schedule, self.now)
+        return self._fires[key]
+
+    async def digest_dates(self) -> list[dt.date]:
+        if self._dates is None:
+            self._dates = asyncio.ensure_future(self.store.digest_dates())
+        return await self._dates
+
+    async def digest(self, day: dt.date) -> StoredDigest | None:
+        if day not in self._digests:
+            self._digests[day] = asyncio.ensure_future(self.store.digest(day))
+        return await self._digests[day]
+
+    def messages(self, stored: StoredDigest, options: DigestOptions, t: Lang) -> tuple[Message, ...]:
+        key = (stored.date, options, t)
+        if key not in self._messages:
+            self._messages[key] = digest_messages(stored, options, t=t)
+        return self._messages[key]
+
+
 class ChannelPoster:
     """Decides and delivers each channel's post at a given instant."""
 
@@ -120,6 +154,12 @@ class ChannelPoster:
         self.deliverer = deliverer
         self.window_days = window_days
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._instant: Instant | None = None
+
+    def at(self, now: dt.datetime) -> Instant:
+        if self._instant is None or self._instant.now != now:
+            self._instant = Instant(self.store, now)
+        return self._instant
 
     async def plan(self, schedule: Schedule, now: dt.datetime,
                    *, force: bool = False) -> tuple[str, tuple[Message, ...]] | str:
@@ -132,7 +172,8 @@ class ChannelPoster:
             return "schedule off"
         if channel in await self.store.unavailable(platform):
             return "channel unavailable"
-        fire = now.astimezone(zone_of(schedule)) if force else last_fire(schedule, now)
+        instant = self.at(now)
+        fire = now.astimezone(zone_of(schedule)) if force else instant.last_fire(schedule)
         if fire is None or (not force and schedule.since is not None and fire < schedule.since):
             return "not due yet"
         local_day = fire.date()
@@ -142,10 +183,10 @@ class ChannelPoster:
         options = DigestOptions(top_n=schedule.top_n, min_votes=schedule.min_votes)
         t = await channel_lang(self.store, platform, channel, self.language)
         day_start = dt.datetime.combine(local_day, dt.time(), tzinfo=fire.tzinfo)
-        for day in sorted(await self.store.digest_dates(), reverse=True):
+        for day in sorted(await instant.digest_dates(), reverse=True):
             if day < oldest or day > local_day:
                 continue
-            stored = await self.store.digest(day)
+            stored = await instant.digest(day)
             if stored is None or not stored.papers:
                 continue  # an empty day (weekend) is no digest to post
             key = post_keys.digest(day)
@@ -155,7 +196,7 @@ class ChannelPoster:
                 break  # the newest digest was posted on an earlier day: nothing new today
             if key not in started and await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
                 return "already posted since the last due time"
-            return key, digest_messages(stored, options, t=t)
+            return key, instant.messages(stored, options, t)
         key = post_keys.empty(local_day)
         if schedule.quiet or key in started or await self.store.posted_since(platform, channel, post_keys.DIGEST, fire):
             return "nothing new"
