@@ -26,8 +26,6 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from bot import metrics, post_keys
 from bot.i18n import ENGLISH, channel_lang
@@ -35,9 +33,19 @@ from bot.lease import LEASE_SECONDS, Lease, owner_alive
 from bot.messages import Level, Message, MessageKind, Notice
 from bot.payload import Payload
 from bot.store import Claim, ClaimState, LedgerPost, Store
-from bot.transport import ChannelUnavailable, PartRejected, SentRef, Transport, new_nonce
+from bot.transport import (
+    ChannelUnavailable,
+    Outcome,
+    PartRejected,
+    PostResult,
+    RunSummary,
+    SentRef,
+    Transport,
+    new_nonce,
+)
 
-# what a transport implements and raises lives in bot.transport; callers import it from here too
+# what a transport implements and raises, and what a post comes to, live in bot.transport; callers
+# import them from here too
 __all__ = ["ChannelUnavailable", "Deliverer", "Outcome", "PartRejected", "PostResult", "RunSummary", "SentRef",
            "Transport", "new_nonce", "retry_delay"]
 
@@ -46,42 +54,6 @@ log = logging.getLogger(__name__)
 RETRY_BASE_SECONDS = 30.0  # an unfinished post is retried after 30 s, 60 s, 120 s … at most an hour
 RETRY_MAX_SECONDS = 3600.0
 RENDERED_KEPT = 64  # renderings kept for reuse (a fan-out renders one digest for every channel)
-
-
-class Outcome(StrEnum):
-    SENT = "sent"  #: this run sent at least one part and the post is finished
-    SKIPPED = "skipped"  #: nothing to send (finished earlier, or nothing due)
-    BUSY = "busy"  #: a live run is sending it
-    FAILED = "failed"  #: the channel is unavailable, or the run crashed
-    INCOMPLETE = "incomplete"  #: a part's outcome is unknown; retried later
-    DRY_RUN = "dry-run"
-
-
-@dataclass
-class PostResult:
-    platform: str
-    target: str
-    post_key: str
-    outcome: Outcome | str
-    sent: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    detail: str = ""
-
-
-@dataclass
-class RunSummary:
-    results: list[PostResult] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for r in self.results if r.outcome == outcome)
-
-    def line(self) -> str:
-        failed = [f"{r.target}: {r.detail}" for r in self.results if r.outcome in (Outcome.FAILED, Outcome.INCOMPLETE)]
-        why = f" ({'; '.join(failed)})" if failed else ""
-        return (f"delivery run: due={len(self.results)} sent={self.count(Outcome.SENT)} "
-                f"skipped={self.count(Outcome.SKIPPED) + self.count(Outcome.BUSY)} "
-                f"failed={self.count(Outcome.FAILED) + self.count(Outcome.INCOMPLETE)}{why}")
 
 
 def retry_delay(attempts: int) -> float:

@@ -281,8 +281,7 @@ class Store(Protocol):
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        """:meth:`mark_sent` of ``part`` then :meth:`claim_part` of ``next_part``, in one write when ``next_part``
-        is pending (the states after it are those of the two calls made one after the other)."""
+        """:meth:`mark_sent`, then :meth:`claim_part` of ``next_part``: in one write when it is pending."""
 
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
         """The platform rejected this part for good; the post goes on without it."""

@@ -1,16 +1,19 @@
-"""What delivery needs from a platform adapter (:class:`Transport`), and what a send can answer.
+"""What delivery needs from a platform adapter (:class:`Transport`), what a send can answer, and what a
+post comes to.
 
 The ledger (:mod:`bot.delivery`) hands a transport one rendered part at a time with its nonce;
 the transport returns where the message went (:class:`SentRef`), or raises
 :class:`ChannelUnavailable` (the channel refuses for good) or :class:`PartRejected` (this
-message is invalid). Any other exception means the outcome is unknown.
+message is invalid). Any other exception means the outcome is unknown. A post's delivery ends
+in a :class:`PostResult` with its :class:`Outcome`; a run's in a :class:`RunSummary`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from bot.messages import Message
@@ -68,3 +71,39 @@ class Transport(Protocol):
 def new_nonce() -> str:
     """A fresh idempotency key and marker (32 hex characters; a transport uses as much as its platform takes)."""
     return uuid.uuid4().hex
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  #: this run sent at least one part and the post is finished
+    SKIPPED = "skipped"  #: nothing to send (finished earlier, or nothing due)
+    BUSY = "busy"  #: a live run is sending it
+    FAILED = "failed"  #: the channel is unavailable, or the run crashed
+    INCOMPLETE = "incomplete"  #: a part's outcome is unknown; retried later
+    DRY_RUN = "dry-run"
+
+
+@dataclass
+class PostResult:
+    platform: str
+    target: str
+    post_key: str
+    outcome: Outcome | str
+    sent: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    detail: str = ""
+
+
+@dataclass
+class RunSummary:
+    results: list[PostResult] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    def line(self) -> str:
+        failed = [f"{r.target}: {r.detail}" for r in self.results if r.outcome in (Outcome.FAILED, Outcome.INCOMPLETE)]
+        why = f" ({'; '.join(failed)})" if failed else ""
+        return (f"delivery run: due={len(self.results)} sent={self.count(Outcome.SENT)} "
+                f"skipped={self.count(Outcome.SKIPPED) + self.count(Outcome.BUSY)} "
+                f"failed={self.count(Outcome.FAILED) + self.count(Outcome.INCOMPLETE)}{why}")
