@@ -127,7 +127,8 @@ class MarkdownUrlSource:
     ``{date:FORMAT}`` by the date in a strftime format (``{date:%Y/%m/%d}``).
 
     With a date field and ``fetch(None)``, today (UTC) is tried first, then each earlier
-    day that answers 404, up to ``lookback_days`` back.
+    day that answers 404, up to ``lookback_days`` back; ``fetch(day)`` answered 404 is no
+    digest for that day (a warning), not a failure.
     """
 
     def __init__(
@@ -163,7 +164,16 @@ class MarkdownUrlSource:
         if not is_dated(self.url):
             return await self._get(self.url, date, dated_url=False)
         if date is not None:
-            return await self._get(expand(self.url, date), date, dated_url=True)
+            url = expand(self.url, date)
+            try:
+                return await self._get(url, date, dated_url=True)
+            except FetchError as exc:
+                if exc.status != 404:
+                    raise
+            # a dated URL with no file: no digest that day (the Korean digest skips days without new
+            # papers), as Hugging Face's empty weekend is no papers; not a failure to retry
+            missing = Problem(url, 1, f"no digest for {date.isoformat()} (HTTP 404)", "warning", cause="no digest")
+            return SourceResult(None, (missing,), url)
         today = day = self._today()
         for _ in range(self.lookback_days + 1):
             try:

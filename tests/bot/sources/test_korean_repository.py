@@ -156,3 +156,25 @@ async def test_a_paper_summarised_again_keeps_each_days_text(raw_files, tmp_path
     (listing,) = [b for m in reply.messages for b in m.blocks if isinstance(b, PaperList)]
     (paper,) = [p for p in listing.papers if p.arxiv_id == "2406.19314"]
     assert dict(paper.sections) == older and paper.votes == 5
+
+
+async def test_following_it_daily_a_day_without_a_file_is_no_digest_not_a_failure(raw_files, store) -> None:
+    """The daily catch-up at the README's fetch time (21:30 UTC), three days kept: Sunday 2024-06-30
+    and Saturday have no file, Friday has; the file-less days are not retried as failures."""
+    from bot.fetch import CatchUp, zone
+
+    template = TEMPLATE.replace(RAW, raw_files.base)
+    async with make_client() as client:
+        source = MarkdownUrlSource(template, client=client, name="korean", backoff=0)
+        catch_up = CatchUp(store, store, [source], dt.time(21, 30), zone("UTC"), 3)
+        sunday_evening = dt.datetime(2024, 6, 30, 21, 45, tzinfo=dt.UTC)
+        outcomes = await catch_up.tick(sunday_evening)
+        assert [(o.date, o.status) for o in outcomes] == [
+            (dt.date(2024, 6, 30), "no-digest"), (dt.date(2024, 6, 29), "no-digest"), (DAY, "ingested")]
+        assert [str(p) for p in outcomes[1].problems] == [
+            f"{raw_files.base}/l-yohai/daily_papers_ko/main/paper_logs/2024/06/29.md:1: warning: "
+            "no digest for 2024-06-29 (HTTP 404)"]
+        later = await catch_up.tick(sunday_evening + dt.timedelta(hours=2))
+    assert [(o.date, o.status) for o in later] == [(dt.date(2024, 6, 30), "no-digest")]  # only today, on back-off
+    assert raw_files.hits["/l-yohai/daily_papers_ko/main/paper_logs/2024/06/29.md"] == 1
+    assert [p.paper.arxiv_id for p in (await store.digest(DAY)).papers][:1] == ["2406.18790"]

@@ -165,11 +165,16 @@ async def test_url_latest_walks_back_over_404(loopback: Loopback) -> None:
             await too_short.fetch(None)
 
 
-async def test_url_missing_day_is_a_fetch_error(loopback: Loopback) -> None:
+async def test_url_missing_day_is_no_digest_for_that_day_not_a_failure(loopback: Loopback) -> None:
     template = f"{loopback.base}/digests/daily-papers-{{date}}.md"
+    url = f"{loopback.base}/digests/daily-papers-2024-07-01.md"
     async with make_client() as client:
-        with pytest.raises(FetchError, match=r"daily-papers-2024-07-01\.md failed: HTTP 404"):
-            await MarkdownUrlSource(template, client=client).fetch(dt.date(2024, 7, 1))
+        result = await MarkdownUrlSource(template, client=client).fetch(dt.date(2024, 7, 1))
+        assert result.digest is None and result.origin == url
+        assert [str(p) for p in result.problems] == [f"{url}:1: warning: no digest for 2024-07-01 (HTTP 404)"]
+        assert loopback.hits["/digests/daily-papers-2024-07-01.md"] == 1  # a 404 is not retried
+        with pytest.raises(FetchError, match=r"/flaky\?2024-06-28 failed: HTTP 500"):  # a server error still fails
+            await MarkdownUrlSource(f"{loopback.base}/flaky?{{date}}", client=client, attempts=1).fetch(DAY)
 
 
 def test_markdown_source_picks_by_location(folder: pathlib.Path) -> None:
