@@ -110,8 +110,7 @@ def plan_ingest(digest: Digest, day: Any, existing: dict[str, tuple[Any, ...]], 
             body = index_body(merged.sections, (t for t in days.values() if t is not None))
             text_changed = (merged.title, merged.authors, body) != (old.title, old.authors, before)
             new_last = max(day, last)
-            if merged != old or new_last != last or text_changed:
-                # written even when only a day's text changed: the Korean index follows papers' updates
+            if merged != old or new_last != last:
                 plan.updates.append((*paper_values(merged), new_last, merged.media, paper_id))
                 existing[paper.arxiv_id] = (paper_id, *paper_values(merged), new_last, merged.media)
             if text_changed:
