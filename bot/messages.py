@@ -128,6 +128,8 @@ def block_text(block: Block) -> str:
                 lines.append(f"{block.matched_label}: " + ", ".join(block.matched))
             if detail is Detail.FULL:
                 lines += [f"{name}: {text}" for name, text in p.sections]
+                if block.other_language:
+                    lines.append(block.other_language)
             elif block.snippet:
                 lines.append("".join(t for t, _ in block.snippet))
             return "\n".join(lines)

@@ -50,6 +50,7 @@ def test_a_post_shows_the_channels_language_and_says_where_the_other_is(t, shown
     card = thread_card(BOTH, t)
     assert card.paper.sections == shown
     assert card.other_language == note
+    assert Message((card,)).fallback().endswith(note)  # notifications and plain-text clients say it too
 
 
 def test_a_post_of_a_paper_in_one_language_shows_what_there_is():
