@@ -75,7 +75,11 @@ class Database:
         url, schema = split_schema(url, schema)
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise StoreError(f"not a schema name: {schema!r} (lowercase letters, digits, _)")
-        settings = {"search_path": f"{schema}, public"} if schema else {}
+        # plans made for each statement's values: a generic plan can't tell a common search term from a
+        # rare one (asyncpg prepares every statement; PostgreSQL would switch to one after 5 runs)
+        settings = {"plan_cache_mode": "force_custom_plan"}
+        if schema:
+            settings["search_path"] = f"{schema}, public"
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, server_settings=settings)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:

@@ -18,6 +18,7 @@ names whose words contain every query word whole come first.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -38,57 +39,87 @@ def like_pattern(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def match_condition(parsed: fts.KeywordQuery, *, title_only: bool, trigram: bool = True) -> tuple[str, list[object]]:
+    """The SQL condition (on ``papers p``) for papers matching every term, and its parameters ($1…).
+
+    Korean terms: a two-character one through the pair index alone (exact); a longer one as a
+    substring (``LIKE``), with every pair of it as an index pre-filter. Latin terms: every word
+    (the last a prefix) as an unweighted query the word index answers alone, then the weighted
+    phrase query that checks fields and order. Titles have columns of their own (migration 0008).
+    Without ``trigram`` (pg_trgm's index on ``ko``), longer Korean terms are narrowed by their pairs.
+    """
+    params: list[object] = []
+
+    def arg(value: object, cast: str) -> str:
+        params.append(value)
+        return f"${len(params)}::{cast}"
+
+    text, pairs, words = ("p.ko_title", "p.title_pairs", "p.title_words") if title_only else ("p.ko", "p.ko_pairs",
+                                                                                              "p.words")
+    conditions = []
+    for t in parsed.korean:
+        if len(t.chars) == 2:  # the pair index answers it exactly
+            conditions.append(f"{pairs} @@ {arg(pair_query(t.chars), 'tsquery')}")
+            continue
+        if title_only or not trigram:  # the pairs narrow, the substring decides
+            every = " & ".join(pair_query(t.chars[i : i + 2]) for i in range(len(t.chars) - 1))
+            conditions.append(f"{pairs} @@ {arg(every, 'tsquery')}")
+        conditions.append(f"{text} LIKE {arg(like_pattern(t.chars), 'text')}")
+    if parsed.latin:  # the index narrows by the words alone; the rows are checked for order and fields
+        conditions.append(f"{words} @@ {arg(' & '.join(plain_query(t) for t in parsed.latin), 'tsquery')}")
+        weighted = " & ".join(term_query(t, title_only=title_only) for t in parsed.latin)
+        conditions.append(f"{words} @@ {arg(weighted, 'tsquery')}")
+    if not conditions:
+        raise QueryError("Type something to search for, e.g. `추론` or `diffusion`.")
+    return " AND ".join(conditions), params
+
+
 class SearchMixin(Database):
     if TYPE_CHECKING:  # from PapersMixin, beside this one in the store class
         async def _stored(self, rows: Iterable[Any]) -> list[StoredPaper]: ...
 
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query.replace("\x00", ""))  # PostgreSQL text holds no NUL
-        params: list[object] = [COUNT_CAP + 1, RANKED]
-
-        def arg(value: object, cast: str) -> str:
-            params.append(value)
-            return f"${len(params)}::{cast}"
-
-        def where(title_only: bool) -> str:
-            column = "p.ko_title" if title_only else "p.ko"
-            conditions = []
-            for t in parsed.korean:
-                if len(t.chars) == 2:  # the pair index answers it exactly (no trigram to look up)
-                    conditions.append(f"p.ko_pairs @@ {arg(pair_query(t.chars), 'tsquery')}")
-                if len(t.chars) != 2 or title_only:
-                    conditions.append(f"{column} LIKE {arg(like_pattern(t.chars), 'text')}")
-            latin = " & ".join(term_query(t, title_only=title_only) for t in parsed.latin)
-            if latin:  # the index narrows by the words alone; the rows are checked for order and fields
-                conditions.append(f"p.words @@ {arg(' & '.join(plain_query(t) for t in parsed.latin), 'tsquery')}")
-                conditions.append(f"p.words @@ {arg(latin, 'tsquery')}")
-            return " AND ".join(conditions)
-
-        # the newest COUNT_CAP + 1 matches give the count and the order past the ranked set; the
-        # ranked set is the newest RANKED title hits (however old) and the newest RANKED matches
-        sql = (
-            f"WITH ids AS MATERIALIZED (SELECT p.id FROM papers p WHERE {where(False)} ORDER BY p.id DESC LIMIT $1),"
-            f" ttl AS MATERIALIZED (SELECT p.id FROM papers p WHERE {where(True)} ORDER BY p.id DESC LIMIT $2),"
-            " cand AS (SELECT id FROM ttl UNION SELECT id FROM (SELECT id FROM ids ORDER BY id DESC LIMIT $2) n)"
-            " SELECT (SELECT count(*) FROM ids), c.id, c.id IN (SELECT id FROM ttl), p.title, p.sections"
-            " FROM cand c JOIN papers p ON p.id = c.id"
-            " UNION ALL SELECT NULL, id, false, NULL, NULL FROM ids WHERE id NOT IN (SELECT id FROM cand)"
-        )
         try:
-            rows = await self._pool.fetch(sql, *params)
+            # the newest COUNT_CAP + 1 matches give the count and the order past the ranked set; the
+            # ranked set is the newest RANKED title hits (however old) and the newest RANKED matches
+            matches = match_condition(parsed, title_only=False, trigram=self.trigram)
+            ids, titles = await asyncio.gather(  # on two connections of the pool at once
+                self._newest(matches, COUNT_CAP + 1), self._newest(match_condition(parsed, title_only=True), RANKED))
+            cand = sorted(set(titles) | set(ids[:RANKED]), reverse=True)
+            found = await self._pool.fetch("SELECT p.id, p.title, p.sections FROM papers p"
+                                           " WHERE p.id = ANY($1::bigint[])", cand)
         except (asyncpg.PostgresError, asyncpg.DataError) as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        total = next((r[0] for r in rows if r[0] is not None), 0)
-        order = rank(parsed.terms, [tuple(r) for r in rows])
-        ids = order[offset : offset + limit]
-        if not ids:
+        total = len(ids)
+        in_title = set(titles)
+        chosen = set(cand)
+        rows: list[tuple[int | None, int, bool, str | None, str | None]]
+        rows = [(total, r[0], r[0] in in_title, r[1], r[2]) for r in found]
+        rows += [(None, pid, False, None, None) for pid in ids if pid not in chosen]
+        order = rank(parsed.terms, rows)
+        page = order[offset : offset + limit]
+        if not page:
             return SearchPage((), total, offset, capped=total > COUNT_CAP)
-        found = await self._pool.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", ids)
+        found = await self._pool.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", page)
         by_id = {row[0]: row for row in found}
-        stored = await self._stored(by_id[pid] for pid in ids if pid in by_id)
+        stored = await self._stored(by_id[pid] for pid in page if pid in by_id)
         pattern = matching.highlighter(parsed.terms)
         hits = tuple(SearchHit(sp, snippet(pattern, sp.paper)) for sp in stored)
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
+
+    async def _newest(self, condition: tuple[str, list[object]], need: int) -> list[int]:
+        """Ids of the newest ``need`` papers meeting ``condition``, newest first.
+
+        The planner sees the values (the pool plans every statement for its parameters): for a
+        common term it walks the papers newest first and stops at ``need``; for a rare one it
+        reads the term's index entries.
+        """
+        sql, params = condition
+        n = len(params)
+        rows = await self._pool.fetch(f"SELECT p.id FROM papers p WHERE {sql} ORDER BY p.id DESC LIMIT ${n + 1}::int",
+                                      *params, need)
+        return [r[0] for r in rows]
 
     async def _matching_authors(self, name: str, limit: int = 500) -> tuple[dict[int, str], set[int]]:
         """Author ids → names whose words start with every query word; the ids matching them whole."""

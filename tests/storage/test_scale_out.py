@@ -68,7 +68,14 @@ async def test_two_discord_processes_each_answer_the_servers_of_their_shard(pg_s
                        DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS=str(shard))
             envs.append(env)
         async with processes(envs, tmp_path) as procs:
-            await fake.wait_until(lambda: len(fake.sessions) == 2 and fake.commands, timeout=60)
+            try:
+                await fake.wait_until(lambda: len(fake.sessions) == 2 and fake.commands, timeout=60)
+            except TimeoutError:
+                for proc in procs:
+                    if proc.returncode is None:
+                        proc.send_signal(signal.SIGTERM)
+                raise AssertionError("both processes did not connect: " + " | ".join(
+                    [(await stderr_of(p))[-2000:] for p in procs])) from None
             shards = sorted(tuple(s.shard or ()) for s in fake.sessions)
             assert shards == [(0, 2), (1, 2)]  # one gateway session per process, each its own shard
             by_shard = {s.shard[0]: s for s in fake.sessions if s.shard}
