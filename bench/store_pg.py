@@ -99,7 +99,8 @@ def record(r: dict[str, Any]) -> None:
     from bench.results import row, save
 
     pg, lite = r["postgres"], r
-    rows = [row("ingest, PostgreSQL", pg["ingest"]["papers_per_s"], "papers/s", baseline=lite["ingest"]["papers_per_s"])]
+    rows = [row("ingest, PostgreSQL", pg["ingest"]["papers_per_s"], "papers/s",
+                baseline=lite["ingest"]["papers_per_s"])]
     for label in ("keyword", "author"):
         for p in ("p50", "p99"):
             value, base = pg[label][f"{p}_ms"], lite[label][f"{p}_ms"]
