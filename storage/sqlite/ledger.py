@@ -7,8 +7,9 @@ gone), ``sent`` or ``failed``. A post is finished when none of its parts is pend
 
 Each call to aiosqlite is a round trip to its thread, and on a fan-out those round trips were
 most of the ledger's cost: the common writes are one statement each (a single statement is its
-own transaction), recording a part sent and claiming the next is one ``UPDATE`` of both rows,
-and ledger transactions skip the search index's hook (the ledger never changes papers).
+own transaction), recording a part sent and claiming the next is one ``UPDATE`` of both rows
+(run for many posts in one transaction: :mod:`storage.sqlite.ledger_batch`), and ledger
+transactions skip the search index's hook (the ledger never changes papers).
 """
 
 from __future__ import annotations
@@ -24,23 +25,9 @@ import aiosqlite
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.sqlite.db import Database, now_text, parse_time
+from storage.sqlite.ledger_batch import SentAndClaimed
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
-_NAMED_KEY = "platform = :platform AND target = :target AND post_key = :post_key"
-#: one statement records part ``done`` sent and claims part ``next`` — only when ``next`` is pending (else
-#: nothing changes and the two steps are taken one by one: the post may be finished, or ``next`` not ours)
-_SENT_AND_CLAIMED = (
-    "UPDATE parts SET state = CASE part WHEN :done THEN 'sent' ELSE 'claimed' END,"
-    " message_id = CASE part WHEN :done THEN :message_id ELSE message_id END,"
-    " thread_id = CASE part WHEN :done THEN :thread_id ELSE thread_id END,"
-    " sent_at = CASE part WHEN :done THEN :sent_at ELSE sent_at END,"
-    " error = CASE part WHEN :done THEN NULL ELSE error END,"
-    " owner = CASE part WHEN :done THEN owner ELSE :owner END,"
-    " nonce = CASE part WHEN :done THEN nonce ELSE :nonce END,"
-    " claimed_at = CASE part WHEN :done THEN claimed_at ELSE :claimed_at END"
-    f" WHERE {_NAMED_KEY} AND (part = :done OR (part = :next AND state = 'pending'))"
-    f" AND EXISTS (SELECT 1 FROM parts WHERE {_NAMED_KEY} AND part = :next AND state = 'pending')"
-)
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
 
 
@@ -181,12 +168,13 @@ class LedgerMixin(Database):
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        key = {"platform": platform, "target": target, "post_key": post_key, "done": part, "next": next_part}
-        changed = await self._write_one(_SENT_AND_CLAIMED, {
-            **key, "message_id": message_id, "thread_id": thread_id, "sent_at": now_text(), "owner": owner,
-            "nonce": nonce, "claimed_at": now_text(now)})
-        if changed == 2:  # the next part was pending: both rows changed in one statement
-            return Claim(ClaimState.NEW, nonce)
+        batch = self.__dict__.get("_sent_and_claimed")
+        if batch is None:
+            batch = self.__dict__["_sent_and_claimed"] = SentAndClaimed(self)
+        if await batch.write({"platform": platform, "target": target, "post_key": post_key, "done": part,
+                              "next": next_part, "message_id": message_id, "thread_id": thread_id,
+                              "sent_at": now_text(), "owner": owner, "nonce": nonce, "claimed_at": now_text(now)}):
+            return Claim(ClaimState.NEW, nonce)  # the next part was pending: both rows changed in one statement
         await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
         return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
 

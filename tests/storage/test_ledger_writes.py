@@ -3,6 +3,7 @@ the two writes one after the other, on both backends — including when the next
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from bot.payload import Payload
@@ -56,3 +57,25 @@ async def test_a_live_runs_claim_on_the_next_part_is_left_alone(any_store):
     assert (claim.state, claim.nonce) == (ClaimState.BUSY, "n1")
     post = await any_store.post(*KEY)
     assert [p.state for p in post.parts] == ["sent", "claimed"] and not post.finished
+
+
+async def test_many_posts_recorded_at_once_each_get_their_own_answer(any_store):
+    """Calls made together (SQLite writes them in one transaction) answer each for its own post."""
+    keys = [("slack", f"C{i:02d}", "digest:2024-06-28") for i in range(20)]
+    await any_store.renew_lease("run-a", T0 + dt.timedelta(minutes=2))
+    for i, key in enumerate(keys):
+        await any_store.open_post(*key, PARTS[:2], now=T0)
+        if i % 2:  # part 1 sent by an earlier run
+            await any_store.claim_part(*key, 1, f"old{i}", owner="run-a", now=T0)
+            await any_store.mark_sent(*key, 1, f"r{i}", f"m{i}")
+        await any_store.claim_part(*key, 0, f"p{i}", owner="run-a", now=T0)
+    claims = await asyncio.gather(*(
+        any_store.mark_sent_and_claim(*key, 0, f"m{i}", f"m{i}", 1, f"n{i}", owner="run-a", now=T0)
+        for i, key in enumerate(keys)))
+    assert [(c.state, c.nonce) for c in claims] == [
+        (ClaimState.SENT, f"old{i}") if i % 2 else (ClaimState.NEW, f"n{i}") for i in range(20)]
+    for i, key in enumerate(keys):
+        post = await any_store.post(*key)
+        assert (post.parts[0].state, post.parts[0].message_id) == ("sent", f"m{i}")
+        assert post.finished == bool(i % 2)
+        assert post.parts[1].state == ("sent" if i % 2 else "claimed")
