@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.delivery import Deliverer, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang
 from bot.layout import card, card_actions
-from bot.messages import Block, Detail, Header, Message, MessageKind, Text
+from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, Text
 from bot.models import Paper
 from bot.payload import Payload
 from bot.store import Store
@@ -46,15 +46,28 @@ def target_of(subscriber: str) -> str:
     return subscriber.removeprefix("channel:")
 
 
-def alert_messages(batch: AlertBatch, t: Lang | None = None) -> tuple[Message, ...]:
+#: an alert card as shared between subscribers: (arxiv_id, matched terms, language, day)
+CardKey = tuple[str, tuple[str, ...], str, dt.date]
+
+
+def alert_messages(batch: AlertBatch, t: Lang | None = None,
+                   cards: dict[CardKey, PaperCard] | None = None) -> tuple[Message, ...]:
+    """The alert: a header, one card per paper (its matched terms named; no rank, so that a paper
+    matched by the same terms is the same card in every subscriber's alert), how to stop it.
+    ``cards``: the cards built so far, reused (a renderer may then reuse their rendering too)."""
     t = t or Lang(DEFAULT)
     blocks: list[Block] = [
         Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
                           len(batch.papers), date=t.date(batch.date))),
     ]
-    for rank, (paper, terms) in enumerate(batch.papers, start=1):
-        blocks.append(card(paper, Detail.COMPACT, t, rank=rank, dates=(batch.date,), matched=terms,
-                           actions=card_actions(paper, t=t)))
+    for paper, terms in batch.papers:
+        key = (paper.arxiv_id, terms, t.code, batch.date)
+        block = cards.get(key) if cards is not None else None
+        if block is None:
+            block = card(paper, Detail.COMPACT, t, dates=(batch.date,), matched=terms, actions=card_actions(paper, t=t))
+            if cards is not None:
+                cards[key] = block
+        blocks.append(block)
     blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command="/papers")))
     return (Message(tuple(blocks), kind=MessageKind.ALERT),)
 
@@ -73,6 +86,7 @@ class RenderCache:
     def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
         self._payloads: dict[tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
+        self._cards: dict[CardKey, PaperCard] = {}
         self.seconds = 0.0  # spent rendering
         self.renders = 0
         self.reused = 0
@@ -83,7 +97,7 @@ class RenderCache:
         if payloads is None:
             started = time.perf_counter()
             transport = self.deliverer.transports[batch.platform]
-            payloads = self._payloads[key] = transport.render(alert_messages(batch, t))
+            payloads = self._payloads[key] = transport.render(alert_messages(batch, t, self._cards))
             self.seconds += time.perf_counter() - started
             self.renders += 1
         else:

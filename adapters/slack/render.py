@@ -26,7 +26,7 @@ from typing import Any
 from adapters.slack import limits
 from adapters.slack.blocks import SlackBlock, render_block, section
 from adapters.slack.mrkdwn import plain
-from bot.messages import Message
+from bot.messages import Block, Message, PaperCard
 from bot.payload import Payload
 from bot.text import fit
 
@@ -37,11 +37,13 @@ def render(messages: Sequence[Message]) -> list[Payload]:
     payloads: list[Payload] = []
     first_payload: list[int] = []  # neutral message index → index of its first payload
     for index, message in enumerate(messages):
-        groups = [group for block in message.blocks if (group := render_block(block))]
+        rendered = [one for block in message.blocks if (one := rendered_block(block))[0]]
+        groups = [group for group, _ in rendered]
         fallback = fallback_text(message)
         if not groups:
             groups = [[section(fallback)]]
-        chunks = split(groups)
+            rendered = [(groups[0], [text_size(b) for b in groups[0]])]
+        chunks = split(groups, [sizes for _, sizes in rendered])
         thread_of = None
         if message.thread_of is not None and 0 <= message.thread_of < index:
             thread_of = first_payload[message.thread_of]
@@ -76,22 +78,43 @@ def text_size(value: Any) -> int:
     return 0
 
 
-def split(groups: list[list[SlackBlock]]) -> list[list[SlackBlock]]:
-    """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can."""
+#: rendered paper cards with their blocks' text sizes, by card: an alert run shows the same card (paper, matched
+#: terms, language) to many subscribers. Bounded (oldest first out); nothing mutates rendered blocks.
+_CARDS: dict[PaperCard, tuple[list[SlackBlock], list[int]]] = {}
+CARDS_KEPT = 20_000
+
+
+def rendered_block(block: Block) -> tuple[list[SlackBlock], list[int]]:
+    """A neutral block's Slack blocks and their text sizes; a paper card rendered once while it is kept."""
+    if isinstance(block, PaperCard):
+        found = _CARDS.get(block)
+        if found is None:
+            group = render_block(block)
+            found = _CARDS[block] = (group, [text_size(b) for b in group])
+            if len(_CARDS) > CARDS_KEPT:
+                del _CARDS[next(iter(_CARDS))]
+        return found
+    group = render_block(block)
+    return group, [text_size(b) for b in group]
+
+
+def split(groups: list[list[SlackBlock]], sizes: list[list[int]] | None = None) -> list[list[SlackBlock]]:
+    """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can.
+    ``sizes``: each block's :func:`text_size`, when known."""
     chunks: list[list[SlackBlock]] = [[]]
     size = 0
+    known = sizes or [[text_size(b) for b in group] for group in groups]
 
     def fits(block_count: int, chars: int) -> bool:
         return (len(chunks[-1]) + block_count <= limits.MAX_BLOCKS
                 and size + chars <= limits.MESSAGE_BLOCKS_TEXT)
 
-    for group in groups:
-        group_chars = sum(text_size(b) for b in group)
+    for group, group_sizes in zip(groups, known, strict=True):
+        group_chars = sum(group_sizes)
         if chunks[-1] and not fits(len(group), group_chars):
             chunks.append([])
             size = 0
-        for block in group:
-            chars = text_size(block)
+        for block, chars in zip(group, group_sizes, strict=True):
             if chunks[-1] and not fits(1, chars):
                 chunks.append([])
                 size = 0

@@ -99,3 +99,19 @@ async def test_many_subscribers_get_one_alert_each_sent_at_once(store):
     assert run.renders == 3 and run.batches == 300
     assert sorted(re.findall(r"→ you: 🔔 (\d) new", out.getvalue())).count("2") == 100  # 추론: two papers
     assert out.getvalue().count("→ you: ") == 300
+
+
+def test_a_paper_matched_by_the_same_terms_is_one_card_rendered_once_for_every_subscriber():
+    from adapters.slack.render import render
+    from bot.alert_send import AlertBatch, alert_messages
+
+    a, b, c = PAPERS[:3]
+    cards: dict = {}
+    t = Lang("en")
+    one = alert_messages(AlertBatch("slack", "user:U1", DAY, ((a, ("RAG",)), (b, ("추론",))), "alert:x"), t, cards)
+    two = alert_messages(AlertBatch("slack", "user:U2", DAY, ((b, ("추론",)), (c, ("추론",))), "alert:x"), t, cards)
+    assert one[0].blocks[2] is two[0].blocks[1]  # the same card object, wherever it stands in the alert
+    first, second = render(one)[0].body["blocks"], render(two)[0].body["blocks"]
+    card_b = [block for block in first if "Fragmented" in str(block)]
+    assert card_b and all(any(block is mine for mine in second) for block in card_b)  # rendered once, shared
+    assert card_b[0]["text"]["text"].startswith("*<")  # no rank before the title: the same in every alert
