@@ -81,7 +81,7 @@ def text_size(value: Any) -> int:
 #: rendered paper cards with their blocks' text sizes, by card: an alert run shows the same card (paper, matched
 #: terms, language) to many subscribers. Bounded (oldest first out); nothing mutates rendered blocks.
 _CARDS: dict[PaperCard, tuple[list[SlackBlock], list[int]]] = {}
-CARDS_KEPT = 20_000
+CARDS_KEPT = 50_000
 
 
 def rendered_block(block: Block) -> tuple[list[SlackBlock], list[int]]:
