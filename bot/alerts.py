@@ -84,12 +84,16 @@ async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
 async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:
     """Alert batches claimed by a run that crashed before recording their post (within the window)."""
     out = []
+    papers: dict[str, Paper | None] = {}  # a crashed run's claims name the same papers for many subscribers
     for claim in await store.orphan_alerts(platforms, since=dt.datetime.now(dt.UTC) - ORPHAN_WINDOW):
         found = []
         for arxiv_id, terms in claim.papers:
-            stored = await store.paper(arxiv_id)
-            if stored is not None:
-                found.append((stored.paper, terms))
+            if arxiv_id not in papers:
+                stored = await store.paper(arxiv_id)
+                papers[arxiv_id] = stored.paper if stored is not None else None
+            paper = papers[arxiv_id]
+            if paper is not None:
+                found.append((paper, terms))
         if found:
             out.append(AlertBatch(claim.platform, claim.subscriber, post_keys.alert_date(claim.post_key),
                                   tuple(found), claim.post_key))

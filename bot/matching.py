@@ -23,9 +23,11 @@ Search asks SQLite FTS5 the same question (:mod:`storage.fts` builds the queries
 :func:`term`); alerts ask :func:`keyword_matcher`. ``tests/bot/test_alerts.py`` checks both
 answer alike on a table of cases.
 
-Each subscription is indexed by one *gram* of its term, so candidates for a batch of new
-papers are found with one lookup per distinct gram of those papers; only candidates are
-verified with the rule above.
+Alerts match many terms at once with :class:`TermAutomaton`: each term's rule as substrings
+(:func:`needles`) of one string per paper (:func:`haystack`), all terms in one Aho–Corasick
+automaton, so a paper is read once whatever the number of terms; ``tests/bot/test_term_automaton.py``
+checks it finds exactly what :func:`keyword_matcher` says. (Each subscription also carries an
+index *gram* of its term, :func:`index_gram_candidates`; the alert run no longer reads it.)
 """
 
 from __future__ import annotations
