@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.delivery import Deliverer, PostResult
-from bot.i18n import DEFAULT, Lang, channel_lang
+from bot.i18n import DEFAULT, Lang, channel_lang, language_of
 from bot.layout import card, card_actions
 from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, Text
 from bot.models import Paper
@@ -72,11 +72,14 @@ def alert_messages(batch: AlertBatch, t: Lang | None = None,
     return (Message(tuple(blocks), kind=MessageKind.ALERT),)
 
 
-async def alert_language(store: Store, batch: AlertBatch, default: Lang) -> Lang:
-    """A channel's alerts speak its ``/papers language``; direct messages the process language."""
+async def alert_language(store: Store, batch: AlertBatch, default: Lang, transport: object = None) -> Lang:
+    """A channel's alerts speak its ``/papers language``; a direct message its reader's language where the
+    platform says it (a transport's ``user_language(user)``: Slack asks ``users.info``), else the process's."""
     if batch.subscriber.startswith("channel:"):
         return await channel_lang(store, batch.platform, batch.target, default)
-    return default
+    user_language = getattr(transport, "user_language", None)
+    chosen = language_of(await user_language(batch.subscriber.removeprefix("user:"))) if user_language else None
+    return Lang(chosen) if chosen else default
 
 
 class RenderCache:
@@ -116,12 +119,14 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     results: list[PostResult | None] = [None] * len(batches)
     gate = asyncio.Semaphore(in_flight)
 
-    async def one_target(queue: list[int], first: list[Payload], t: Lang) -> None:
-        try:
-            for n, i in enumerate(queue):
+    async def one_target(queue: list[int]) -> None:
+        try:  # the language looked up here, many targets at once (a platform may ask its API for it)
+            first = batches[queue[0]]
+            t = await alert_language(deliverer.store, first, default, deliverer.transports.get(first.platform))
+            for i in queue:
                 batch = batches[i]
-                payloads = first if n == 0 else cache.render(batch, t)
-                results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key, payloads)
+                results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key,
+                                                              cache.render(batch, t))
         finally:
             gate.release()
 
@@ -129,8 +134,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     try:
         for queue in queues.values():
             await gate.acquire()
-            t = await alert_language(deliverer.store, batches[queue[0]], default)
-            tasks.append(asyncio.create_task(one_target(queue, cache.render(batches[queue[0]], t), t)))
+            tasks.append(asyncio.create_task(one_target(queue)))
         await asyncio.gather(*tasks)  # the first failure (or crash) is raised as it is
     finally:
         for task in tasks:
