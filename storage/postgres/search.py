@@ -19,6 +19,7 @@ names whose words contain every query word whole come first.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from storage import fts
 from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
 from storage.postgres.rows import pair_query, plain_query, term_query, words_query
+from storage.sqlite.rows import index_body, json_sections
 from storage.sqlite.search import COUNT_CAP, RANKED, author_hits, rank, snippet
 
 
@@ -87,15 +89,19 @@ class SearchMixin(Database):
             ids, titles = await asyncio.gather(  # on two connections of the pool at once
                 self._newest(matches, COUNT_CAP + 1), self._newest(match_condition(parsed, title_only=True), RANKED))
             cand = sorted(set(titles) | set(ids[:RANKED]), reverse=True)
-            found = await self._pool.fetch("SELECT p.id, p.title, p.sections FROM papers p"
-                                           " WHERE p.id = ANY($1::bigint[])", cand)
+            found = await self._pool.fetch(  # ranked on the text SQLite ranks on: the indexed summaries
+                "SELECT p.id, p.title, p.sections, (SELECT json_agg(d.sections ORDER BY d.date) FROM digest_papers d"
+                " WHERE d.paper_id = p.id AND d.sections IS NOT NULL) FROM papers p WHERE p.id = ANY($1::bigint[])",
+                cand)
         except (asyncpg.PostgresError, asyncpg.DataError) as exc:
             raise QueryError(f"Could not search for {query!r}: {exc}") from exc
         total = len(ids)
         in_title = set(titles)
         chosen = set(cand)
         rows: list[tuple[int | None, int, bool, str | None, str | None]]
-        rows = [(total, r[0], r[0] in in_title, r[1], r[2]) for r in found]
+        rows = [(total, r[0], r[0] in in_title, r[1],
+                 index_body(json_sections(r[2]), [json_sections(t) for t in json.loads(r[3] or "[]")]))
+                for r in found]
         rows += [(None, pid, False, None, None) for pid in ids if pid not in chosen]
         order = rank(parsed.terms, rows)
         page = order[offset : offset + limit]
