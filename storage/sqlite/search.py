@@ -18,41 +18,9 @@ from storage.sqlite.db import marks
 from storage.sqlite.index import TRIGRAM_CACHE, IndexMixin
 from storage.sqlite.rows import PAPER_COLUMNS
 
-HL_START, HL_END = "\ue000", "\ue001"  # snippet markers, private-use characters
-#: bm25 weights for (title, authors, body): the title counts most, then authors
-_WEIGHTS = "10.0, 4.0, 1.0"
 SNIPPET_CHARS = 160
 RANKED = 50  # the newest title hits and the newest matches are ranked; the rest follow newest first
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
-
-
-
-def split_snippet(text: str) -> tuple[tuple[str, bool], ...]:
-    """An FTS5 snippet with our markers → ``(text, is_match)`` segments."""
-    segments: list[tuple[str, bool]] = []
-    rest = text
-    while rest:
-        start = rest.find(HL_START)
-        if start < 0:
-            segments.append((rest, False))
-            break
-        if start:
-            segments.append((rest[:start], False))
-        end = rest.find(HL_END, start)
-        if end < 0:
-            segments.append((rest[start + 1 :], True))
-            break
-        segments.append((rest[start + 1 : end], True))
-        rest = rest[end + 1 :]
-    merged: list[tuple[str, bool]] = []
-    for seg in segments:
-        if merged and merged[-1][1] == seg[1]:
-            merged[-1] = (merged[-1][0] + seg[0], seg[1])
-        elif seg[0]:
-            merged.append(seg)
-    return tuple(merged)
-
-
 
 
 def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, bool], ...]:
