@@ -544,6 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench import store_pg
 
             result["postgres"] = asyncio.run(store_pg.bench(args))
+            store_pg.record(result)
     result["verdicts"] = verdicts(result)
     ing = result["ingest"]
     save("store", f"SQLite store: {args.papers:,} papers in {ing['digests']:,} digests, {args.queries:,} keyword"
