@@ -112,12 +112,14 @@ def job_id(platform: str, channel: str) -> str:
 
 class Instant:
     """What the channels planned at one instant share (a fan-out plans a thousand at once): the due time of
-    identical schedules, the stored digests, and a digest's messages per options and language."""
+    identical schedules, the channels marked unavailable, the stored digests, and a digest's messages per
+    options and language."""
 
     def __init__(self, store: Store, now: dt.datetime) -> None:
         self.store, self.now = store, now
         self._fires: dict[tuple[dt.time, str, tuple[int, ...]], dt.datetime | None] = {}
         self._dates: asyncio.Future[list[dt.date]] | None = None
+        self._unavailable: dict[str, asyncio.Future[dict[str, str]]] = {}
         self._digests: dict[dt.date, asyncio.Future[StoredDigest | None]] = {}
         self._messages: dict[tuple[dt.date, DigestOptions, Lang], tuple[Message, ...]] = {}
 
@@ -126,6 +128,11 @@ class Instant:
         if key not in self._fires:
             self._fires[key] = last_fire(schedule, self.now)
         return self._fires[key]
+
+    async def unavailable(self, platform: str) -> dict[str, str]:
+        if platform not in self._unavailable:
+            self._unavailable[platform] = asyncio.ensure_future(self.store.unavailable(platform))
+        return await self._unavailable[platform]
 
     async def digest_dates(self) -> list[dt.date]:
         if self._dates is None:
@@ -170,9 +177,9 @@ class ChannelPoster:
         platform, channel = schedule.platform, schedule.channel
         if not schedule.enabled:
             return "schedule off"
-        if channel in await self.store.unavailable(platform):
-            return "channel unavailable"
         instant = self.at(now)
+        if channel in await instant.unavailable(platform):
+            return "channel unavailable"
         fire = now.astimezone(zone_of(schedule)) if force else instant.last_fire(schedule)
         if fire is None or (not force and schedule.since is not None and fire < schedule.since):
             return "not due yet"
