@@ -209,6 +209,8 @@ CONVERSATION = [
      "/papers 저자 juanzi li", "일치: Juanzi Li"),
     ("/papers show 2406.18629", "[Follow ",
      "/papers 보기 2406.18629", " 팔로우]"),
+    ("/papers show 2406.18629", "📅 Fri, Jun 28, 2024",
+     "/papers 보기 2406.18629", "📅 2024년 6월 28일 (금)"),
     ("/papers show nope", "'nope' is not an arXiv id",
      "/papers 보기 nope", "'nope'은(는) arXiv ID가 아닙니다"),
     ("/papers subscribe 추론", "Following 추론: new matching papers will be sent to you (by direct message)",
