@@ -27,6 +27,9 @@ KEY_PREFIX = "paperbot-leader:"
 _KEY = "hashtextextended($1 || current_schema(), 0)"
 #: a check that takes longer than this counts as a lost connection
 CHECK_TIMEOUT = 5.0
+#: the server probes the leader's connection when idle: a leader whose host vanished (power, network)
+#: loses the lock within about 10 + 3 × 5 = 25 s, not after the system's default of two hours
+KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 
 def process_name() -> str:
@@ -51,7 +54,7 @@ class AdvisoryLeaderLock:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            settings = {"application_name": f"paperbot-leader {self.name}"[:63]}
+            settings = {"application_name": f"paperbot-leader {self.name}"[:63], **KEEPALIVE}
             if self.schema:
                 settings["search_path"] = f"{self.schema}, public"
             self._conn = await asyncpg.connect(self.url, server_settings=settings, timeout=CHECK_TIMEOUT)
