@@ -16,11 +16,13 @@ back alone), and merge each index into one segment at the end.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiosqlite
 
+from bot.store import StoreError
 from storage.fts import korean_index_text
 from storage.sqlite.db import Database, chunks, marks
 
@@ -93,9 +95,14 @@ class IndexMixin(Database):
 
     async def _commit_batch(self) -> None:
         if self._batch_open:
+            papers = len(self._pending)
             try:
                 await self._write_index()
                 await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._db.execute("ROLLBACK")
+                raise StoreError(f"the last {papers:,} papers of this backfill were not stored ({exc}); "
+                                 "ingesting the same files again stores them") from exc
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
@@ -108,8 +115,9 @@ class IndexMixin(Database):
         """Backfill mode for many digests at once (``paperbot ingest FOLDER``, benchmarks).
 
         Transactions are batched (see the module), FTS5's merging waits, and one ``optimize`` at the
-        end leaves each index as a single segment (the fastest to search). The digests ingested
-        before a failure stay stored, and the settings are restored either way.
+        end leaves each index as a single segment (the fastest to search). A digest that fails is
+        rolled back alone and the others stay stored (unless a batch's COMMIT itself fails: then the
+        batch's digests are not stored and the error says so); the settings are restored either way.
         """
         db = self._db
         async with self._write:
