@@ -14,7 +14,7 @@ from tests.conftest import SEED
 from tests.storage.conftest import run_apart
 
 QUERIES = ["추론", "세그멘테이션", "모델", "LLaVA", "preference optimization", '"Preference Optimization"', "GUI",
-           "강화 학습", "추론 Step", "RAG", "뷰", "model"]
+           "강화 학습", "추론 Step", "RAG", "뷰", "model", "다시 쓴", "수학적"]
 AUTHORS = ["Juanzi Li", "Ning", "hernandez"]
 T0 = dt.datetime(2024, 6, 28, 9, 0, tzinfo=dt.UTC)
 
@@ -49,6 +49,9 @@ async def make_install(path, seed_digest) -> dict[str, object]:
         await store.ingest(Digest(dt.date(2024, 6, 29), (
             Paper("2406.99999", "https://arxiv.org/abs/2406.99999", "José's 추론 model", None, 3,
                   ("José Hernández-Orallo",), (("What's New", "새로운 추론 방법"),)),)))
+        step = seed_digest.papers[0]  # summarised again: 2024-06-28 keeps its text, search both
+        await store.ingest(Digest(dt.date(2024, 6, 30), (Paper(step.arxiv_id, step.url, step.title, None, 20,
+                                                               step.authors, (("Summary", "다시 쓴 요약"),)),)))
         await store.add_subscription("discord", "user:1", "keyword", "추론")
         await store.add_subscription("discord", "user:1", "author", "Juanzi Li")
         await store.claim_alerts("discord", "user:1", "alert:2024-06-28:user:1", {"2406.18629": ["추론"]})
