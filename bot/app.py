@@ -44,6 +44,11 @@ class LeaderScheduler(ChannelScheduler):
         self.leading = leading
         self.known: dict[tuple[str, str], Schedule] = {}
 
+    async def load(self) -> int:
+        loaded = await super().load()
+        self.known = {(s.platform, s.channel): s for s in await self.store.schedules()}
+        return loaded
+
     async def update(self, schedule: Schedule) -> None:
         self.known[(schedule.platform, schedule.channel)] = schedule
         await super().update(schedule)
