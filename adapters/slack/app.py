@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, SlackConfigError, error_code, make_client, secret, shared_session
 from adapters.slack.listeners import register
-from adapters.slack.listeners.locale import UserLocales
+from adapters.slack.locale import UserLocales
 from adapters.slack.transport import SlackTransport
 from bot import health
 from bot.app import PaperBot
@@ -109,9 +109,10 @@ async def run(bot: PaperBot, *, mode: Mode | None = None, background: bool = Tru
 async def serve(bot: PaperBot, client: AsyncWebClient, mode: Mode, background: bool) -> None:
     settings = bot.settings
     await check_token(client)
-    app = build_app(bot, client=client)
+    transport = SlackTransport(client)
+    app = build_app(bot, client=client, locales=transport.locales)  # one cache of users' languages
     if background:  # daily posts, the daily fetch and alerts, delivered over this client
-        await bot.start("slack", {"slack": SlackTransport(client)})
+        await bot.start("slack", {"slack": transport})
     if mode == "socket":
         app_token = secret(settings.slack_app_token)
         if app_token is None:

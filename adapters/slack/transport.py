@@ -27,6 +27,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack import limits
 from adapters.slack.client import SlackConfigError, error_code, make_client, shared_session
+from adapters.slack.locale import UserLocales
 from adapters.slack.render import render
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, PartRejected, SentRef
@@ -58,7 +59,12 @@ class SlackTransport:
         self._channels: dict[str, ChannelPacer] = {}
         self._dms: dict[str, str] = {}
         self._blind: set[str] = set()  # channels whose history the app may not read
+        self.locales = UserLocales()  # each user's Slack language, for their alert DMs
         quiet_sdk_debug(client)
+
+    async def user_language(self, user: str) -> str:
+        """``user``'s Slack locale (``ko-KR``), ``""`` if Slack cannot say (:mod:`adapters.slack.locale`)."""
+        return await self.locales.locale(self.client, user)
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)

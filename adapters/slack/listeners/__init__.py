@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.listeners import actions, commands
-from adapters.slack.listeners.locale import UserLocales
+from adapters.slack.locale import UserLocales
 from bot.app import PaperBot
 
 

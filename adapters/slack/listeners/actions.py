@@ -9,8 +9,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners.commands import PLATFORM
-from adapters.slack.listeners.locale import UserLocales
 from adapters.slack.listeners.reply import ReplyTarget, send_reply
+from adapters.slack.locale import UserLocales
 from adapters.slack.render import render
 from bot.app import PaperBot
 from bot.commands import Request

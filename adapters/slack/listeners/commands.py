@@ -1,5 +1,5 @@
 """The ``/papers`` slash command: ack at once, run the core command, respond with the rendered reply in the
-user's language (:mod:`.locale`)."""
+user's language (:mod:`adapters.slack.locale`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.listeners.locale import UserLocales
 from adapters.slack.listeners.permissions import can_manage_channel, needs_permission
 from adapters.slack.listeners.reply import ReplyTarget, send_reply
+from adapters.slack.locale import UserLocales
 from adapters.slack.render import render
 from bot.app import PaperBot
 from bot.commands import COMMAND, Request, parse_line

@@ -10,7 +10,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import SEND_ERRORS, error_code
-from adapters.slack.listeners.locale import UserLocales
+from adapters.slack.locale import UserLocales
 from bot.commands import KOREAN_SCHEDULE_ACTIONS, canonical
 from bot.config import Settings
 

@@ -13,7 +13,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from adapters.slack.app import build_app
 from adapters.slack.client import make_client
-from adapters.slack.listeners.locale import UserLocales
+from adapters.slack.locale import UserLocales
 from bot.app import PaperBot
 from bot.commands import Commands
 from tests.adapters.slack.conftest import LISTED_ADMIN, TODAY, HttpSlack, make_settings, serve_http
