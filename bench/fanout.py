@@ -1,33 +1,43 @@
 """Fan-out benchmark: one digest delivered to many channels through the rate-limited fakes.
 
     python -m bench.fanout [--channels 1000] [--platform discord|slack|both] [--concurrency N]
-                           [--slack-session per-call|shared|both] [--connector-limit 100] [--json]
+                           [--slack-session per-call|shared|both] [--connector-limit 100]
+                           [--processes N [--postgres URL]] [--json] [--no-save]
 
 The bundled seed digest is ingested into a temporary SQLite store, one schedule per channel
 is set, and the real :class:`ChannelPoster` / :class:`Deliverer` / transports deliver it at a
 fixed instant (a controlled clock) over real sockets on 127.0.0.1 to
 
-* the fake Discord, which answers more than 50 requests/s (globally) with 429s, through a
-  REST-only ``discord.Client`` (discord.py's own 429 handling), and
+* the fake Discord, which answers more than 50 requests/s (globally), or a sixth message in
+  5 s on one route and channel, with 429s, through a REST-only ``discord.Client`` (paperbot's
+  pacer at 48/s, discord.py's per-route buckets and 429 handling), and
 * the fake Slack, which answers a second ``chat.postMessage`` to a channel within 1 s with a
-  429 ``Retry-After`` (slack-sdk's ``AsyncRateLimitErrorRetryHandler`` via ``make_client``).
+  429 ``Retry-After`` (paperbot paces each channel; slack-sdk's 429 handler via ``make_client``).
 
-The fakes run in a child process of their own, so that the server side's CPU does not
-compete with the bot's event loop (on the real platforms it costs the bot nothing).
+``--processes N`` runs the fan-out as N ``paperbot deliver --now`` processes at once on one
+PostgreSQL database (``--postgres``, default ``$PAPERBOT_TEST_POSTGRES_URL``; a fresh schema
+per run, dropped at the end), next to one process on it; Discord's global limit is shared
+(``DISCORD_REST_RATE`` = 48/N per process). The floor does not change with processes: the
+platforms' limits are per bot.
+
+The fakes run in a child process of their own (spawned, so the OS schedules it on the other
+core): the server side's CPU (JSON, HTTP parsing, the 429 logic) does not compete with the
+bot's event loop, as on the real platforms, and is reported apart ("cpu s bot / fake").
 ``--concurrency`` bounds the posts in flight: by default as shipped (the transport's
 ``max_concurrency``, else the Deliverer's default); ``N`` overrides both for the run.
 
 The floor is what the rate limits allow at best: Discord — every request the delivery
 needs (messages and thread creations) at 50/s; Slack — the slowest channel's
-``messages - 1`` seconds, channels running in parallel. Duplicates are a payload delivered
-twice to a channel (or its thread) or a nonce seen twice; a loss is a channel missing any
-of its payloads when the run ends. Besides, per platform: the 429s the fake answered, what
-the client library slept on them (discord.py's global-limit log lines, slack-sdk's retry
-handler timed), the planning time before the first send, each channel's first-to-last send
-span, the bot process' CPU and peak open file descriptors. Every run has a deadline (4×
-the floor + 60 s); progress goes to stderr; the tables (or ``--json``) to stdout.
+``messages - 1`` seconds, channels running in parallel. Targets (issue 15): Discord within
+1.1×, Slack within 1.25× of the floor, 429s under 1% of requests. Duplicates are a payload
+delivered twice to a channel (or its thread) or a nonce seen twice; a loss is a channel
+missing any of its payloads when the run ends. Besides, per platform: what the client
+library slept on 429s (discord.py's global-limit log lines, slack-sdk's retry handler timed),
+the planning time before the first send, each channel's first-to-last send span, the bot
+process' CPU and peak open file descriptors. Every run has a deadline (4× the floor + 60 s);
+progress goes to stderr; the tables (or ``--json``) to stdout; the rows to
+``bench/results/fanout_<platform>[_processes].json`` (``bench.results``).
 """
-
 from __future__ import annotations
 
 import argparse
@@ -520,7 +530,8 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
                 shared = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connector_limit),
                                                timeout=aiohttp.ClientTimeout(total=client.timeout))
                 client.session = shared
-            variant = f"shared session, limit {connector_limit}" if shared else "a session per call (as shipped)"
+            variant = (f"shared session, limit {connector_limit} (as shipped)" if shared
+                       else "a session per call (slack-sdk's default)")
             # measure what slack-sdk's 429 handling sleeps, without changing it
             sleeps: list[float] = []
             handler = next(h for h in client.retry_handlers if isinstance(h, AsyncRateLimitErrorRetryHandler))
@@ -773,7 +784,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="posts in flight at most; default: as shipped (the transport's max_concurrency, "
                         "else the Deliverer's default)")
     parser.add_argument("--slack-session", choices=("per-call", "shared", "both"), default="both",
-                        help="slack-sdk without a session (a new one per call, as shipped) or one shared session")
+                        help="slack-sdk without a session (a new one per call, its default) or one shared session "
+                        "(as paperbot runs it)")
     parser.add_argument("--connector-limit", type=int, default=100, help="connections of the shared Slack session")
     parser.add_argument("--processes", type=int, default=0,
                         help="N: the fan-out by N `paperbot deliver --now` processes on one PostgreSQL database, "
