@@ -102,6 +102,7 @@ class SearchMixin(Database):
         rows = [(total, r[0], r[0] in in_title, r[1],
                  index_body(json_sections(r[2]), [json_sections(t) for t in json.loads(r[3] or "[]")]))
                 for r in found]
+        bodies = {r[1]: r[4] or "" for r in rows}  # what a snippet may show when only an older text matches
         rows += [(None, pid, False, None, None) for pid in ids if pid not in chosen]
         order = rank(parsed.terms, rows)
         page = order[offset : offset + limit]
@@ -111,7 +112,8 @@ class SearchMixin(Database):
         by_id = {row[0]: row for row in found}
         stored = await self._stored(by_id[pid] for pid in page if pid in by_id)
         pattern = matching.highlighter(parsed.terms)
-        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper)) for sp in stored)
+        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper, bodies.get(pid, "")))
+                     for sp, pid in zip(stored, [pid for pid in page if pid in by_id], strict=True))
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def _newest(self, condition: tuple[str, list[object]], need: int) -> list[int]:

@@ -23,10 +23,15 @@ RANKED = 50  # the newest title hits and the newest matches are ranked; the rest
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
 
 
-def snippet(pattern: re.Pattern[str] | None, paper: Paper) -> tuple[tuple[str, bool], ...]:
-    """An excerpt of the summaries around the first match, matches marked; the title when only it matches."""
+def snippet(pattern: re.Pattern[str] | None, paper: Paper, indexed: str = "") -> tuple[tuple[str, bool], ...]:
+    """An excerpt of the summaries around the first match, matches marked; the title when only it matches.
+    ``indexed``: every summary the paper is indexed by (older digests' too), for a match only they hold."""
     body = " ".join(text for _, text in paper.sections)
     first = pattern.search(body) if pattern else None
+    if first is None and pattern and indexed and not pattern.search(paper.title):
+        older = indexed.replace("\n", " ")
+        if (found := pattern.search(older)) is not None:
+            body, first = older, found
     if first is None:
         text, start, end = (paper.title, 0, len(paper.title)) if pattern and pattern.search(paper.title) \
             else (body, 0, min(len(body), SNIPPET_CHARS))
@@ -163,12 +168,14 @@ class SearchMixin(IndexMixin):
         if not ids:
             return SearchPage((), total, offset, capped=total > COUNT_CAP)
         found = await self._db.execute_fetchall(
-            f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id IN ({marks(len(ids))})", ids
+            f"SELECT {PAPER_COLUMNS}, t.body FROM papers p JOIN paper_text t ON t.id = p.id"
+            f" WHERE p.id IN ({marks(len(ids))})", ids
         )
         by_id = {row[0]: row for row in found}
-        stored = await self._stored(by_id[pid] for pid in ids if pid in by_id)
+        stored = await self._stored(by_id[pid][:-1] for pid in ids if pid in by_id)
         pattern = matching.highlighter(parsed.terms)
-        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper)) for sp in stored)
+        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper, by_id[pid][-1]))
+                     for sp, pid in zip(stored, [pid for pid in ids if pid in by_id], strict=True))
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def search_authors(self, name: str, *, limit: int = 10, offset: int = 0) -> SearchPage:

@@ -272,6 +272,16 @@ async def test_a_changed_text_is_found_by_its_new_words_only_after_an_upgrade_to
         await store.close()
 
 
+async def test_a_paper_found_by_an_older_digests_words_shows_them_in_its_snippet(store):
+    first = paper("2407.00001", "Marking paper", text="워터마킹 기법을 처음 제안합니다")
+    await store.ingest(Digest(dt.date(2024, 7, 1), (first,)))
+    await store.ingest(Digest(dt.date(2024, 7, 2), (dataclasses.replace(
+        first, sections=(("What's New", "새로운 요약입니다"),)),)))
+    page = await store.search("워터마킹")
+    assert [h.paper.paper.arxiv_id for h in page.hits] == ["2407.00001"]
+    assert ("워터마킹", True) in page.hits[0].snippet
+
+
 async def test_a_write_waits_out_another_process_holding_the_lock(store):
     """A long ingest in another process (6 s here, past SQLite's usual 5 s) delays a subscribe; it never
     fails with "database is locked"."""
