@@ -56,20 +56,23 @@ def carries(message: discord.Message, marker: str) -> bool:
 
 
 class Pacer:
-    """At most ``per_second`` requests a second, in the order they ask: each takes the next slot on a fixed
-    timeline, ``1 / per_second`` apart, so a request late for its slot (the loop busy for a moment) does not
-    push the ones behind it back; a slot nobody asked for in time is not made up later."""
+    """At most ``per_second`` requests a second, in the order they ask, one ``1 / per_second`` after the other
+    on a timeline. The next slot is taken when a request goes out, not when it starts waiting, so a loop
+    that was busy for a moment does not send the requests that waited all at once: it makes up one slot at
+    most (Discord counts any second: no second holds more than ``per_second + 2``)."""
 
     def __init__(self, per_second: float) -> None:
         self.interval = 1.0 / per_second
         self._next = 0.0
+        self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
-        now = asyncio.get_running_loop().time()
-        slot = max(self._next, now)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            slot = max(self._next, loop.time() - self.interval)
+            if (wait := slot - loop.time()) > 0:
+                await asyncio.sleep(wait)
+            self._next = slot + self.interval
 
 
 #: Discord exempts interaction responses and follow-ups from the global limit
