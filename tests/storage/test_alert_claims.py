@@ -1,0 +1,38 @@
+"""Alert matching and claiming in bulk, on SQLite and PostgreSQL: subscriptions read by term, many
+subscribers' papers claimed in one statement, each (subscriber, paper) once ever."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+async def test_many_subscribers_claimed_at_once_each_paper_once_ever(any_store):
+    first = await any_store.claim_alerts_many("slack", "alert:2024-07-01", {
+        "user:U1": {"a": ["추론"], "b": ["LLM", "RAG"]}, "channel:C1": {"a": []}})
+    assert first == {"user:U1": ["a", "b"], "channel:C1": ["a"]}
+    again = await any_store.claim_alerts_many("slack", "alert:2024-07-02", {
+        "user:U1": {"c": ["x"], "b": ["LLM"]}, "channel:C1": {"a": []}, "user:U2": {"a": ["y"]}})
+    assert again == {"user:U1": ["c"], "user:U2": ["a"]}  # C1 had all its papers already: left out
+    assert await any_store.claim_alerts_many("discord", "alert:2024-07-02", {"user:U1": {"a": []}}) == {
+        "user:U1": ["a"]}  # another platform's U1 is someone else
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-03", {}) == {}
+    # a crash before the posts: the claims are found again with their terms, under their own keys
+    orphans = await any_store.orphan_alerts({"slack"}, since=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    found = {(o.subscriber, o.post_key): dict(o.papers) for o in orphans}
+    assert found[("user:U1", "alert:2024-07-01")] == {"a": ("추론",), "b": ("LLM", "RAG")}
+    assert found[("user:U1", "alert:2024-07-02")] == {"c": ("x",)}
+
+
+async def test_subscriptions_are_read_by_their_folded_term(any_store):
+    for platform, who, kind, term in (("slack", "user:U1", "keyword", "추론"), ("slack", "user:U2", "keyword", "추론"),
+                                      ("slack", "user:U2", "author", "Yu Wang"), ("discord", "1", "keyword", "RAG"),
+                                      ("slack", "user:U3", "keyword", "Diffusion")):
+        await any_store.add_subscription(platform, who, kind, term)
+    assert sorted(await any_store.subscribed_terms()) == [
+        ("author", "yu wang"), ("keyword", "diffusion"), ("keyword", "rag"), ("keyword", "추론")]
+    rows = await any_store.term_subscribers(["추론", "rag", "nobody"], ["yu wang"])
+    assert sorted(row[1:] for row in rows) == [
+        ("discord", "1", "keyword", "RAG", "rag"), ("slack", "user:U1", "keyword", "추론", "추론"),
+        ("slack", "user:U2", "author", "Yu Wang", "yu wang"), ("slack", "user:U2", "keyword", "추론", "추론")]
+    assert len({row[0] for row in rows}) == 4  # each with its own id
+    assert await any_store.term_subscribers([], []) == []
