@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot import matching
 from bot.store import SubscriberRow, Subscription
 from bot.text import fold
+from storage.alert_claims import fresh_claims
 from storage.postgres.db import Database
 from storage.postgres.rows import SUB_COLUMNS, subscription
 from storage.postgres.search import like_pattern
@@ -108,7 +109,4 @@ class SubscriptionsMixin(Database):
             " ON CONFLICT DO NOTHING RETURNING subscriber, arxiv_id",
             platform, post_key, subscribers, ids, terms, dt.datetime.now(dt.UTC),
         )
-        claimed: dict[str, set[str]] = {}
-        for r in rows:
-            claimed.setdefault(str(r[0]), set()).add(str(r[1]))
-        return {who: [pid for pid in claims[who] if pid in fresh] for who, fresh in claimed.items()}
+        return fresh_claims(claims, [(str(r[0]), str(r[1])) for r in rows])

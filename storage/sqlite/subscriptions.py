@@ -9,6 +9,7 @@ from typing import cast
 from bot import matching
 from bot.store import SubscriberRow, Subscription
 from bot.text import fold
+from storage.alert_claims import fresh_claims
 from storage.sqlite.db import Database, marks, now_text
 from storage.sqlite.rows import SUB_COLUMNS, subscription
 
@@ -114,7 +115,4 @@ class SubscriptionsMixin(Database):
                 " RETURNING subscriber, arxiv_id",
                 (platform, post_key, now_text(), json.dumps(claims, ensure_ascii=False)),
             )
-        claimed: dict[str, set[str]] = {}
-        for subscriber, arxiv_id in rows:
-            claimed.setdefault(subscriber, set()).add(arxiv_id)
-        return {who: [pid for pid in claims[who] if pid in fresh] for who, fresh in claimed.items()}
+        return fresh_claims(claims, cast(list[tuple[str, str]], rows))  # plain tuples
