@@ -10,6 +10,7 @@ other is told ``busy``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -182,14 +183,33 @@ class LedgerMixin(Database):
         return int(attempts or 0)
 
     async def renew_lease(self, owner: str, expires_at: dt.datetime, *, info: str = "") -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO leases(owner, expires_at, started_at, info) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT(owner) DO UPDATE SET expires_at = excluded.expires_at",
-                owner, _now(expires_at), _now(), info,
-            )
-            # leases long dead tell nothing more (their claims are judged by the missing row alike)
-            await conn.execute("DELETE FROM leases WHERE expires_at < $1", _now(expires_at) - dt.timedelta(days=1))
+        # on a connection of its own: behind a fan-out's queries in the pool, a renewal could come too late and
+        # a live run's claims would be taken over
+        async with self._lease_lock():
+            conn = self.__dict__.get("_lease_conn")
+            if conn is None or conn.is_closed():
+                settings = {"search_path": f"{self.schema}, public"} if self.schema else {}
+                conn = self.__dict__["_lease_conn"] = await asyncpg.connect(self.url, server_settings=settings)
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO leases(owner, expires_at, started_at, info) VALUES ($1, $2, $3, $4)"
+                    " ON CONFLICT(owner) DO UPDATE SET expires_at = excluded.expires_at",
+                    owner, _now(expires_at), _now(), info,
+                )
+                # leases long dead tell nothing more (their claims are judged by the missing row alike)
+                await conn.execute("DELETE FROM leases WHERE expires_at < $1", _now(expires_at) - dt.timedelta(days=1))
+
+    def _lease_lock(self) -> asyncio.Lock:
+        lock = self.__dict__.get("_lease_conn_lock")
+        if lock is None:
+            lock = self.__dict__["_lease_conn_lock"] = asyncio.Lock()
+        return lock
+
+    async def close(self) -> None:
+        conn = self.__dict__.pop("_lease_conn", None)
+        if conn is not None:
+            await conn.close()
+        await super().close()
 
     async def release_lease(self, owner: str) -> None:
         await self._pool.execute("DELETE FROM leases WHERE owner = $1", owner)
