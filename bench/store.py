@@ -547,14 +547,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             store_pg.record(result)
     result["verdicts"] = verdicts(result)
     ing = result["ingest"]
-    save("store", f"SQLite store: {args.papers:,} papers in {ing['digests']:,} digests, {args.queries:,} keyword"
-         f" + {args.queries:,} author queries", "python -m bench.store " + " ".join(sys.argv[1:] if argv is None
-                                                                                    else argv),
-         result["verdicts"], notes=[
-             "baseline: the same digests ingested in the same run, one digest at a time into each store, with the"
-             " index layout before migration 0012 (bench/layout_baseline.py)",
-             "CPU time: the process's CPU time during each query; wall-clock latencies include waiting for a core"
-             " on a loaded machine"])
+    if args.backend == "sqlite":  # a --backend postgres run leaves bench/results/store.json to the SQLite one
+        save("store", f"SQLite store: {args.papers:,} papers in {ing['digests']:,} digests, {args.queries:,} keyword"
+             f" + {args.queries:,} author queries",
+             "python -m bench.store " + " ".join(sys.argv[1:] if argv is None else argv), result["verdicts"], notes=[
+                 "baseline: the same digests ingested in the same run, one digest at a time into each store, with the"
+                 " index layout before migration 0012 (bench/layout_baseline.py)",
+                 "CPU time: the process's CPU time during each query; wall-clock latencies include waiting for a core"
+                 " on a loaded machine"])
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
