@@ -9,14 +9,16 @@ and any run resumes it with the parts as first rendered. Each part goes:
 1. **claim** — ``pending`` → ``claimed`` by this run (its *owner* id), with a fresh nonce;
 2. **send** — the transport posts it, carrying the nonce as a marker;
 3. **record** — ``claimed`` → ``sent`` with the message id (or ``failed`` when the platform
-   rejected it as invalid: the post goes on without it).
+   rejected it as invalid: the post goes on without it). Recording a part sent claims the
+   next one in the same write (``mark_sent_and_claim``): one ledger write per part.
 
 A run holds a *lease* in the store that it renews while it works. A claim whose owner's
 lease has expired belongs to a dead run: the next run takes it over at once as
 ``unknown`` and the transport looks the nonce up among the channel's (or thread's) recent
 messages before sending again, so a crash between "sent" and "recorded" never posts twice
 and never loses the part. A live owner's claim is left alone (two processes on one
-database stay exactly-once). A part the channel refused goes back to ``pending``; the
+database stay exactly-once): at once when its process runs on this host, else once it has
+renewed its lease while we waited. A part the channel refused goes back to ``pending``; the
 channel is marked unavailable and reported once to whoever set its schedule.
 """
 
