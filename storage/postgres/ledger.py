@@ -51,19 +51,26 @@ class LedgerMixin(Database):
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
+        created_at = _now(now)
         async with self.transaction() as conn:
             created = await conn.fetchval(
                 "INSERT INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6::timestamptz, CASE WHEN $4::int = 0 THEN $6::timestamptz END)"
                 " ON CONFLICT DO NOTHING RETURNING 1",
-                *key, len(payloads), report_to, _now(now),
+                *key, len(payloads), report_to, created_at,
             )
-            if created:
+            if created and payloads:
                 await conn.executemany(
                     "INSERT INTO parts(platform, target, post_key, part, state, payload)"
                     " VALUES ($1, $2, $3, $4, 'pending', $5)",
                     [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)],
                 )
+        if created:  # as recorded: no need to read it back
+            return LedgerPost(platform=platform, target=target, post_key=post_key,
+                              parts=tuple(StoredPart(i, p, "pending", None, None, None)
+                                          for i, p in enumerate(payloads)),
+                              created_at=created_at, report_to=report_to, finished=not payloads,
+                              attempts=0, retry_at=None, last_error=None)
         post = await self.post(platform, target, post_key)
         assert post is not None
         return post
@@ -96,13 +103,12 @@ class LedgerMixin(Database):
                          *, owner: str, now: dt.datetime | None = None) -> Claim:
         stamp = _now(now)
         key = (platform, target, post_key, part)
+        claim_pending = ("UPDATE parts SET state = 'claimed', owner = $5, nonce = $6, claimed_at = $7"
+                         f" WHERE {_KEY} AND part = $4 AND state = 'pending' RETURNING 1")
+        if await self._pool.fetchval(claim_pending, *key, owner, nonce, stamp):  # the common case: one statement
+            return Claim(ClaimState.NEW, nonce)
         async with self.transaction() as conn:
-            claimed = await conn.fetchval(
-                "UPDATE parts SET state = 'claimed', owner = $5, nonce = $6, claimed_at = $7"
-                f" WHERE {_KEY} AND part = $4 AND state = 'pending' RETURNING 1",
-                *key, owner, nonce, stamp,
-            )
-            if claimed:
+            if await conn.fetchval(claim_pending, *key, owner, nonce, stamp):  # released in between
                 return Claim(ClaimState.NEW, nonce)
             row = await conn.fetchrow(
                 "SELECT p.state, p.nonce, p.message_id, p.thread_id, p.owner, l.expires_at FROM parts p"
