@@ -25,22 +25,70 @@ from storage.sqlite.ledger import _payload, _payload_json
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
-#: one statement records part $4 sent and claims part $5 — only when $5 is pending (else nothing changes and
-#: the two steps are taken one by one: the post may be finished, or $5 not ours to claim). The state test is
-#: on the row too: a process that claimed $5 since this statement's snapshot keeps it (PostgreSQL re-checks
-#: a row's WHERE after waiting for its lock), and only the sent part changes — the other process finishes the post.
+#: records each item's part ``done`` sent and claims its part ``next`` — only when ``next`` is pending (else
+#: nothing changes and the caller takes the two steps one by one: the post may be finished, or ``next`` not
+#: ours). The state test is on the row too: a process that claimed ``next`` since this statement's snapshot
+#: keeps it (PostgreSQL re-checks a row's WHERE after waiting for its lock), and only the sent part changes.
 _SENT_AND_CLAIMED = (
-    "UPDATE parts SET state = CASE WHEN part = $4 THEN 'sent' ELSE 'claimed' END,"
-    " message_id = CASE WHEN part = $4 THEN $6 ELSE message_id END,"
-    " thread_id = CASE WHEN part = $4 THEN $7 ELSE thread_id END,"
-    " sent_at = CASE WHEN part = $4 THEN $8::timestamptz ELSE sent_at END,"
-    " error = CASE WHEN part = $4 THEN NULL ELSE error END,"
-    " owner = CASE WHEN part = $4 THEN owner ELSE $9 END,"
-    " nonce = CASE WHEN part = $4 THEN nonce ELSE $10 END,"
-    " claimed_at = CASE WHEN part = $4 THEN claimed_at ELSE $11::timestamptz END"
-    f" WHERE {_KEY} AND (part = $4 OR (part = $5 AND state = 'pending'))"
-    f" AND EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND part = $5 AND state = 'pending')"
+    "UPDATE parts p SET state = CASE WHEN p.part = v.done THEN 'sent' ELSE 'claimed' END,"
+    " message_id = CASE WHEN p.part = v.done THEN v.message_id ELSE p.message_id END,"
+    " thread_id = CASE WHEN p.part = v.done THEN v.thread_id ELSE p.thread_id END,"
+    " sent_at = CASE WHEN p.part = v.done THEN v.sent_at ELSE p.sent_at END,"
+    " error = CASE WHEN p.part = v.done THEN NULL ELSE p.error END,"
+    " owner = CASE WHEN p.part = v.done THEN p.owner ELSE v.owner END,"
+    " nonce = CASE WHEN p.part = v.done THEN p.nonce ELSE v.nonce END,"
+    " claimed_at = CASE WHEN p.part = v.done THEN p.claimed_at ELSE v.claimed_at END"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],"
+    " $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[])"
+    " AS v(platform, target, post_key, done, next, message_id, thread_id, sent_at, owner, nonce, claimed_at)"
+    " WHERE p.platform = v.platform AND p.target = v.target AND p.post_key = v.post_key"
+    " AND (p.part = v.done OR (p.part = v.next AND p.state = 'pending'))"
+    " AND EXISTS (SELECT 1 FROM parts q WHERE q.platform = v.platform AND q.target = v.target"
+    " AND q.post_key = v.post_key AND q.part = v.next AND q.state = 'pending')"
+    " RETURNING v.nonce, p.part = v.next"
 )
+
+
+def _fail(batch: list[tuple[tuple[Any, ...], asyncio.Future[bool]]], exc: Exception) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
+
+
+class SentAndClaimedBatch:
+    """``mark_sent_and_claim`` calls made while one batch of them is on its way, written together in one
+    statement; each call returns once its write is committed (a crash loses no more than one by one)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.waiting: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def write(self, item: tuple[Any, ...]) -> bool:
+        """Whether the next part was claimed (else nothing changed, or only the sent part: see above)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            try:
+                rows = await self.pool.fetch(_SENT_AND_CLAIMED, *(list(column) for column in zip(
+                    *(item for item, _ in batch), strict=True)))
+            except Exception as exc:  # this batch's calls fail; the next batch is tried
+                _fail(batch, exc)
+                continue
+            except BaseException:  # cancelled (shutting down): nobody may wait for ever
+                _fail(batch + self.waiting, ConnectionError("the ledger write was cancelled"))
+                self.waiting = []
+                raise
+            claimed = {nonce for nonce, is_next in rows if is_next}
+            for item, future in batch:
+                if not future.done():
+                    future.set_result(item[9] in claimed)
 
 
 def _now(when: dt.datetime | None = None) -> dt.datetime:
@@ -163,10 +211,12 @@ class LedgerMixin(Database):
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        status = await self._pool.execute(_SENT_AND_CLAIMED, platform, target, post_key, part, next_part,
-                                          message_id, thread_id, _now(), owner, nonce, _now(now))
-        if str(status) == "UPDATE 2":  # the next part was pending: both rows changed in one statement
-            return Claim(ClaimState.NEW, nonce)
+        batch = self.__dict__.get("_sent_and_claimed")
+        if batch is None:
+            batch = self.__dict__["_sent_and_claimed"] = SentAndClaimedBatch(self._pool)
+        if await batch.write((platform, target, post_key, part, next_part, message_id, thread_id, _now(), owner,
+                              nonce, _now(now))):
+            return Claim(ClaimState.NEW, nonce)  # the next part was pending: both rows changed in one statement
         await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
         return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
 
