@@ -130,17 +130,23 @@ async def test_seed_author_lookup(seeded):
     assert (await seeded.search_authors("Ning")).total == 2
 
 
-async def test_older_schema_is_upgraded_with_its_data(tmp_path):
-    path = tmp_path / "old.db"
+def schema_1_database(path, title: str, authors: str) -> sqlite3.Connection:
+    """A database as the first release left it, holding paper 2406.18629 (still open: add rows, then commit)."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     db.executescript(migrations()[0].sql)
     db.execute("INSERT INTO schema_version VALUES (1)")
     db.execute(
         "INSERT INTO papers(arxiv_id, url, title, votes, authors, sections, last_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ("2406.18629", "https://arxiv.org/abs/2406.18629", "Step-DPO", 14, '["José Hernández-Orallo"]',
+        ("2406.18629", "https://arxiv.org/abs/2406.18629", title, 14, authors,
          '[["What\'s New", "수학적 추론은 중요합니다"]]', "2024-06-28"),
     )
+    return db
+
+
+async def test_older_schema_is_upgraded_with_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    db = schema_1_database(path, "Step-DPO", '["José Hernández-Orallo"]')
     db.execute("INSERT INTO digests(date) VALUES ('2024-06-28')")
     db.execute("INSERT INTO digest_papers(date, position, paper_id, votes) VALUES ('2024-06-28', 0, 1, 14)")
     db.commit()
@@ -249,15 +255,7 @@ async def test_a_backfill_commits_in_batches_and_a_failing_digest_is_rolled_back
 
 async def test_a_changed_text_is_found_by_its_new_words_only_after_an_upgrade_too(tmp_path):
     path = tmp_path / "old.db"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    db.executescript(migrations()[0].sql)
-    db.execute("INSERT INTO schema_version VALUES (1)")
-    db.execute(
-        "INSERT INTO papers(arxiv_id, url, title, votes, authors, sections, last_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ("2406.18629", "https://arxiv.org/abs/2406.18629", "Step-DPO alpha", 14, '["Ann Lee"]',
-         '[["What\'s New", "수학적 추론은 중요합니다"]]', "2024-06-28"),
-    )
+    db = schema_1_database(path, "Step-DPO alpha", '["Ann Lee"]')
     db.commit()
     db.close()
     store = await SQLiteStore.open(path)  # indexed by the migrations, then reindexed by ingest
