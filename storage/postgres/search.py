@@ -31,7 +31,7 @@ from bot.text import word_tokens
 from storage import fts
 from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
-from storage.postgres.rows import pair_query, plain_query, term_query, words_query
+from storage.postgres.rows import pair_query, term_query, words_query
 from storage.sqlite.rows import index_body, json_sections
 from storage.sqlite.search import COUNT_CAP, RANKED, author_hits, rank, snippet
 
@@ -67,8 +67,7 @@ def match_condition(parsed: fts.KeywordQuery, *, title_only: bool, trigram: bool
             every = " & ".join(pair_query(t.chars[i : i + 2]) for i in range(len(t.chars) - 1))
             conditions.append(f"{pairs} @@ {arg(every, 'tsquery')}")
         conditions.append(f"{text} LIKE {arg(like_pattern(t.chars), 'text')}")
-    if parsed.latin:  # the index narrows by the words alone; the rows are checked for order and fields
-        conditions.append(f"{words} @@ {arg(' & '.join(plain_query(t) for t in parsed.latin), 'tsquery')}")
+    if parsed.latin:  # the index finds the words; the rows are checked for order and fields (one unpacking)
         weighted = " & ".join(term_query(t, title_only=title_only) for t in parsed.latin)
         conditions.append(f"{words} @@ {arg(weighted, 'tsquery')}")
     if not conditions:
@@ -119,15 +118,36 @@ class SearchMixin(Database):
     async def _newest(self, condition: tuple[str, list[object]], need: int) -> list[int]:
         """Ids of the newest ``need`` papers meeting ``condition``, newest first.
 
-        The planner sees the values (the pool plans every statement for its parameters): for a
-        common term it walks the papers newest first and stops at ``need``; for a rare one it
-        reads the term's index entries.
+        The papers are read in id windows, newest first: the first holds ``2 * need`` ids, each next
+        one is sized by the share of matches seen so far, and the last (a rare term) is unbounded.
+        Inside a window the planner picks a walk of the window or the term's index entries, so
+        neither a common term (every match re-checked, then sorted) nor one rare among the newest
+        papers (the whole table walked) costs more than about ``need`` re-checks.
         """
         sql, params = condition
         n = len(params)
-        rows = await self._pool.fetch(f"SELECT p.id FROM papers p WHERE {sql} ORDER BY p.id DESC LIMIT ${n + 1}::int",
-                                      *params, need)
-        return [r[0] for r in rows]
+        found: list[int] = []
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            top = await conn.fetchval("SELECT max(id) FROM papers")
+            if top is None:
+                return found
+            # a window is read through the indexes' bitmaps (the term's AND the id range), never by a walk
+            # of the window re-checking every row: the planner does not count the cost of unpacking them
+            await conn.execute("SET LOCAL enable_indexscan = off")
+            hi, width = top, 2 * need
+            while len(found) < need:
+                low = hi - width if width < hi else None  # None: the rest of the table
+                bounds = f" AND p.id <= ${n + 2}::bigint" + ("" if low is None else f" AND p.id > ${n + 3}::bigint")
+                rows = await conn.fetch(
+                    f"SELECT p.id FROM papers p WHERE {sql}{bounds} ORDER BY p.id DESC LIMIT ${n + 1}::int",
+                    *params, need - len(found), hi, *([] if low is None else [low]))
+                found += [r[0] for r in rows]
+                if low is None:
+                    break
+                share = len(found) / (top - low)  # matches per id so far
+                width = int(1.2 * (need - len(found)) / share) if share * 50 > 1 else hi  # rarer: the rest at once
+                hi = low
+        return found
 
     async def _matching_authors(self, name: str, limit: int = 500) -> tuple[dict[int, str], set[int]]:
         """Author ids → names whose words start with every query word; the ids matching them whole."""
