@@ -5,9 +5,11 @@ id windows, newest first, sized by the share of matches seen so far: these terms
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from bot.models import Digest, Paper
 from storage.sqlite.search import COUNT_CAP, RANKED
+from tests.storage.conftest import Opener
 
 PER_DAY = 100
 DAYS = 24  # 2,400 papers
@@ -26,7 +28,7 @@ def _paper(n: int) -> Paper:
     return Paper(pid, f"https://arxiv.org/abs/{pid}", title, None, n % 50, (f"Author {n}",), (("What's New", text),))
 
 
-async def _archive(store_opener):
+async def _archive(store_opener: Opener) -> Any:
     store = await store_opener()
     for day in range(DAYS):
         await store.ingest(Digest(dt.date(2024, 1, 1) + dt.timedelta(days=day),
@@ -34,7 +36,7 @@ async def _archive(store_opener):
     return store
 
 
-async def _all_ids(store, query: str, total: int) -> list[str]:
+async def _all_ids(store: Any, query: str, total: int) -> list[str]:
     out: list[str] = []
     while len(out) < min(total, COUNT_CAP + 1):
         page = await store.search(query, limit=100, offset=len(out))
@@ -44,7 +46,7 @@ async def _all_ids(store, query: str, total: int) -> list[str]:
     return out
 
 
-async def test_thin_and_old_matches_are_counted_and_ordered_exactly(store_opener):
+async def test_thin_and_old_matches_are_counted_and_ordered_exactly(store_opener: Opener) -> None:
     store = await _archive(store_opener)
     n = DAYS * PER_DAY
     for query, every in [("희소한", 2), ("sparse", 3), ("드문말", 40), ("희소한 sparse", 6)]:
