@@ -35,6 +35,8 @@ from storage.postgres.rows import pair_query, term_query, words_query
 from storage.sqlite.rows import index_body, json_sections
 from storage.sqlite.search import COUNT_CAP, RANKED, author_hits, rank, snippet
 
+FIRST_WINDOW = 4  # the first id window holds this many ids per match wanted
+
 
 def like_pattern(term: str) -> str:
     """``term`` as a LIKE substring pattern (its ``%``, ``_`` and ``\\`` are literal)."""
@@ -118,11 +120,12 @@ class SearchMixin(Database):
     async def _newest(self, condition: tuple[str, list[object]], need: int) -> list[int]:
         """Ids of the newest ``need`` papers meeting ``condition``, newest first.
 
-        The papers are read in id windows, newest first: the first holds ``2 * need`` ids, each next
-        one is sized by the share of matches seen so far, and the last (a rare term) is unbounded.
-        Inside a window the planner picks a walk of the window or the term's index entries, so
-        neither a common term (every match re-checked, then sorted) nor one rare among the newest
-        papers (the whole table walked) costs more than about ``need`` re-checks.
+        The papers are read in id windows, newest first: the first holds ``FIRST_WINDOW * need`` ids,
+        each next one is sized by the share of matches seen so far, and the last (a term rarer than
+        one paper in 50) is unbounded. A window is read through the bitmaps of the term's index and
+        of the id range, so neither a common term (every match in the table re-checked, then sorted)
+        nor one rare among the newest papers (the table walked newest first) re-checks much more
+        than ``need`` rows.
         """
         sql, params = condition
         n = len(params)
@@ -134,7 +137,7 @@ class SearchMixin(Database):
             # a window is read through the indexes' bitmaps (the term's AND the id range), never by a walk
             # of the window re-checking every row: the planner does not count the cost of unpacking them
             await conn.execute("SET LOCAL enable_indexscan = off")
-            hi, width = top, 2 * need
+            hi, width = top, FIRST_WINDOW * need
             while len(found) < need:
                 low = hi - width if width < hi else None  # None: the rest of the table
                 bounds = f" AND p.id <= ${n + 2}::bigint" + ("" if low is None else f" AND p.id > ${n + 3}::bigint")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from bot.models import Digest, Paper
+from storage.postgres import search as pg_search
 from storage.sqlite.search import COUNT_CAP, RANKED
 from tests.storage.conftest import Opener
 
@@ -46,7 +49,9 @@ async def _all_ids(store: Any, query: str, total: int) -> list[str]:
     return out
 
 
-async def test_thin_and_old_matches_are_counted_and_ordered_exactly(store_opener: Opener) -> None:
+async def test_thin_and_old_matches_are_counted_and_ordered_exactly(store_opener: Opener,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_search, "FIRST_WINDOW", 1)  # windows smaller than this archive: several are read
     store = await _archive(store_opener)
     n = DAYS * PER_DAY
     for query, every in [("희소한", 2), ("sparse", 3), ("드문말", 40), ("희소한 sparse", 6)]:
