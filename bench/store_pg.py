@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -108,8 +109,13 @@ def record(r: dict[str, Any]) -> None:
             rows.append(row(f"{label} search {p}, PostgreSQL", value, "ms", target=target, baseline=base,
                             ok=value <= TARGET_P99_MS if p == "p99" else None))
     save("store_pg", f"PostgreSQL next to SQLite, {r['papers']:,} papers (baseline: SQLite, same run)",
-         f"python -m bench.store --backend postgres --papers {r['papers']}", rows,
-         notes=[f"PostgreSQL data {pg['size']}, pg_trgm index {'on' if pg['trigram_index'] else 'missing'}"])
+         "python -m bench.store " + " ".join(sys.argv[1:]), rows,
+         notes=[f"PostgreSQL data {pg['size']}, pg_trgm index {'on' if pg['trigram_index'] else 'missing'}",
+                *[f"{label} p99 by kind (ms, PostgreSQL / SQLite): " + ", ".join(
+                    f"{kind} {s['p99_ms']:.1f}/{lite[label]['by_kind'].get(kind, {}).get('p99_ms', float('nan')):.1f}"
+                    for kind, s in sorted(pg[label]["by_kind"].items(), key=lambda kv: -kv[1]["p99_ms"]))
+                  for label in ("keyword", "author")],
+                "2-core machine shared with other agents: compare the columns of one run, not runs"])
 
 
 def render(r: dict[str, Any], console: Console) -> None:
@@ -118,7 +124,8 @@ def render(r: dict[str, Any], console: Console) -> None:
                   f"(PG data {pg['size']}, pg_trgm index {'on' if pg['trigram_index'] else 'MISSING'})")
     for name in ("metric", "SQLite", "PostgreSQL", "PG / SQLite", "PG target", "result"):
         table.add_column(name, justify="left" if name in ("metric", "PG target") else "right")
-    rows = [("ingest papers/s", lite["ingest"]["papers_per_s"], pg["ingest"]["papers_per_s"], None)]
+    rows: list[tuple[str, Any, Any, float | None]] = [
+        ("ingest papers/s", lite["ingest"]["papers_per_s"], pg["ingest"]["papers_per_s"], None)]
     for label in ("keyword", "author"):
         for p in ("p50", "p99"):
             rows.append((f"{label} search {p} ms", lite[label][f"{p}_ms"], pg[label][f"{p}_ms"],
