@@ -6,10 +6,11 @@ transaction, so a crash between any two of them leaves a state the next run unde
 gone), ``sent`` or ``failed``. A post is finished when none of its parts is pending or claimed.
 
 Each call to aiosqlite is a round trip to its thread, and on a fan-out those round trips were
-most of the ledger's cost: the common writes are one statement each (a single statement is its
-own transaction), recording a part sent and claiming the next is one ``UPDATE`` of both rows
-(run for many posts in one transaction: :mod:`storage.sqlite.ledger_batch`), and ledger
-transactions skip the search index's hook (the ledger never changes papers).
+most of the ledger's cost: the common writes (opening a post, claiming, recording a part sent and
+claiming the next in one ``UPDATE`` of both rows) are queued, and those queued while the
+connection is busy are committed together in one hop to SQLite's thread
+(:mod:`storage.sqlite.ledger_batch`); ledger transactions skip the search index's hook (the
+ledger never changes papers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +27,7 @@ import aiosqlite
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.sqlite.db import Database, now_text, parse_time
-from storage.sqlite.ledger_batch import SentAndClaimed
+from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
@@ -35,14 +37,41 @@ _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at,
 #: channel (the payload is kept with its text, so an id is never reused while its entry lives)
 _JSON_KEPT = 256
 _json_texts: dict[int, tuple[Payload, str]] = {}
+#: the JSON of list elements (Slack blocks, Discord embeds) by identity: an alert run's parts are made of paper
+#: cards that many subscribers share, each encoded once (kept with the element, as above)
+_ELEMENTS_KEPT = 200_000
+_element_texts: dict[int, tuple[Any, str]] = {}
+
+
+def _element_json(value: Any) -> str:
+    kept = _element_texts.get(id(value))
+    if kept is not None and kept[0] is value:
+        return kept[1]
+    text = json.dumps(value, ensure_ascii=False)
+    if len(_element_texts) >= _ELEMENTS_KEPT:
+        _element_texts.clear()
+    _element_texts[id(value)] = (value, text)
+    return text
+
+
+def _body_json(body: dict[str, Any]) -> str:
+    """``json.dumps(body, ensure_ascii=False)``, with each element of a list-valued field encoded once."""
+    fields = []
+    for key, value in body.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            text = "[" + ", ".join([_element_json(v) for v in value]) + "]"
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        fields.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
+    return "{" + ", ".join(fields) + "}"
 
 
 def _payload_json(payload: Payload) -> str:
     kept = _json_texts.get(id(payload))
     if kept is not None and kept[0] is payload:
         return kept[1]
-    text = json.dumps({"body": payload.body, "thread_of": payload.thread_of, "ephemeral": payload.ephemeral,
-                       "source": payload.source}, ensure_ascii=False)
+    text = (f'{{"body": {_body_json(payload.body)}, "thread_of": {json.dumps(payload.thread_of)},'
+            f' "ephemeral": {json.dumps(payload.ephemeral)}, "source": {json.dumps(payload.source)}}}')
     if len(_json_texts) >= _JSON_KEPT:
         _json_texts.clear()
     _json_texts[id(payload)] = (payload, text)
@@ -60,29 +89,36 @@ class LedgerMixin(Database):
         """A write transaction without the Korean search index's hook: ledger writes never touch papers."""
         return Database.transaction(self)
 
+    @property
+    def _writes(self) -> Writes:
+        writes = self.__dict__.get("_ledger_writes")
+        if writes is None:
+            writes = self.__dict__["_ledger_writes"] = Writes(self)
+        return writes
+
     async def _write_one(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> int:
-        """One statement as its own transaction (autocommit) under the write lock; the rows it changed."""
-        async with self._write:
-            cursor = await self._db.execute(sql, params)
-            return int(cursor.rowcount)
+        """One statement, committed with the ledger writes queued beside it; the rows it changed."""
+        return int(await self._writes.run(statement(sql, params)))
 
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
         stamp = now_text(now)
-        async with self._ledger_transaction() as db:
-            cursor = await db.execute(
+        parts = [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)]
+
+        def record(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
                 "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (*key, len(payloads), report_to, stamp, None if payloads else stamp),
             )
-            created = cursor.rowcount == 1
-            if created and payloads:
-                await db.executemany(
-                    "INSERT INTO parts(platform, target, post_key, part, state, payload)"
-                    " VALUES (?, ?, ?, ?, 'pending', ?)",
-                    [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)],
-                )
+            if cursor.rowcount != 1:
+                return False
+            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload)"
+                             " VALUES (?, ?, ?, ?, 'pending', ?)", parts)
+            return True
+
+        created = await self._writes.run(record)
         if created:  # as recorded: no need to read it back
             return LedgerPost(platform=platform, target=target, post_key=post_key,
                               parts=tuple(StoredPart(i, p, "pending", None, None, None)
@@ -150,14 +186,16 @@ class LedgerMixin(Database):
 
     async def _close_part(self, platform: str, target: str, post_key: str, part: int, assignments: str,
                           values: tuple[Any, ...]) -> None:
-        async with self._ledger_transaction() as db:
-            await db.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = ?",
-                             (*values, platform, target, post_key, part))
-            await db.execute(
+        def close(conn: sqlite3.Connection) -> None:
+            conn.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = ?",
+                         (*values, platform, target, post_key, part))
+            conn.execute(
                 f"UPDATE posts SET finished_at = ?, retry_at = NULL WHERE {_KEY} AND finished_at IS NULL"
                 f" AND NOT EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND state IN ('pending', 'claimed'))",
                 (now_text(), platform, target, post_key, platform, target, post_key),
             )
+
+        await self._writes.run(close)
 
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None:
@@ -168,12 +206,10 @@ class LedgerMixin(Database):
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        batch = self.__dict__.get("_sent_and_claimed")
-        if batch is None:
-            batch = self.__dict__["_sent_and_claimed"] = SentAndClaimed(self)
-        if await batch.write({"platform": platform, "target": target, "post_key": post_key, "done": part,
-                              "next": next_part, "message_id": message_id, "thread_id": thread_id,
-                              "sent_at": now_text(), "owner": owner, "nonce": nonce, "claimed_at": now_text(now)}):
+        if await self._writes.run(sent_and_claimed(
+                {"platform": platform, "target": target, "post_key": post_key, "done": part, "next": next_part,
+                 "message_id": message_id, "thread_id": thread_id, "sent_at": now_text(), "owner": owner,
+                 "nonce": nonce, "claimed_at": now_text(now)})):
             return Claim(ClaimState.NEW, nonce)  # the next part was pending: both rows changed in one statement
         await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
         return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)

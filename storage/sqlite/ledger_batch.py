@@ -1,19 +1,29 @@
-"""Recording a part sent and claiming the next, for many posts at once: the fan-out's most frequent ledger write.
+"""Ledger writes made while another is on its way, committed together in one transaction and one hop to
+SQLite's thread.
 
-One ``UPDATE`` records part ``done`` sent and claims part ``next`` — only when ``next`` is pending (else
-nothing changes and the caller takes the two steps one by one: the post may be finished, or ``next`` not
-ours). :class:`SentAndClaimed` runs the calls made while the connection is busy together.
+A fan-out records a thousand parts a second and an alert run opens a post per subscriber: one transaction
+(three round trips to aiosqlite's thread) per write was most of their ledger time. :class:`Writes` queues
+each write as a function of the ``sqlite3`` connection; whatever queued while the connection was busy runs
+in one ``BEGIN IMMEDIATE … COMMIT`` inside SQLite's thread, each write in a savepoint of its own (a write
+that fails fails alone, the others are committed). Each call returns only once its write is committed, so
+a crash loses no more than it would one by one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from storage.sqlite.db import Database
 
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
+
 _NAMED_KEY = "platform = :platform AND target = :target AND post_key = :post_key"
+#: records part ``done`` sent and claims part ``next`` — only when ``next`` is pending (else nothing changes and
+#: the caller takes the two steps one by one: the post may be finished, or ``next`` not ours)
 SENT_AND_CLAIMED = (
     "UPDATE parts SET state = CASE part WHEN :done THEN 'sent' ELSE 'claimed' END,"
     " message_id = CASE part WHEN :done THEN :message_id ELSE message_id END,"
@@ -28,58 +38,83 @@ SENT_AND_CLAIMED = (
 )
 
 
-class SentAndClaimed:
-    """``mark_sent_and_claim`` calls made while the connection is busy, written together: one transaction (three
-    round trips to SQLite's thread) for all of them (a fan-out records a thousand parts a second). Each call
-    returns only once its write is committed, so a crash loses no more than it would one by one; the ``UPDATE``
-    changes both rows or neither, and a call's fresh nonce tells whether its claim was made."""
+def sent_and_claimed(item: dict[str, Any]) -> Work:
+    """The write for ``mark_sent_and_claim``: whether the next part was claimed (both rows changed, or neither)."""
+    def work(conn: sqlite3.Connection) -> bool:
+        changed = conn.execute(SENT_AND_CLAIMED, item).rowcount
+        if changed in (0, 2):
+            return changed == 2
+        return conn.execute(f"SELECT 1 FROM parts WHERE {_NAMED_KEY} AND part = :next AND nonce = :nonce"
+                            " AND state = 'claimed'", item).fetchone() is not None
+    return work
+
+
+def statement(sql: str, params: Any) -> Work:
+    """One statement; the rows it changed."""
+    return lambda conn: conn.execute(sql, params).rowcount
+
+
+def _run_all(conn: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, Any]]:
+    conn.execute("BEGIN IMMEDIATE")
+    out: list[tuple[bool, Any]] = []
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT ledger_write")
+            try:
+                value = work(conn)
+            except Exception as exc:  # this write fails alone
+                conn.execute("ROLLBACK TO ledger_write")
+                conn.execute("RELEASE ledger_write")
+                out.append((False, exc))
+            else:
+                conn.execute("RELEASE ledger_write")
+                out.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return out
+
+
+class Writes:
+    """The writes queued while one batch of them is on its way (see the module docstring)."""
 
     def __init__(self, store: Database) -> None:
         self.store = store
-        self.waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
-        self._flushing: asyncio.Task[None] | None = None
+        self.waiting: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._flushes: set[asyncio.Future[None]] = set()
 
-    async def write(self, item: dict[str, Any]) -> bool:
-        """Whether the next part was claimed (else nothing changed)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self.waiting.append((item, future))
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` run in a write transaction (with the writes queued beside it), once committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.waiting.append((work, future))
         if len(self.waiting) == 1:
-            self._flushing = asyncio.ensure_future(self._flush())
+            flush = asyncio.ensure_future(self._flush())
+            self._flushes.add(flush)
+            flush.add_done_callback(self._flushes.discard)
         return await future
 
     async def _flush(self) -> None:
-        async with self.store._write:  # the calls made while a transaction holds the connection gather here
+        async with self.store._write:  # the writes queued while a transaction holds the connection gather here
             batch, self.waiting = self.waiting, []
+            db = self.store._db
             try:
-                claimed = await self._run([item for item, _ in batch])
+                outcomes = await db._execute(_run_all, db._conn, [work for work, _ in batch])  # type: ignore[no-untyped-call]
             except BaseException as exc:
                 for _, future in batch:
-                    if future.done():
-                        continue
-                    if isinstance(exc, asyncio.CancelledError):
-                        future.cancel()
-                    else:
-                        future.set_exception(exc)
-                raise
-        for (_, future), ok in zip(batch, claimed, strict=True):
-            if not future.done():
-                future.set_result(ok)
-
-    async def _run(self, items: list[dict[str, Any]]) -> list[bool]:
-        db = self.store._db
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await db.executemany(SENT_AND_CLAIMED, items)
-            if cursor.rowcount == 2 * len(items):
-                claimed = [True] * len(items)
-            else:  # some next part was not pending: the claims made carry their call's nonce
-                rows = await db.execute_fetchall(
-                    "SELECT nonce FROM parts WHERE state = 'claimed' AND nonce IN (SELECT value FROM json_each(?))",
-                    (json.dumps([item["nonce"] for item in items]),))
-                made = {row[0] for row in rows}
-                claimed = [item["nonce"] in made for item in items]
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-        return claimed
+                    if not future.done():
+                        if isinstance(exc, asyncio.CancelledError):
+                            future.cancel()
+                        else:
+                            future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
