@@ -1,7 +1,7 @@
 """Fan-out benchmark: one digest delivered to many channels through the rate-limited fakes.
 
     python -m bench.fanout [--channels 1000] [--platform discord|slack|both] [--concurrency N]
-                           [--slack-session per-call|shared|both] [--connector-limit 100]
+                           [--slack-session per-call|shared|both] [--connector-limit N]
                            [--processes N [--postgres URL]] [--json] [--no-save]
 
 The bundled seed digest is ingested into a temporary SQLite store, one schedule per channel
@@ -516,7 +516,7 @@ def check_deliveries(result: Result, ids: Sequence[str], by_channel: dict[str, l
 
 # -- Slack -------------------------------------------------------------------------------------------------------
 async def run_slack(n: int, concurrency: int, session: str, connector_limit: int) -> Result:
-    from adapters.slack.client import make_client
+    from adapters.slack.client import make_client, new_session
     from adapters.slack.transport import SlackTransport
     from bot.config import Settings
 
@@ -527,10 +527,10 @@ async def run_slack(n: int, concurrency: int, session: str, connector_limit: int
             client = make_client(settings)
             shared: aiohttp.ClientSession | None = None
             if session == "shared":
-                shared = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connector_limit),
-                                               timeout=aiohttp.ClientTimeout(total=client.timeout))
+                shared = new_session(client, connector_limit or None)  # as adapters.slack.client.shared_session
                 client.session = shared
-            variant = (f"shared session, limit {connector_limit} (as shipped)" if shared
+            limit = shared.connector.limit if shared is not None and shared.connector is not None else 0
+            variant = (f"shared session, {limit} connections" + ("" if connector_limit else " (as shipped)") if shared
                        else "a session per call (slack-sdk's default)")
             # measure what slack-sdk's 429 handling sleeps, without changing it
             sleeps: list[float] = []
@@ -786,7 +786,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slack-session", choices=("per-call", "shared", "both"), default="both",
                         help="slack-sdk without a session (a new one per call, its default) or one shared session "
                         "(as paperbot runs it)")
-    parser.add_argument("--connector-limit", type=int, default=100, help="connections of the shared Slack session")
+    parser.add_argument("--connector-limit", type=int, default=0,
+                        help="connections of the shared Slack session; default: as shipped "
+                        "(adapters.slack.client.connection_limit)")
     parser.add_argument("--processes", type=int, default=0,
                         help="N: the fan-out by N `paperbot deliver --now` processes on one PostgreSQL database, "
                         "next to 1 process on it (each run in a fresh schema, dropped at the end)")

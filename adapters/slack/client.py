@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import resource
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -32,6 +33,8 @@ RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
 CONNECTION_RETRIES = 2
 TIMEOUT_SECONDS = 30
+#: HTTP connections of the shared session at most (:func:`connection_limit`)
+MAX_CONNECTIONS = 1000
 
 #: what a Web API or response_url call may raise besides bugs: Slack errors, network and timeouts
 SEND_ERRORS: tuple[type[BaseException], ...] = (SlackApiError, aiohttp.ClientError, OSError, TimeoutError)
@@ -89,12 +92,30 @@ def make_client(settings: Settings, *, rate_limit_retries: int = RATE_LIMIT_RETR
     )
 
 
+def connection_limit(wanted: int = MAX_CONNECTIONS) -> int:
+    """Connections of the shared session: ``wanted``, at most half the process' open-file limit.
+
+    A fan-out keeps about one request in flight per channel (each channel is paced from Slack's answer, so
+    a request that queues for a connection stretches its channel's next gap by as long): aiohttp's
+    default of 100 made a 1,000-channel fan-out queue whenever the round trips grew under load
+    (bench/fanout.py). The other half of the file limit stays for the database and everything else.
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return wanted if soft == resource.RLIM_INFINITY else max(100, min(wanted, soft // 2))
+
+
+def new_session(client: AsyncWebClient, connections: int | None = None) -> aiohttp.ClientSession:
+    """An aiohttp session for ``client``'s calls (its timeout, :func:`connection_limit` connections)."""
+    limit = connection_limit() if connections is None else connections
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit),
+                                 timeout=aiohttp.ClientTimeout(total=client.timeout))
+
+
 @contextlib.asynccontextmanager
-async def shared_session(client: AsyncWebClient, *, connections: int = 100) -> AsyncIterator[AsyncWebClient]:
+async def shared_session(client: AsyncWebClient, *, connections: int | None = None) -> AsyncIterator[AsyncWebClient]:
     """``client`` with one aiohttp session for all its calls while the block runs (slack-sdk opens a
     session per call otherwise: half the client's CPU per ``chat.postMessage`` in bench/fanout.py)."""
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections),
-                                    timeout=aiohttp.ClientTimeout(total=client.timeout))
+    session = new_session(client, connections)
     client.session = session
     try:
         yield client
