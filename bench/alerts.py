@@ -484,7 +484,7 @@ async def whole_run(store: SQLiteStore, fake: Any, papers: Sequence[Paper], date
     from bot.delivery import Deliverer
 
     async with store._write:
-        for table in ("alerted", "parts", "posts"):
+        for table in ("alerted", "parts", "posts", "payloads"):
             await store._db.execute(f"DELETE FROM {table}")
     whole = Whole(subscriptions)
     transport = slack_transport(fake.info) if mode == "slack" else NullSend(slack_transport(fake.info))

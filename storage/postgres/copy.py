@@ -41,6 +41,7 @@ class Table:
     columns: tuple[str, ...]
     convert: dict[str, Convert]
     order: str = "1"
+    source: str = ""  # the SQLite table or view read (default: name)
 
 
 TABLES: tuple[Table, ...] = (
@@ -59,7 +60,7 @@ TABLES: tuple[Table, ...] = (
           {"created_at": _time, "finished_at": _time, "retry_at": _time}),
     Table("parts", ("platform", "target", "post_key", "part", "state", "payload", "nonce", "owner", "message_id",
                     "thread_id", "error", "claimed_at", "sent_at"),
-          {"claimed_at": _time, "sent_at": _time}),
+          {"claimed_at": _time, "sent_at": _time}, source="parts_full"),
     Table("delivery_runs", ("id", "platform", "target", "post_key", "outcome", "detail", "at"), {"at": _time}, "id"),
     Table("unavailable_channels", ("platform", "target", "reason", "since", "reported"),
           {"since": _time, "reported": _bool}),
@@ -89,7 +90,7 @@ async def copy_store(source: SQLiteStore, target: PostgresStore,
     async with target.transaction() as conn:
         for table in TABLES:
             rows = list(await source._db.execute_fetchall(
-                f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
+                f"SELECT {', '.join(table.columns)} FROM {table.source or table.name} ORDER BY {table.order}"
             ))
             records = [_convert(table, row) for row in rows]
             if records:

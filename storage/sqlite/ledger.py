@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at,
 #: channel (the payload is kept with its text, so an id is never reused while its entry lives)
 _JSON_KEPT = 256
 _json_texts: dict[int, tuple[Payload, str]] = {}
+_hashes: dict[int, tuple[Payload, str, str]] = {}
 #: the JSON of list elements (Slack blocks, Discord embeds) by identity: an alert run's parts are made of paper
 #: cards that many subscribers share, each encoded once (kept with the element, as above)
 _ELEMENTS_KEPT = 200_000
@@ -84,6 +86,19 @@ def _payload(text: str) -> Payload:
                    int(data.get("source") or 0))
 
 
+def _stored_payload(payload: Payload) -> tuple[str, str]:
+    """A payload's JSON and the hash it is stored under (:func:`_payload_json`'s cache, by identity)."""
+    kept = _hashes.get(id(payload))
+    if kept is not None and kept[0] is payload:
+        return kept[1], kept[2]
+    text = _payload_json(payload)
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    if len(_hashes) >= _JSON_KEPT:
+        _hashes.clear()
+    _hashes[id(payload)] = (payload, text, digest)
+    return text, digest
+
+
 class LedgerMixin(Database):
     def _ledger_transaction(self) -> contextlib.AbstractAsyncContextManager[aiosqlite.Connection]:
         """A write transaction without the Korean search index's hook: ledger writes never touch papers."""
@@ -104,7 +119,7 @@ class LedgerMixin(Database):
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
         stamp = now_text(now)
-        parts = [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)]
+        stored = [_stored_payload(p) for p in payloads]
 
         def record(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
@@ -114,8 +129,11 @@ class LedgerMixin(Database):
             )
             if cursor.rowcount != 1:
                 return False
-            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload)"
-                             " VALUES (?, ?, ?, ?, 'pending', ?)", parts)
+            conn.executemany("INSERT OR IGNORE INTO payloads(hash, payload) VALUES (?, ?)",
+                             [(digest, text) for text, digest in stored])
+            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash)"
+                             " VALUES (?, ?, ?, ?, 'pending', '', ?)",
+                             [(*key, i, digest) for i, (_, digest) in enumerate(stored)])
             return True
 
         created = await self._writes.run(record)
@@ -140,7 +158,7 @@ class LedgerMixin(Database):
         posts = []
         for row in rows:
             parts = await self._db.execute_fetchall(
-                f"SELECT part, payload, state, message_id, thread_id, error FROM parts WHERE {_KEY} ORDER BY part",
+                f"SELECT part, payload, state, message_id, thread_id, error FROM parts_full WHERE {_KEY} ORDER BY part",
                 (row[0], row[1], row[2]),
             )
             posts.append(LedgerPost(
