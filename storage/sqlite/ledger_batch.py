@@ -4,8 +4,8 @@ SQLite's thread.
 A fan-out records a thousand parts a second and an alert run opens a post per subscriber: one transaction
 (three round trips to aiosqlite's thread) per write was most of their ledger time. :class:`Writes` queues
 each write as a function of the ``sqlite3`` connection; whatever queued while the connection was busy runs
-in one ``BEGIN IMMEDIATE … COMMIT`` inside SQLite's thread, each write in a savepoint of its own (a write
-that fails fails alone, the others are committed). Each call returns only once its write is committed, so
+in one ``BEGIN IMMEDIATE … COMMIT`` inside SQLite's thread (when one fails, the batch is rolled back and each
+write run alone, so a write that fails fails alone). Each call returns only once its write is committed, so
 a crash loses no more than it would one by one.
 """
 
@@ -55,26 +55,34 @@ def statement(sql: str, params: Any) -> Work:
 
 
 def _run_all(conn: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, Any]]:
+    """Every write in one transaction; when one fails, nothing of it is kept and each is run in a transaction
+    of its own (so a write that fails fails alone)."""
     conn.execute("BEGIN IMMEDIATE")
-    out: list[tuple[bool, Any]] = []
     try:
-        for work in works:
-            conn.execute("SAVEPOINT ledger_write")
-            try:
-                value = work(conn)
-            except Exception as exc:  # this write fails alone
-                conn.execute("ROLLBACK TO ledger_write")
-                conn.execute("RELEASE ledger_write")
-                out.append((False, exc))
-            else:
-                conn.execute("RELEASE ledger_write")
-                out.append((True, value))
-        conn.execute("COMMIT")
+        values = [work(conn) for work in works]
+    except Exception:
+        conn.execute("ROLLBACK")
+        return [_run_alone(conn, work) for work in works]
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    return out
+    conn.execute("COMMIT")
+    return [(True, value) for value in values]
+
+
+def _run_alone(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        value = work(conn)
+    except Exception as exc:
+        conn.execute("ROLLBACK")
+        return False, exc
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return True, value
 
 
 class Writes:

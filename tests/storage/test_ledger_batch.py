@@ -1,0 +1,46 @@
+"""SQLite's ledger writes queued while the connection is busy are committed together; one that fails fails
+alone, and identical parts are stored once while each post keeps its own."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from bot.payload import Payload
+
+T0 = dt.datetime(2024, 6, 28, 0, 0, tzinfo=dt.UTC)
+
+
+async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_alone(sqlite_store):
+    card = Payload({"text": "alert", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "card"}}]})
+    opened = [sqlite_store.open_post("slack", f"user:U{i}", "alert:2024-06-28", [card, card], now=T0)
+              for i in range(20)]
+    failing = sqlite_store._writes.run(lambda conn: conn.execute("INSERT INTO no_such_table VALUES (1)"))
+    *posts, error = await asyncio.gather(*opened, failing, return_exceptions=True)
+    assert isinstance(error, Exception) and "no_such_table" in str(error)
+    for i in range(20):
+        stored = await sqlite_store.post("slack", f"user:U{i}", "alert:2024-06-28")
+        assert [p.payload for p in stored.parts] == [card, card]
+    rows = await sqlite_store._db.execute_fetchall("SELECT count(*) FROM payloads")
+    assert list(rows) == [(1,)]  # forty parts, one payload text
+
+
+async def test_a_post_opened_twice_keeps_its_first_parts(sqlite_store):
+    first, second = await asyncio.gather(
+        sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0),
+        sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "two"})], now=T0))
+    assert [p.payload.body for p in first.parts] == [{"text": "one"}]
+    assert [p.payload.body for p in second.parts] == [{"text": "one"}]
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path):
+    from storage.sqlite import SQLiteStore
+
+    store = await SQLiteStore.open(tmp_path / "ledger.db")
+    try:
+        yield store
+    finally:
+        await store.close()
