@@ -20,6 +20,7 @@ async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_
     failing = sqlite_store._writes.run(lambda conn: conn.execute("INSERT INTO no_such_table VALUES (1)"))
     *posts, error = await asyncio.gather(*opened, failing, return_exceptions=True)
     assert isinstance(error, Exception) and "no_such_table" in str(error)
+    assert not [p for p in posts if isinstance(p, BaseException)]
     for i in range(20):
         stored = await sqlite_store.post("slack", f"user:U{i}", "alert:2024-06-28")
         assert [p.payload for p in stored.parts] == [card, card]
