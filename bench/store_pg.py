@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import synth
-from bench.store import by_kind, err, ingest, summary
+from bench.measure import by_kind, err, ingest, summary
 from bot.store import QueryError, SearchPage
 
 TARGET_P99_MS = 20.0  # issue 14: keyword and author p99 on PostgreSQL
