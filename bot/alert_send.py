@@ -94,8 +94,12 @@ class RenderCache:
         self.renders = 0
         self.reused = 0
 
+    @staticmethod
+    def key(batch: AlertBatch, language: str) -> tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]]:
+        return batch.platform, language, batch.date, tuple([(paper.arxiv_id, terms) for paper, terms in batch.papers])
+
     def render(self, batch: AlertBatch, t: Lang) -> list[Payload]:
-        key = (batch.platform, t.code, batch.date, tuple((paper.arxiv_id, terms) for paper, terms in batch.papers))
+        key = self.key(batch, t.code)
         payloads = self._payloads.get(key)
         if payloads is None:
             started = time.perf_counter()
@@ -132,7 +136,9 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
 
     tasks: list[asyncio.Task[None]] = []
     try:
-        for queue in queues.values():
+        # identical alerts one after another: their shared payloads are recorded while the ledger's caches of
+        # them (the JSON, by identity) still hold them
+        for queue in sorted(queues.values(), key=lambda q: RenderCache.key(batches[q[0]], "")):
             await gate.acquire()
             tasks.append(asyncio.create_task(one_target(queue)))
         await asyncio.gather(*tasks)  # the first failure (or crash) is raised as it is
