@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -86,13 +87,28 @@ class Database:
     async def _setup(self) -> None:
         db = self._db
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # first: another process may be migrating
-        try:
-            await db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
+        await self._wal()
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA synchronous = NORMAL")
         await self._migrate()
+
+    async def _wal(self) -> None:
+        """Write-ahead logging. Switching a new file to it needs the file to itself, and SQLite answers
+        "database is locked" at once (not after the busy timeout) while another process opening the same
+        new file holds it: wait for that like the busy timeout would, then say what is wrong."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                await self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(f"{self.path}: {exc} (another process holds it)") from exc
+                await asyncio.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path} is not a paperbot database: {exc}") from exc
 
     async def _migrate(self) -> None:
         db = self._db
