@@ -270,9 +270,10 @@ async def test_discord_requests_are_paced_under_the_global_limit(seeded, fake, r
     assert result.count("sent") == 3
     posts = sorted(r.time for r in fake.requests if r.method == "POST")
     assert len(posts) == 12  # per channel: the post, the thread, two thread messages
-    # paced at five a second, never a burst: no second holds more than 5 (+1 for network jitter) of them,
-    # though three channels were due at once (unpaced, all twelve arrive within a fraction of a second)
-    assert max(sum(1 for t in posts if start <= t < start + 1) for start in posts) <= 6
+    # paced at five a second though three channels were due at once: twelve requests take eleven 0.2 s slots,
+    # one of which the pacer may make up after a stall (unpaced, all twelve arrive within a fraction of a
+    # second). A lower bound only: a loaded machine makes the run slower, never faster.
+    assert posts[-1] - posts[0] >= 10 * 0.2 - 0.05
 
 
 async def test_deliveries_are_counted_in_the_metrics(seeded, slack):
