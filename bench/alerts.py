@@ -785,13 +785,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--send-samples", type=int, default=1000,
                         help="messages and DM opens sent straight through the transport for its floor")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/alerts.json")
     args = parser.parse_args(argv)
     print(raise_nofile(4096), file=sys.stderr)
     started = time.perf_counter()
     out = asyncio.run(bench(args))
     out["elapsed_s"] = round(time.perf_counter() - started, 1)
     out["load_average"] = [round(x, 1) for x in os.getloadavg()]  # others' work on the machine skews every figure
-    save_results(out, sys.argv[1:] if argv is None else argv)
+    if not args.no_save:
+        save_results(out, sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:

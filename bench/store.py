@@ -434,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=2.0, help="seconds before a search is interrupted")
     parser.add_argument("--db", type=Path, help="database file (default: a new file in a temporary directory)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/store*.json (a trial run)")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
                         help="postgres: the same ingest and searches on PostgreSQL too, next to SQLite's")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
@@ -451,10 +452,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench import store_pg
 
             result["postgres"] = asyncio.run(store_pg.bench(args))
-            store_pg.record(result)
+            if not args.no_save:
+                store_pg.record(result)
     result["verdicts"] = verdicts(result)
     ing = result["ingest"]
-    if args.backend == "sqlite":  # a --backend postgres run leaves bench/results/store.json to the SQLite one
+    if args.backend == "sqlite" and not args.no_save:  # a --backend postgres run leaves store.json to SQLite's
         save("store", f"SQLite store: {args.papers:,} papers in {ing['digests']:,} digests, {args.queries:,} keyword"
              f" + {args.queries:,} author queries",
              "python -m bench.store " + " ".join(sys.argv[1:] if argv is None else argv), result["verdicts"], notes=[
