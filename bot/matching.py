@@ -47,7 +47,6 @@ LINE = "\ue00f"
 #: characters a term may not carry (our separators, control characters)
 _NOT_TERM = re.compile(r"[\x00-\x08\x0e-\x1b\ue000-\ue0ff]")
 _WORD = re.compile(r"[^\W_]+")
-_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,32 +98,6 @@ def paper_text(paper: Paper) -> str:
 def _parts(text: str) -> tuple[str, str, str]:
     spaced, squashed, authors = [*text.split(PART), "", "", ""][:3]
     return spaced, squashed, f" {authors} "
-
-
-def _substrings(text: str, sizes: tuple[int, ...], into: set[str]) -> None:
-    for size in sizes:
-        into.update(text[i : i + size] for i in range(len(text) - size + 1))
-
-
-def text_grams(text: str) -> set[str]:
-    """The grams of a paper's text that any matching term's index gram can be.
-
-    A Korean gram of one to three characters is in the set exactly when that gram, as a
-    term, matches the paper (so a short term is its own test); Latin grams are a superset.
-    """
-    spaced, squashed, authors = _parts(text)
-    grams: set[str] = set()
-    for run in (*_ASCII_RUN.findall(spaced), *_ASCII_RUN.findall(authors)):  # Latin: every substring
-        _substrings(run, (1, 2, GRAM), grams)
-    for line in squashed.split(LINE):  # Korean: substrings of 2-3 characters, spacing ignored
-        _substrings(line, (2, GRAM), grams)
-    grams.update(w[0] for w in _WORD.findall(spaced))  # one character: a word start
-    # subscriptions indexed before spacing was ignored may carry a trigram with a space
-    at = spaced.find(" ")
-    while at >= 0:
-        grams.update(spaced[i : i + GRAM] for i in range(max(0, at - 2), at + 1))
-        at = spaced.find(" ", at + 1)
-    return grams
 
 
 def keyword_grams(term_key: str) -> list[str]:

@@ -245,9 +245,6 @@ class Store(Protocol):
         """Delete a channel's schedule (an operator's fix); whether there was one."""
 
     # -- topic alerts --------------------------------------------------------------
-    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
-        """Subscriptions whose index gram is among the given ones (to be verified)."""
-
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
         """Record alerts for ``{arxiv_id: terms}`` under ``post_key``; the ids never alerted to this subscriber

@@ -65,15 +65,6 @@ class SubscriptionsMixin(Database):
     async def all_subscriptions(self) -> list[Subscription]:
         return [subscription(r) for r in await self._pool.fetch(f"SELECT {SUB_COLUMNS} FROM subscriptions ORDER BY id")]
 
-    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
-        """One index lookup per gram (the grams drive the join; nothing is written)."""
-        rows = await self._pool.fetch(
-            f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE kind = 'keyword' AND gram = ANY($1::text[])"
-            f" UNION ALL SELECT {SUB_COLUMNS} FROM subscriptions WHERE kind = 'author' AND gram = ANY($2::text[])",
-            list(keyword_grams), list(author_grams),
-        )
-        return [subscription(r) for r in rows]
-
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
         return (await self.claim_alerts_many(platform, post_key, {subscriber: papers})).get(subscriber, [])

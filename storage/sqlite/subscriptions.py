@@ -71,18 +71,6 @@ class SubscriptionsMixin(Database):
         rows = await self._db.execute_fetchall(f"SELECT {SUB_COLUMNS} FROM subscriptions ORDER BY id")
         return [subscription(r) for r in rows]
 
-    async def subscription_candidates(self, keyword_grams: set[str], author_grams: set[str]) -> list[Subscription]:
-        """One index lookup per gram (the grams drive the join; nothing is written)."""
-        columns = ", ".join("s." + c.strip() for c in SUB_COLUMNS.split(","))
-        rows = await self._db.execute_fetchall(
-            f"SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
-            " ON s.kind = 'keyword' AND s.gram = g.value"
-            f" UNION ALL SELECT {columns} FROM json_each(?) g CROSS JOIN subscriptions s"
-            " ON s.kind = 'author' AND s.gram = g.value",
-            (json.dumps(list(keyword_grams), ensure_ascii=False), json.dumps(list(author_grams), ensure_ascii=False)),
-        )
-        return [subscription(r) for r in rows]
-
     async def claim_alerts(self, platform: str, subscriber: str, post_key: str,
                            papers: dict[str, list[str]]) -> list[str]:
         return (await self.claim_alerts_many(platform, post_key, {subscriber: papers})).get(subscriber, [])
