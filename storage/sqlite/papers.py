@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from bot.models import Digest, Paper
@@ -12,7 +12,7 @@ from bot.store import IngestReport, StoredDigest, StoredPaper
 from storage.ingest_plan import plan_ingest
 from storage.sqlite.db import chunks, marks
 from storage.sqlite.index import IndexMixin, index_row
-from storage.sqlite.rows import DIGEST_PAPER_COLUMNS, PAPER_COLUMNS, Sections, json_sections, row_paper, search_body
+from storage.sqlite.rows import DIGEST_PAPER_COLUMNS, PAPER_COLUMNS, Sections, json_sections, row_paper
 
 
 class PapersMixin(IndexMixin):
@@ -75,21 +75,20 @@ class PapersMixin(IndexMixin):
                 "UPDATE digest_papers SET sections = ? WHERE date = ? AND paper_id = ?", plan.day_texts
             )
         if plan.reindex:
-            await self._reindex([(pid, p) for pid, p, _ in plan.reindex], {pid: body for pid, _, body in plan.reindex})
+            await self._reindex(plan.reindex)
         if plan.changed:
             await db.execute("UPDATE digests SET source = ? WHERE date = ? AND ? != ''", (source, date, source))
         return plan.report(digest)
 
-    async def _reindex(self, papers: list[tuple[int, Paper]], bodies: Mapping[int, str] | None = None) -> None:
-        """``bodies``: the summaries to index per paper id (older digests' texts too), by default its own.
-        The search indexes are written when the transaction commits (storage/sqlite/index.py)."""
+    async def _reindex(self, papers: list[tuple[int, Paper, str]]) -> None:
+        """``(id, paper, body)`` as the ingest plan gives them: ``body`` is the summaries to index (older
+        digests' texts too). The search indexes are written when the transaction commits (storage/sqlite/index.py)."""
         db = self._db
-        ids = [pid for pid, _ in papers]
+        ids = [pid for pid, _, _ in papers]
         for chunk in chunks(ids):
             await db.execute(f"DELETE FROM paper_authors WHERE paper_id IN ({marks(len(chunk))})", chunk)
-        bodies = bodies or {}
-        self._queue_index([index_row(pid, p.title, p.authors, bodies.get(pid) or search_body(p)) for pid, p in papers])
-        names = list(dict.fromkeys(a for _, p in papers for a in p.authors))
+        self._queue_index([index_row(pid, p.title, p.authors, body) for pid, p, body in papers])
+        names = list(dict.fromkeys(a for _, p, _ in papers for a in p.authors))
         found_max = list(await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM authors"))
         newest = found_max[0][0]
         await db.executemany("INSERT OR IGNORE INTO authors(name) VALUES (?)", [(n,) for n in names])
@@ -103,7 +102,7 @@ class PapersMixin(IndexMixin):
             author_ids.update((row[0], row[1]) for row in found)
         await db.executemany(
             "INSERT INTO paper_authors(paper_id, position, author_id) VALUES (?, ?, ?)",
-            [(pid, i, author_ids[a]) for pid, p in papers for i, a in enumerate(p.authors)],
+            [(pid, i, author_ids[a]) for pid, p, _ in papers for i, a in enumerate(p.authors)],
         )
 
     async def digest_dates(self) -> list[dt.date]:
