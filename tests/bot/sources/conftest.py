@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import pathlib
 from collections.abc import AsyncIterator
@@ -49,6 +50,20 @@ class Loopback:
     hits: dict[str, int] = field(default_factory=dict)
 
 
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[Loopback]:
+    """``app`` on a free port of 127.0.0.1 until the block ends."""
+    runner = web.AppRunner(app, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield Loopback(f"http://{host}:{port}")
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def loopback() -> AsyncIterator[Loopback]:
     release = asyncio.Event()  # lets the slow handler finish at teardown instead of hanging cleanup
@@ -84,14 +99,8 @@ async def loopback() -> AsyncIterator[Loopback]:
     app.router.add_get("/limited", limited)
     app.router.add_get("/slow", slow)
     app.router.add_get("/digests/daily-papers-{date}.md", digest)
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server = Loopback(f"http://{host}:{port}")
-    try:
-        yield server
-    finally:
-        release.set()
-        await runner.cleanup()
+    async with serving(app) as server:
+        try:
+            yield server
+        finally:
+            release.set()

@@ -14,7 +14,6 @@ import datetime as dt
 import pathlib
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
@@ -24,6 +23,7 @@ from bot.fetch import fetch_into
 from bot.http import make_client
 from bot.sources import MarkdownUrlSource, sources_from_setting
 from bot.sources.huggingface import HuggingFaceSource
+from tests.bot.sources.conftest import Loopback, serving
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 REPOSITORY = pathlib.Path(__file__).parent / "fixtures" / "daily_papers_ko"
@@ -39,16 +39,10 @@ def readme_setting() -> str:
     return found.group(1)
 
 
-@dataclass
-class RawFiles:
+@pytest.fixture
+async def raw_files() -> AsyncIterator[Loopback]:
     """raw.githubusercontent.com on loopback: ``/OWNER/REPO/BRANCH/PATH`` from the fixture repository."""
 
-    base: str
-    hits: dict[str, int] = field(default_factory=dict)
-
-
-@pytest.fixture
-async def raw_files() -> AsyncIterator[RawFiles]:
     async def serve(request: web.Request) -> web.Response:
         server.hits[request.path] = server.hits.get(request.path, 0) + 1
         if request.match_info["repo"] != "l-yohai/daily_papers_ko/main":
@@ -60,16 +54,8 @@ async def raw_files() -> AsyncIterator[RawFiles]:
 
     app = web.Application()
     app.router.add_get("/{repo:[^/]+/[^/]+/[^/]+}/{path:.+}", serve)
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server = RawFiles(f"http://{host}:{port}")
-    try:
+    async with serving(app) as server:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 def test_readme_and_env_example_follow_the_real_repository() -> None:
