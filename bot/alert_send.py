@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.delivery import Deliverer, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang, language_of
-from bot.layout import card, card_actions
+from bot.layout import COMMAND, card, card_actions
 from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, Text
 from bot.models import Paper
 from bot.payload import Payload
@@ -68,7 +68,7 @@ def alert_messages(batch: AlertBatch, t: Lang | None = None,
             if cards is not None:
                 cards[key] = block
         blocks.append(block)
-    blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command="/papers")))
+    blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command=COMMAND)))
     return (Message(tuple(blocks), kind=MessageKind.ALERT),)
 
 
