@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.delivery import Deliverer, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang, language_of
@@ -54,22 +55,33 @@ def alert_messages(batch: AlertBatch, t: Lang | None = None,
                    cards: dict[CardKey, PaperCard] | None = None) -> tuple[Message, ...]:
     """The alert: a header, one card per paper (its matched terms named; no rank, so that a paper
     matched by the same terms is the same card in every subscriber's alert), how to stop it.
-    ``cards``: the cards built so far, reused (a renderer may then reuse their rendering too)."""
+    ``cards``: the cards built so far, reused (a renderer may then reuse their rendering too); a paper's
+    card is built once and given each subscriber's terms."""
     t = t or Lang(DEFAULT)
+    cards = {} if cards is None else cards
     blocks: list[Block] = [
         Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
-                          len(batch.papers), date=t.date(batch.date))),
+                          len(batch.papers), date=day_label(t.code, batch.date))),
     ]
     for paper, terms in batch.papers:
         key = (paper.arxiv_id, terms, t.code, batch.date)
-        block = cards.get(key) if cards is not None else None
+        block = cards.get(key)
         if block is None:
-            block = card(paper, Detail.COMPACT, t, dates=(batch.date,), matched=terms, actions=card_actions(paper, t=t))
-            if cards is not None:
-                cards[key] = block
+            base_key = (paper.arxiv_id, (), t.code, batch.date)
+            base = cards.get(base_key)
+            if base is None:
+                base = cards[base_key] = card(paper, Detail.COMPACT, t, dates=(batch.date,),
+                                              actions=card_actions(paper, t=t))
+            block = cards[key] = replace(base, matched=terms) if terms else base
         blocks.append(block)
     blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command=COMMAND)))
     return (Message(tuple(blocks), kind=MessageKind.ALERT),)
+
+
+@functools.lru_cache(maxsize=64)
+def day_label(language: str, day: dt.date) -> str:
+    """A day as ``language`` writes it (every alert of a run has the same header date)."""
+    return Lang(language).date(day)
 
 
 async def alert_language(store: Store, batch: AlertBatch, default: Lang, transport: object = None) -> Lang:

@@ -19,6 +19,7 @@ Layout:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -104,21 +105,47 @@ def list_line(paper: Paper, rank: int | None) -> str:
 
 
 def card(block: PaperCard) -> list[SlackBlock]:
+    return with_matched(card_parts(block), block.matched)
+
+
+@dataclass(frozen=True, slots=True)
+class CardParts:
+    """A card's blocks with its matched terms left out: every subscriber alerted about a paper sees the same
+    parts, with their own terms put in (:func:`with_matched`); the parts are shared, never mutated."""
+
+    head: tuple[SlackBlock, ...]  # the title section (a LINE card: its one line)
+    before: tuple[str, ...]  # the context line's texts before the matched terms
+    after: tuple[str, ...]  # … and after them
+    tail: tuple[SlackBlock, ...]  # snippet or summary sections, then the buttons
+    context: bool = True  # a LINE card has no context line
+
+
+def card_parts(block: PaperCard) -> CardParts:
     paper = block.paper
     if block.detail is Detail.LINE:
-        return [section(list_line(paper, block.rank))]
+        return CardParts((section(list_line(paper, block.rank)),), (), (), (), context=False)
     head = f"{block.rank}. " if block.rank is not None else ""
-    out = [section(f"{head}*{link(paper.url, title_markup(paper))}*", thumbnail(paper))]
-    out.append({"type": "context", "elements": [mrkdwn(t) for t in context_texts(block)]})
+    title = section(f"{head}*{link(paper.url, title_markup(paper))}*", thumbnail(paper))
+    tail: list[SlackBlock] = []
     if block.detail is Detail.FULL:
-        out += summary_sections(paper, block.more_label)
+        tail += summary_sections(paper, block.more_label)
         if block.other_language:
-            out += sections(our_lines(block.other_language, "🌐"))
+            tail += sections(our_lines(block.other_language, "🌐"))
     elif block.snippet:
-        out.append(section(snippet(block.snippet)))
+        tail.append(section(snippet(block.snippet)))
     if buttons := actions(block.actions):
-        out.append(buttons)
-    return out
+        tail.append(buttons)
+    before, after = context_parts(block)
+    return CardParts((title,), tuple(before), tuple(after), tuple(tail))
+
+
+def with_matched(parts: CardParts, matched: tuple[str, ...]) -> list[SlackBlock]:
+    """The card's blocks, its matched terms (if any) in the context line."""
+    if not parts.context:
+        return list(parts.head)
+    texts = [*parts.before, matched_text(matched), *parts.after] if matched else [*parts.before, *parts.after]
+    return [*parts.head, {"type": "context", "elements": [mrkdwn(t) for t in texts[: limits.CONTEXT_ELEMENTS]]},
+            *parts.tail]
 
 
 def thumbnail(paper: Paper) -> dict[str, Any] | None:
@@ -130,24 +157,35 @@ def thumbnail(paper: Paper) -> dict[str, Any] | None:
 
 
 def context_texts(block: PaperCard) -> list[str]:
+    before, after = context_parts(block)
+    texts = [*before, matched_text(block.matched), *after] if block.matched else [*before, *after]
+    return texts[: limits.CONTEXT_ELEMENTS]
+
+
+#: a context text's budget: the line's, less the emoji and a space
+_CONTEXT_BUDGET = limits.CONTEXT_TEXT - 3
+
+
+def matched_text(matched: tuple[str, ...]) -> str:
+    """Why a card is shown (matched authors, alert terms), in its context line."""
+    return "🎯 " + fit(", ".join(matched), _CONTEXT_BUDGET, escape=plain)
+
+
+def context_parts(block: PaperCard) -> tuple[list[str], list[str]]:
+    """The context line's texts before the matched terms (votes, dates, authors) and after them (links)."""
     paper = block.paper
-    budget = limits.CONTEXT_TEXT - 3  # the emoji and a space
-    texts = [votes_label(paper.votes)]
+    before = [votes_label(paper.votes)]
     if block.date_labels:
-        texts.append("📅 " + fit(", ".join(block.date_labels), budget, escape=plain))
+        before.append("📅 " + fit(", ".join(block.date_labels), _CONTEXT_BUDGET, escape=plain))
     if paper.authors:
-        texts.append("👥 " + fit(", ".join(paper.authors), budget, escape=plain))
-    if block.matched:
-        texts.append("🎯 " + fit(", ".join(block.matched), budget, escape=plain))
+        before.append("👥 " + fit(", ".join(paper.authors), _CONTEXT_BUDGET, escape=plain))
     links = [link(url, fit(name, 100, escape=label)) for name, url in paper.links[:MAX_LINKS]]
     video_label = fit(block.video_label, 100, escape=label)
     if paper.media and (video := link(paper.media, video_label)) != video_label:
         links.insert(0, video)  # the video, where a thumbnail would show
     while links and len(" · ".join(links)) > limits.CONTEXT_TEXT:
         links.pop()
-    if links:
-        texts.append(" · ".join(links))
-    return texts[: limits.CONTEXT_ELEMENTS]
+    return before, [" · ".join(links)] if links else []
 
 
 def snippet(segments: tuple[tuple[str, bool], ...]) -> str:

@@ -20,13 +20,15 @@ and never empty.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from adapters.slack import limits
-from adapters.slack.blocks import SlackBlock, render_block, section
+from adapters.slack.blocks import CardParts, SlackBlock, card_parts, render_block, section, with_matched
 from adapters.slack.mrkdwn import plain
-from bot.messages import Block, Message, PaperCard
+from bot.messages import Block, Message, PaperCard, block_text
 from bot.payload import Payload
 from bot.text import fit
 
@@ -61,7 +63,19 @@ def render(messages: Sequence[Message]) -> list[Payload]:
 
 
 def fallback_text(message: Message) -> str:
-    return fit(message.fallback(), limits.FALLBACK_TEXT, escape=plain) or EMPTY_FALLBACK
+    """``message.fallback()`` cut to :data:`~adapters.slack.limits.FALLBACK_TEXT`, its blocks read only as far as
+    the cut (a long alert's text is not built whole for the few cards its fallback shows)."""
+    limit = limits.FALLBACK_TEXT
+    texts: list[str] = []
+    read = 0
+    for block in message.blocks:
+        texts.append(block_text(block))
+        read += len(texts[-1]) + 1
+        if read > limit + 1:  # past the cut (once leading and trailing space is stripped): the rest can't change it
+            text = "\n".join(texts).strip()
+            if len(text) > limit + 1:
+                return fit(text, limit, escape=plain) or EMPTY_FALLBACK
+    return fit("\n".join(texts).strip(), limit, escape=plain) or EMPTY_FALLBACK
 
 
 def continued(fallback: str, part: int, parts: int) -> str:
@@ -78,46 +92,75 @@ def text_size(value: Any) -> int:
     return 0
 
 
-#: rendered paper cards with their blocks' text sizes, by card: an alert run shows the same card (paper, matched
-#: terms, language) to many subscribers. Bounded (oldest first out); nothing mutates rendered blocks.
-_CARDS: dict[PaperCard, tuple[list[SlackBlock], list[int]]] = {}
+#: a card's parts (:func:`~adapters.slack.blocks.card_parts`) and their blocks' text sizes, by card with its matched
+#: terms left out: an alert run shows each paper to many subscribers, each with their own terms. Rendered cards
+#: by identity (kept with the card): an alert run's messages hold the same card objects many times. Both bounded
+#: (emptied when full); nothing mutates rendered blocks.
+_PARTS: dict[tuple[Any, ...], tuple[CardParts, list[int], list[int]]] = {}
+#: a card's fields but its matched terms
+_unmatched = operator.attrgetter(*[f.name for f in fields(PaperCard) if f.name != "matched"])
+_RENDERED: dict[int, tuple[PaperCard, list[SlackBlock], list[int]]] = {}
 CARDS_KEPT = 50_000
 
 
 def rendered_block(block: Block) -> tuple[list[SlackBlock], list[int]]:
     """A neutral block's Slack blocks and their text sizes; a paper card rendered once while it is kept."""
     if isinstance(block, PaperCard):
-        found = _CARDS.get(block)
-        if found is None:
-            group = render_block(block)
-            found = _CARDS[block] = (group, [text_size(b) for b in group])
-            if len(_CARDS) > CARDS_KEPT:
-                del _CARDS[next(iter(_CARDS))]
-        return found
+        kept = _RENDERED.get(id(block))
+        if kept is not None and kept[0] is block:
+            return kept[1], kept[2]
+        group, sizes = rendered_card(block)
+        if len(_RENDERED) >= CARDS_KEPT:
+            _RENDERED.clear()
+        _RENDERED[id(block)] = (block, group, sizes)
+        return group, sizes
     group = render_block(block)
     return group, [text_size(b) for b in group]
+
+
+def rendered_card(block: PaperCard) -> tuple[list[SlackBlock], list[int]]:
+    """:func:`~adapters.slack.blocks.card` and its text sizes, the parts shared by the paper's cards."""
+    base = _unmatched(block)
+    found = _PARTS.get(base)
+    if found is None:
+        parts = card_parts(block)  # the parts leave the matched terms out
+        found = (parts, [text_size(b) for b in parts.head], [text_size(b) for b in parts.tail])
+        if len(_PARTS) >= CARDS_KEPT:
+            _PARTS.clear()
+        _PARTS[base] = found
+    parts, head, tail = found
+    group = with_matched(parts, block.matched)
+    if not parts.context:
+        return group, head
+    context = group[len(head)]  # its text: its elements' (mrkdwn) texts
+    return group, [*head, sum([len(element["text"]) for element in context["elements"]]), *tail]
 
 
 def split(groups: list[list[SlackBlock]], sizes: list[list[int]] | None = None) -> list[list[SlackBlock]]:
     """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can.
     ``sizes``: each block's :func:`text_size`, when known."""
     chunks: list[list[SlackBlock]] = [[]]
+    chunk = chunks[-1]
     size = 0
     known = sizes or [[text_size(b) for b in group] for group in groups]
-
-    def fits(block_count: int, chars: int) -> bool:
-        return (len(chunks[-1]) + block_count <= limits.MAX_BLOCKS
-                and size + chars <= limits.MESSAGE_BLOCKS_TEXT)
-
+    most_blocks, most_chars = limits.MAX_BLOCKS, limits.MESSAGE_BLOCKS_TEXT
     for group, group_sizes in zip(groups, known, strict=True):
         group_chars = sum(group_sizes)
-        if chunks[-1] and not fits(len(group), group_chars):
-            chunks.append([])
+        fits = len(chunk) + len(group) <= most_blocks and size + group_chars <= most_chars
+        if chunk and not fits:
+            chunk = []
+            chunks.append(chunk)
             size = 0
+            fits = len(group) <= most_blocks and group_chars <= most_chars
+        if fits:  # the whole group, so each of its blocks
+            chunk.extend(group)
+            size += group_chars
+            continue
         for block, chars in zip(group, group_sizes, strict=True):
-            if chunks[-1] and not fits(1, chars):
-                chunks.append([])
+            if chunk and not (len(chunk) + 1 <= most_blocks and size + chars <= most_chars):
+                chunk = []
+                chunks.append(chunk)
                 size = 0
-            chunks[-1].append(block)
+            chunk.append(block)
             size += chars
     return [chunk for chunk in chunks if chunk]
