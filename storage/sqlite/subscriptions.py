@@ -9,7 +9,7 @@ from typing import cast
 from bot import matching
 from bot.store import SubscriberRow, Subscription
 from bot.text import fold
-from storage.alert_claims import fresh_claims
+from storage.alert_claims import claims_left
 from storage.sqlite.db import Database, marks, now_text
 from storage.sqlite.rows import SUB_COLUMNS, subscription
 
@@ -92,15 +92,26 @@ class SubscriptionsMixin(Database):
 
     async def claim_alerts_many(self, platform: str, post_key: str,
                                 claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
-        """One statement: ``INSERT OR IGNORE`` over ``json_each`` of every subscriber's papers, ``RETURNING``
-        the rows it added."""
+        """One statement: ``INSERT OR IGNORE`` over ``json_each`` of every subscriber's papers. It says how many rows
+        it added; when that is fewer than asked (rare: new papers are new to everyone), the pairs that were there
+        before are read back in the same transaction (rows it added are those past the table's last rowid)."""
         if not claims:
             return {}
-        async with self._write:
-            rows = await self._db.execute_fetchall(
+        asked = json.dumps(claims, ensure_ascii=False)
+        async with Database.transaction(self) as db:
+            last = (await db.execute_fetchall("SELECT coalesce(max(rowid), 0) FROM alerted"))[0][0]  # type: ignore[index]
+            await db.execute(
                 "INSERT OR IGNORE INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
-                " SELECT ?, s.key, p.key, ?, p.value, ? FROM json_each(?) s, json_each(s.value) p"
-                " RETURNING subscriber, arxiv_id",
-                (platform, post_key, now_text(), json.dumps(claims, ensure_ascii=False)),
+                " SELECT ?, s.key, p.key, ?, p.value, ? FROM json_each(?) s, json_each(s.value) p",
+                (platform, post_key, now_text(), asked),
             )
-        return fresh_claims(claims, cast(list[tuple[str, str]], rows))  # plain tuples
+            added = (await db.execute_fetchall("SELECT changes()"))[0][0]  # type: ignore[index]
+            taken: list[tuple[str, str]] = []
+            if added < sum(len(papers) for papers in claims.values()):
+                rows = await db.execute_fetchall(
+                    "SELECT s.key, p.key FROM json_each(?) s, json_each(s.value) p JOIN alerted a"
+                    " ON a.platform = ? AND a.subscriber = s.key AND a.arxiv_id = p.key WHERE a.rowid <= ?",
+                    (asked, platform, last),
+                )
+                taken = cast(list[tuple[str, str]], list(rows))  # plain tuples
+        return claims_left(claims, taken)
