@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.slack import limits
 from adapters.slack.client import SlackConfigError, error_code, make_client, shared_session
 from adapters.slack.locale import UserLocales
+from adapters.slack.post import MessagePoster
 from adapters.slack.render import render
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, PartRejected, SentRef
@@ -61,6 +63,7 @@ class SlackTransport:
         self._blind: set[str] = set()  # channels whose history the app may not read
         self.locales = UserLocales()  # each user's Slack language, for their alert DMs
         quiet_sdk_debug(client)
+        self.poster = MessagePoster(client)
 
     async def user_language(self, user: str) -> str:
         """``user``'s Slack locale (``ko-KR``), ``""`` if Slack cannot say (:mod:`adapters.slack.locale`)."""
@@ -108,9 +111,9 @@ class SlackTransport:
         channel = await self._channel(target)
         if unknown and (ts := await self._find(channel, parent, nonce)) is not None:
             return SentRef(ts, parent.message_id if parent else ts)
-        body = {**payload.body, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}}
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}
         try:
-            response = await self._post(channel, parent.message_id if parent else None, body)
+            response = await self._post(channel, parent.message_id if parent else None, payload, metadata)
         except SlackApiError as exc:
             code = error_code(exc)
             if code in UNAVAILABLE_ERRORS and parent is None:
@@ -121,20 +124,20 @@ class SlackTransport:
         ts = str(response["ts"])
         return SentRef(ts, parent.message_id if parent else ts)
 
-
-    async def _post(self, channel: str, thread_ts: str | None, body: dict[str, Any]) -> AsyncSlackResponse:
-        """``chat.postMessage``; on ``invalid_blocks`` once more without images (a thumbnail is not worth
-        losing the summary for)."""
+    async def _post(self, channel: str, thread_ts: str | None, payload: Payload,
+                    metadata: dict[str, Any]) -> AsyncSlackResponse:
+        """``chat.postMessage`` (:class:`adapters.slack.post.MessagePoster`); on ``invalid_blocks`` once more
+        without images (a thumbnail is not worth losing the summary for)."""
         try:
             async with self._paced(channel):
-                return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **body)
+                return await self.poster.post(channel, thread_ts, payload, metadata)
         except SlackApiError as exc:
-            bare = without_images(body)
-            if error_code(exc) != "invalid_blocks" or bare == body:
+            bare = without_images(payload.body)
+            if error_code(exc) != "invalid_blocks" or bare == payload.body:
                 raise
             log.warning("Slack refused a message to %s with its image (invalid_blocks); sending it without", channel)
             async with self._paced(channel):
-                return await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **bare)
+                return await self.poster.post(channel, thread_ts, dataclasses.replace(payload, body=bare), metadata)
 
     def _paced(self, channel: str) -> contextlib.AbstractAsyncContextManager[None]:
         if self.post_interval <= 0:
@@ -142,7 +145,7 @@ class SlackTransport:
         pacer = self._channels.get(channel)
         if pacer is None:
             pacer = self._channels[channel] = ChannelPacer(self.post_interval)
-        return pacer.turn()
+        return pacer
 
 
 class ChannelPacer:
@@ -162,16 +165,19 @@ class ChannelPacer:
         self._lock = asyncio.Lock()
         self._next = 0.0
 
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            if (wait := self._next - loop.time()) > 0:
+    # an async context manager of its own rather than a generator's: one a message, at a thousand a second
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        try:
+            if (wait := self._next - asyncio.get_running_loop().time()) > 0:
                 await asyncio.sleep(wait)
-            try:
-                yield
-            finally:
-                self._next = loop.time() + self.interval
+        except BaseException:
+            self._lock.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._next = asyncio.get_running_loop().time() + self.interval
+        self._lock.release()
 
 
 def quiet_sdk_debug(client: AsyncWebClient) -> None:

@@ -401,6 +401,7 @@ class FakeSlack:
         self._ts_counter = itertools.count(1)
         self._dm_ids: dict[str, str] = {}
         self._rate_limits: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
+        self._server_errors: dict[str, list[int]] = {}  # method -> [remaining, HTTP status]
         self._last_post: dict[str, float] = {}
         self._tickets: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
@@ -476,6 +477,11 @@ class FakeSlack:
         if not isinstance(retry_after, int) or retry_after < 0:
             raise ValueError("retry_after must be a non-negative int (slack-sdk parses Retry-After with int())")
         self._rate_limits[method] = [n, retry_after]
+
+    def server_error_next(self, n: int = 1, status: int = 503, *, method: str = "chat.postMessage") -> None:
+        """Answer the next ``n`` calls of ``method`` with HTTP ``status`` and an HTML page, as Slack's load
+        balancers do; the call is not carried out."""
+        self._server_errors[method] = [n, status]
 
     def fail_response_url(self, id: str, status: int = 404, body: str = "expired_url") -> None:
         """Make POSTs to ``response_url(id)`` fail (e.g. an expired or over-used response_url)."""
@@ -755,7 +761,8 @@ class FakeSlack:
         except Exception as exc:  # pragma: no cover - a bug in the fake; make it loud on the client side
             response = _json({"ok": False, "error": "fatal_error", "detail": repr(exc)}, status=500)
         record.status = response.status
-        record.response = json.loads(response.body) if isinstance(response.body, bytes) else None
+        json_answer = isinstance(response.body, bytes) and response.content_type == "application/json"
+        record.response = json.loads(response.body) if json_answer else None
         self._notify()
         return response
 
@@ -766,6 +773,12 @@ class FakeSlack:
             return _json({"ok": False, "error": "invalid_auth"})
         if (token == self.app_token) != (api_method in APP_TOKEN_METHODS):
             return _json({"ok": False, "error": "not_allowed_token_type"})
+
+        failure = self._server_errors.get(api_method)
+        if failure and failure[0] > 0:
+            failure[0] -= 1
+            return web.Response(status=failure[1], text="<html><body>Service Unavailable</body></html>",
+                                content_type="text/html")
 
         limit = self._rate_limits.get(api_method)
         if limit and limit[0] > 0:
