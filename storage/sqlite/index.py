@@ -1,8 +1,10 @@
 """The search indexes' writes (layout of migration 0012): what a paper is indexed as, and when.
 
 ``paper_text`` holds each paper's indexed text once (title, authors, summary body); ``papers_words``
-(words, external content over ``paper_text``), ``papers_ko`` and ``titles_ko`` (trigrams of the
-text with whitespace removed, contentless) and ``authors_fts`` index it. A write transaction
+(words, external content over ``paper_text``), ``titles_words`` (the titles' words, contentless,
+migration 0017), ``papers_ko`` and ``titles_ko`` (trigrams of the text with whitespace removed,
+contentless) and ``authors_fts`` index it; ``ko_trigrams`` lists every trigram ``papers_ko`` holds
+(two-character Korean terms are looked up in it). A write transaction
 collects the papers it reindexes and writes the indexes just before it commits: FTS5 then writes
 one index segment per table for the whole transaction (it flushes its pending data at every
 statement savepoint, so index writes interleaved with the ingest's other statements would write
@@ -26,9 +28,8 @@ from bot.store import StoreError
 from storage.fts import korean_index_text
 from storage.sqlite.db import Database, chunks, marks
 
-FTS_TABLES = ("papers_words", "papers_ko", "titles_ko", "authors_fts")
+FTS_TABLES = ("papers_words", "titles_words", "papers_ko", "titles_ko", "authors_fts")
 BATCH_PAPERS = 1000  # papers per transaction in a backfill
-TRIGRAM_CACHE = 512  # two-character terms whose trigrams are kept
 
 IndexRow = tuple[int, str, str, str]  # (paper id, title, authors joined with ", ", summary body)
 
@@ -42,12 +43,6 @@ class IndexMixin(Database):
         """Papers to (re)index when the transaction commits, by id (the last text wins)."""
         pending: dict[int, IndexRow] = self.__dict__.setdefault("_pending_rows", {})
         return pending
-
-    @property
-    def _trigram_cache(self) -> dict[str, set[str]]:
-        """Two-character Korean terms → the ``papers_ko`` trigrams starting with them (see search)."""
-        cache: dict[str, set[str]] = self.__dict__.setdefault("_trigram_sets", {})
-        return cache
 
     async def _migrate(self) -> None:
         # migration 0012 indexes the stored papers with it
@@ -150,32 +145,34 @@ class IndexMixin(Database):
             old += await db.execute_fetchall(
                 f"SELECT id, title, authors, body FROM paper_text WHERE id IN ({marks(len(chunk))})", chunk
             )
-        # first: a REPLACE may open a statement savepoint, which would flush FTS5's pending data
+        ko = [(i, korean_index_text(t), korean_index_text(b)) for i, t, _, b in rows]
+        # first: a REPLACE (or IGNORE) may open a statement savepoint, which would flush FTS5's pending data
         await db.executemany("INSERT OR REPLACE INTO paper_text(id, title, authors, body) VALUES (?, ?, ?, ?)",
                              rows)
+        await db.executemany("INSERT OR IGNORE INTO ko_trigrams(gram) VALUES (?)", trigrams(ko))
         if old:
             ko_old = [(i, korean_index_text(t), korean_index_text(b)) for i, t, _, b in old]
             await db.executemany("INSERT INTO papers_words(papers_words, rowid, title, authors, body)"
                                  " VALUES ('delete', ?, ?, ?, ?)", old)
+            await db.executemany("INSERT INTO titles_words(titles_words, rowid, title) VALUES ('delete', ?, ?)",
+                                 [(i, t) for i, t, _, _ in old])
             await db.executemany("INSERT INTO papers_ko(papers_ko, rowid, title, body)"
                                  " VALUES ('delete', ?, ?, ?)", ko_old)
             await db.executemany("INSERT INTO titles_ko(titles_ko, rowid, title) VALUES ('delete', ?, ?)",
                                  [(i, t) for i, t, _ in ko_old])
         await db.executemany("INSERT INTO papers_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
-        ko = [(i, korean_index_text(t), korean_index_text(b)) for i, t, _, b in rows]
+        await db.executemany("INSERT INTO titles_words(rowid, title) VALUES (?, ?)", [(r[0], r[1]) for r in rows])
         await db.executemany("INSERT INTO papers_ko(rowid, title, body) VALUES (?, ?, ?)", ko)
         await db.executemany("INSERT INTO titles_ko(rowid, title) VALUES (?, ?)", [(i, t) for i, t, _ in ko])
-        self._extend_trigrams(ko)
 
-    def _extend_trigrams(self, ko: Sequence[tuple[int, str, str]]) -> None:
-        """New trigrams of the two-character terms already looked up (the cache stays exact)."""
-        for prefix, grams in self._trigram_cache.items():
-            for _, *texts in ko:
-                for text in texts:
-                    at = text.find(prefix)
-                    while at >= 0:
-                        grams.add(text[at : at + 3])
-                        at = text.find(prefix, at + 1)
+
+def trigrams(ko: Sequence[tuple[int, str, str]]) -> list[tuple[str]]:
+    """The distinct trigrams of ``papers_ko`` rows (id, title, body), as its tokenizer cuts each column."""
+    grams: set[str] = set()
+    for _, *texts in ko:
+        for text in texts:
+            grams.update(text[i : i + 3] for i in range(len(text) - 2))
+    return [(g,) for g in grams]
 
 
 def index_row(paper_id: int, title: str, authors: Sequence[str], body: str) -> IndexRow:

@@ -15,7 +15,7 @@ from bot.text import word_tokens
 from storage import fts
 from storage.fts import korean_index_text as korean_index_text  # storage.postgres imports it from here
 from storage.sqlite.db import marks
-from storage.sqlite.index import TRIGRAM_CACHE, IndexMixin
+from storage.sqlite.index import IndexMixin
 from storage.sqlite.rows import PAPER_COLUMNS
 
 SNIPPET_CHARS = 160
@@ -96,13 +96,14 @@ def author_hits(stored: Sequence[StoredPaper], page: Sequence[int], links: Itera
     )
 
 
-def _newest(table: str, match: str, words: str | None = None) -> str:
-    """The rowids matching ``:match`` in ``table``, newest first; with ``words``, only those the word
-    index matches too: both indexes are read newest first and merged (SQLite's ordered INTERSECT), so
-    a LIMIT stops both early instead of collecting every match of the Latin terms first."""
+def _newest(table: str, match: str, words: tuple[str, str] | None = None) -> str:
+    """The rowids matching ``:match`` in ``table``, newest first; with ``words`` (a word index and its
+    parameter), only those that index matches too: both indexes are read newest first and merged
+    (SQLite's ordered INTERSECT), so a LIMIT stops both early instead of collecting every match of the
+    Latin terms first."""
     sql = f"SELECT rowid FROM {table} WHERE {table} MATCH :{match}"
     if words:
-        sql += f" INTERSECT SELECT rowid FROM papers_words WHERE papers_words MATCH :{words}"
+        sql += f" INTERSECT SELECT rowid FROM {words[0]} WHERE {words[0]} MATCH :{words[1]}"
     return sql + " ORDER BY 1 DESC"
 
 
@@ -118,18 +119,12 @@ class SearchMixin(IndexMixin):
         return [r[0] for r in rows]
 
     async def _trigrams(self, prefix: str) -> list[str]:
-        """The Korean index's trigrams starting with ``prefix``. fts5vocab counts every posting of
-        each (3–30 ms at 100k papers), so the answer is kept, and extended as papers are indexed."""
-        cache = self._trigram_cache
-        rows = await self._db.execute_fetchall("PRAGMA data_version")  # moves when another connection commits
-        if rows[0][0] != self.__dict__.get("_trigram_version"):  # type: ignore[index]
-            cache.clear()  # papers indexed elsewhere (`paperbot ingest` beside the bot) may add trigrams
-            self.__dict__["_trigram_version"] = rows[0][0]  # type: ignore[index]
-        if prefix not in cache:
-            if len(cache) >= TRIGRAM_CACHE:
-                cache.pop(next(iter(cache)))
-            cache[prefix] = set(await self._vocab("papers_ko_vocab", prefix))
-        return sorted(cache[prefix])
+        """The Korean index's trigrams starting with ``prefix`` (from ``ko_trigrams``, which indexing
+        keeps: papers_ko_vocab would count every posting of each, 1-30 ms at 100,000 papers)."""
+        low, high = fts.prefix_range(prefix)
+        rows = await self._db.execute_fetchall("SELECT gram FROM ko_trigrams WHERE gram >= ? AND gram < ?",
+                                               (low, high))
+        return [r[0] for r in rows]
 
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query)
@@ -141,12 +136,14 @@ class SearchMixin(IndexMixin):
         korean = parsed.korean_match(trigrams)
         # the unranked rest only for pages past the ranked set (it holds the newest RANKED at least)
         params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "deep": offset + limit > RANKED}
+        # title hits from the title indexes (titles_words has the one column: no column filter)
         if korean is None:
-            params.update(m=words, t=parsed.words_match(title_only=True))
-            matches, titles = _newest("papers_words", "m"), _newest("papers_words", "t")
+            params.update(m=words, t=parsed.words_match())
+            matches, titles = _newest("papers_words", "m"), _newest("titles_words", "t")
         else:
-            params.update(m=korean, t=korean, w=words, wt=parsed.words_match(title_only=True))
-            matches, titles = _newest("papers_ko", "m", words and "w"), _newest("titles_ko", "t", words and "wt")
+            params.update(m=korean, t=korean, w=words, wt=parsed.words_match())
+            matches = _newest("papers_ko", "m", ("papers_words", "w") if words else None)
+            titles = _newest("titles_ko", "t", ("titles_words", "wt") if words else None)
         # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count and, for deep
         # pages, the order past the ranked set; the ranked set is the newest RANKED title hits (from a title
         # index, however old) and the newest RANKED matches, with their text. bm25 is not used: it makes
