@@ -22,8 +22,9 @@ from bot.i18n import Lang
 from bot.leader import Leadership, lock_of
 from bot.scheduling import ChannelPoster, ChannelScheduler, job_id
 from bot.seeds import seed_files
+from bot.shared_rate import RequestTimeline, share_rate
 from bot.store import IngestReport, Schedule, Store
-from storage.open import open_store
+from storage.open import is_postgres, open_store, store_url
 
 RETRY_JOB = "ledger-retry"
 RETRY_TICK_SECONDS = 15
@@ -34,6 +35,16 @@ SYNC_JOB = "schedule-sync"
 SYNC_SECONDS = 10
 
 log = logging.getLogger(__name__)
+
+
+def request_timeline(db: str | os.PathLike[str], platform: str) -> RequestTimeline | None:
+    """The timeline of ``platform``'s requests that every process on database ``db`` shares (PostgreSQL);
+    ``None`` for SQLite (one process: it paces itself)."""
+    if not is_postgres(db):
+        return None
+    from storage.postgres.rate import PostgresRequestTimeline
+
+    return PostgresRequestTimeline(store_url(db), name=platform)
 
 
 class LeaderScheduler(ChannelScheduler):
@@ -86,7 +97,7 @@ class PaperBot:
     async def open(cls, settings: Settings, *, db: str | os.PathLike[str] | None = None) -> PaperBot:
         store = await open_store(db or settings.db)  # SQLite, or PostgreSQL for a postgresql:// URL
         return cls(settings, store, Commands(store, default_timezone=settings.timezone,
-                                              default_language=settings.language))
+                                              default_language=settings.language), db=db or settings.db)
 
     async def ensure_seeded(self) -> int:
         """On first start (no digest stored), ingest the bundled sample digest; papers added."""
@@ -105,6 +116,9 @@ class PaperBot:
     channels: LeaderScheduler | None = None
     #: whether this process runs the timers (several processes on one PostgreSQL database)
     leadership: Leadership | None = None
+    #: the database ``open`` opened: on PostgreSQL the processes share the platform's request rate through it
+    db: str | os.PathLike[str] | None = None
+    timeline: RequestTimeline | None = None
 
     def leading(self) -> bool:
         return self.leadership is None or self.leadership.leading
@@ -116,6 +130,9 @@ class PaperBot:
         kept in step with `/papers schedule` changes, and posts missed while the bot was
         down are caught up now (once: the delivery ledger sees to that).
         """
+        if self.db is not None and self.timeline is None:
+            self.timeline = request_timeline(self.db, platform)
+        share_rate(transports.values(), self.timeline)
         self.deliverer = await Deliverer(self.store, transports,
                                          lease_seconds=self.settings.lease_seconds).__aenter__()
         self.poster = ChannelPoster(self.store, self.deliverer, language=self.settings.language)
@@ -246,4 +263,6 @@ class PaperBot:
             await self.leadership.release()
         if self.deliverer is not None:
             await self.deliverer.close()
+        if self.timeline is not None:
+            await self.timeline.close()
         await self.store.close()

@@ -31,11 +31,13 @@ from adapters.discord import limits
 from adapters.discord.connection import endpoints, error_text, token
 from adapters.discord.render import render, send_kwargs
 from bot import metrics
+from bot.app import request_timeline
 from bot.config import Settings
 from bot.delivery import ChannelUnavailable, PartRejected, SentRef
 from bot.errors import PlatformError
 from bot.messages import Message
 from bot.payload import Payload
+from bot.shared_rate import RequestTimeline, SharedPacer, share_rate
 
 if TYPE_CHECKING:
     from discord.types.threads import ThreadArchiveDuration
@@ -80,23 +82,24 @@ UNPACED_PATHS = ("/interactions/", "/webhooks/")
 
 
 def pace_requests(client: discord.Client, per_second: float) -> Pacer:
-    """Make every REST request of ``client`` wait its turn on one :class:`Pacer` (installed once per client:
-    sends, thread creations, history lookups, DMs and the commands' own calls alike), just under Discord's
-    global limit. Per-route buckets stay discord.py's: it reads each answer's ``X-RateLimit-*`` headers and
+    """Make every REST request of ``client`` wait its turn on one pacer (installed once per client: sends,
+    thread creations, history lookups, DMs and the commands' own calls alike), just under Discord's global
+    limit: this process' :class:`Pacer`, until :meth:`DiscordTransport.share_rate` puts the client on the
+    bot's shared one. Per-route buckets stay discord.py's: it reads each answer's ``X-RateLimit-*`` headers and
     waits before a request whose bucket is empty; its 429 handling stays the safety net."""
     http = client.http
-    pacer: Pacer | None = getattr(http, "paperbot_pacer", None)
+    pacer: Pacer | None = getattr(http, "paperbot_alone", None)
     if pacer is None:
         pacer = Pacer(per_second)
         request = http.request
 
         async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
             if not route.path.startswith(UNPACED_PATHS):
-                await pacer.wait()
+                await http.paperbot_pacer.wait()  # type: ignore[attr-defined]
             return await request(route, **kwargs)
 
         http.request = paced  # type: ignore[method-assign]
-        http.paperbot_pacer = pacer  # type: ignore[attr-defined]
+        http.paperbot_alone = http.paperbot_pacer = pacer  # type: ignore[attr-defined]
     return pacer
 
 
@@ -116,12 +119,25 @@ class DiscordTransport:
         #: every REST call waits its turn, just under Discord's global limit (``None``), so that 429s are the
         #: exception (each also counts toward Discord's invalid-request limit); 0 turns pacing off
         rate = limits.GLOBAL_REQUESTS_PER_SECOND if requests_per_second is None else requests_per_second
-        self.pacer = pace_requests(client, rate) if rate > 0 else None
+        self.pacer: Pacer | SharedPacer | None = pace_requests(client, rate) if rate > 0 else None
         self.thread_name = thread_name
         self._threads: set[int] = set()
         self._no_threads: set[int] = set()  # channels where the bot may not create threads
         self._titles: dict[str, str] = {}  # message id → its first embed title, to name its thread
         self._blind: set[int] = set()  # channels whose history the bot may not read (said once)
+
+    def share_rate(self, timeline: RequestTimeline) -> None:
+        """Pace on the bot's ``timeline`` from now on (several processes on one PostgreSQL database): the rate is
+        the bot's, not this process' (:mod:`bot.shared_rate`); this process' own pacer stands in while the
+        timeline can't be reached."""
+        http = self.client.http
+        alone: Pacer | None = getattr(http, "paperbot_alone", None)
+        if alone is None:  # pacing is off
+            return
+        if not isinstance(shared := http.paperbot_pacer, SharedPacer):  # type: ignore[attr-defined]
+            shared = SharedPacer(timeline, 1.0 / alone.interval, alone=alone)
+            http.paperbot_pacer = shared  # type: ignore[attr-defined]
+        self.pacer = shared
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)
@@ -227,18 +243,27 @@ def _retry_after(exc: discord.HTTPException) -> float:
 @contextlib.asynccontextmanager
 async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport | None]:
     """A REST-only transport for CLI runs (``paperbot deliver``); ``None`` without a token;
-    :class:`~bot.errors.PlatformError` (one secret-free line) when Discord can't be logged in to."""
+    :class:`~bot.errors.PlatformError` (one secret-free line) when Discord can't be logged in to. On a
+    PostgreSQL ``PAPERBOT_DB`` its requests take their slots on the bot's shared timeline."""
     secret = token(settings)
     if not secret:
         yield None
         return
     with endpoints(settings):
         client = discord.Client(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
+        timeline = None
         try:
             try:
                 await client.login(secret)
             except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 raise PlatformError(error_text(exc)) from None
-            yield DiscordTransport(client, requests_per_second=settings.discord_rest_rate)
+            transport = DiscordTransport(client, requests_per_second=settings.discord_rest_rate)
+            share_rate([transport], timeline := request_timeline(settings.db, transport.platform))
+            yield transport
         finally:
             await client.close()
+            if timeline is not None:
+                await timeline.close()
+                if isinstance(pacer := getattr(client.http, "paperbot_pacer", None), SharedPacer):
+                    log.info("Discord: %d request slots taken on the bot's shared timeline, %d passed unused",
+                             pacer.taken, pacer.dropped)
