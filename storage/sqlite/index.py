@@ -4,7 +4,9 @@
 (words, external content over ``paper_text``), ``titles_words`` (the titles' words, contentless,
 migration 0017), ``papers_ko`` and ``titles_ko`` (trigrams of the text with whitespace removed,
 contentless) and ``authors_fts`` index it; ``ko_trigrams`` lists every trigram ``papers_ko`` holds
-(two-character Korean terms are looked up in it). A write transaction
+(two-character Korean terms are looked up in it) and ``long_words`` every ``papers_words`` word
+longer than its prefix indexes (a long search word is looked up in it, to name its forms), as
+FTS5 itself cuts the text (through ``temp.new_words``, emptied at once). A write transaction
 collects the papers it reindexes and writes the indexes just before it commits: FTS5 then writes
 one index segment per table for the whole transaction (it flushes its pending data at every
 statement savepoint, so index writes interleaved with the ingest's other statements would write
@@ -30,6 +32,10 @@ from storage.sqlite.db import Database, chunks, marks
 
 FTS_TABLES = ("papers_words", "titles_words", "papers_ko", "titles_ko", "authors_fts")
 BATCH_PAPERS = 1000  # papers per transaction in a backfill
+LONG_WORD = 7  # characters: papers_words has prefix indexes up to 6 (migration 0012); long_words (0017)
+_NEW_WORDS = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_words USING fts5(title, authors, body, content = '',"
+              " tokenize = 'unicode61 remove_diacritics 2', detail = none)",
+              "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_words_vocab USING fts5vocab(temp, new_words, 'row')")
 
 IndexRow = tuple[int, str, str, str]  # (paper id, title, authors joined with ", ", summary body)
 
@@ -150,6 +156,12 @@ class IndexMixin(Database):
         await db.executemany("INSERT OR REPLACE INTO paper_text(id, title, authors, body) VALUES (?, ?, ?, ?)",
                              rows)
         await db.executemany("INSERT OR IGNORE INTO ko_trigrams(gram) VALUES (?)", trigrams(ko))
+        for statement in _NEW_WORDS:  # the connection's own: papers_words' tokenizer, words only
+            await db.execute(statement)
+        await db.executemany("INSERT INTO new_words(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
+        await db.execute("INSERT OR IGNORE INTO long_words(term)"
+                         f" SELECT term FROM new_words_vocab WHERE length(term) >= {LONG_WORD}")
+        await db.execute("INSERT INTO new_words(new_words) VALUES ('delete-all')")
         if old:
             ko_old = [(i, korean_index_text(t), korean_index_text(b)) for i, t, _, b in old]
             await db.executemany("INSERT INTO papers_words(papers_words, rowid, title, authors, body)"

@@ -15,12 +15,13 @@ from bot.text import word_tokens
 from storage import fts
 from storage.fts import korean_index_text as korean_index_text  # storage.postgres imports it from here
 from storage.sqlite.db import marks
-from storage.sqlite.index import IndexMixin
+from storage.sqlite.index import LONG_WORD, IndexMixin
 from storage.sqlite.rows import PAPER_COLUMNS
 
 SNIPPET_CHARS = 160
 RANKED = 50  # the newest title hits and the newest matches are ranked; the rest follow newest first
 COUNT_CAP = 1000  # totals past this are reported as COUNT_CAP + 1 ("1,000+")
+MAX_FORMS = 32  # a long search word standing for more index words than this stays an FTS5 prefix
 
 
 def snippet(pattern: re.Pattern[str] | None, paper: Paper, indexed: str = "") -> tuple[tuple[str, bool], ...]:
@@ -96,6 +97,19 @@ def author_hits(stored: Sequence[StoredPaper], page: Sequence[int], links: Itera
     )
 
 
+def named_forms(expr: str, forms: dict[str, list[str]]) -> str:
+    """``expr`` (a words expression from storage.fts) with each prefix phrase ``"… word"*`` in ``forms``
+    written as the phrases of the index words it stands for, OR-ed (``"reasoning" OR "reasonings"``).
+    For a word longer than papers_words' prefix indexes FTS5 merges every posting of every such word
+    before it returns a row (0.5-1 ms a word at 100,000 papers); named, they are read newest first
+    and stop at the LIMIT. (storage.fts quotes every phrase, so ``"reasoning"*`` is one whole token.)"""
+    for phrase, words in forms.items():
+        head = phrase.rpartition(" ")[0]
+        named = " OR ".join(fts.quote(f"{head} {w}".lstrip()) for w in words)
+        expr = expr.replace(fts.quote(phrase) + "*", f"({named})")
+    return expr
+
+
 def _newest(table: str, match: str, words: tuple[str, str] | None = None) -> str:
     """The rowids matching ``:match`` in ``table``, newest first; with ``words`` (a word index and its
     parameter), only those that index matches too: both indexes are read newest first and merged
@@ -132,16 +146,25 @@ class SearchMixin(IndexMixin):
         filtered = frozenset(
             [t for t in parsed.latin if fts.needs_filter(t, await self._vocab("authors_fts_vocab", t.words[-1], 2))]
         )
+        forms: dict[str, list[str]] = {}
+        for t in parsed.latin:
+            if t.prefix and len(t.words[-1]) >= LONG_WORD:
+                index_words = await self._vocab("long_words", t.words[-1], MAX_FORMS + 1)
+                if 0 < len(index_words) <= MAX_FORMS:
+                    forms[" ".join(t.words)] = index_words
         words = parsed.words_match(filtered=filtered)
+        title_words = parsed.words_match()
+        if words and title_words and forms:
+            words, title_words = named_forms(words, forms), named_forms(title_words, forms)
         korean = parsed.korean_match(trigrams)
         # the unranked rest only for pages past the ranked set (it holds the newest RANKED at least)
         params: dict[str, object] = {"n": COUNT_CAP + 1, "window": RANKED, "deep": offset + limit > RANKED}
         # title hits from the title indexes (titles_words has the one column: no column filter)
         if korean is None:
-            params.update(m=words, t=parsed.words_match())
+            params.update(m=words, t=title_words)
             matches, titles = _newest("papers_words", "m"), _newest("titles_words", "t")
         else:
-            params.update(m=korean, t=korean, w=words, wt=parsed.words_match())
+            params.update(m=korean, t=korean, w=words, wt=title_words)
             matches = _newest("papers_ko", "m", ("papers_words", "w") if words else None)
             titles = _newest("titles_ko", "t", ("titles_words", "wt") if words else None)
         # One statement: the newest COUNT_CAP + 1 matches (rowids only, cheap) give the count and, for deep

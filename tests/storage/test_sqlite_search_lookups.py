@@ -68,6 +68,7 @@ async def test_a_database_upgraded_to_the_lookup_tables_finds_what_a_new_one_fin
         async with store.transaction() as db:  # back to the layout before migration 0017, then through it
             await db.execute("DROP TABLE titles_words")
             await db.execute("DROP TABLE ko_trigrams")
+            await db.execute("DROP TABLE long_words")
             for statement in _statements(next(m for m in migrations() if m.version == 17).sql):
                 await db.execute(statement)
     finally:
@@ -78,3 +79,25 @@ async def test_a_database_upgraded_to_the_lookup_tables_finds_what_a_new_one_fin
         assert expected["transformers 추론"] == ["2407.00001"] and expected["GPT-4"] == ["2407.00003"]
     finally:
         await upgraded.close()
+
+
+async def test_a_long_word_finds_every_word_it_starts_and_authors_only_whole(tmp_path):
+    path = tmp_path / "s.db"
+    bot, cli = await SQLiteStore.open(path), await SQLiteStore.open(path)
+    try:
+        await bot.ingest(Digest(DAY, (
+            paper("2407.00001", "Plain", "knowledge distillations at scale"),
+            Paper("2407.00002", "https://arxiv.org/abs/2407.00002", "Other", None, None, ("Kim Distillationsen",),
+                  (("What's New", "nothing to see"),)),
+            paper("2407.00003", "Many forms", " ".join(f"transformer{c}{d}" for c in "abcdef" for d in "abcdefg")),
+        )))
+        assert ids(await bot.search("distillation")) == ["2407.00001"]  # not the author "Distillationsen"
+        assert ids(await bot.search("Distillationsen")) == ["2407.00002"]  # a whole author word
+        assert ids(await bot.search("transformer")) == ["2407.00003"]  # 42 words start with it
+        later = paper("2407.00004", "Later", "self-distillationwise training")  # a form no paper had
+        await cli.ingest(Digest(DAY + dt.timedelta(days=1), (later,)))  # written by another process
+        assert ids(await bot.search("distillation")) == ["2407.00004", "2407.00001"]
+        assert ids(await bot.search('"distillation"')) == []  # a quoted word is whole
+    finally:
+        await bot.close()
+        await cli.close()
