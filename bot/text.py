@@ -46,8 +46,10 @@ def word_tokens(text: str) -> list[str]:
 
 
 ELLIPSIS = "…"
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
-_SPACE = re.compile(r"\s+")
+#: the greedy ``.*`` backtracks from the end, so each finds the last one (in C) without listing the others:
+#: the last whitespace after a sentence's end, and the last after a word
+_LAST_SENTENCE_END = re.compile(r".*[.!?。](?=\s)", re.S)
+_LAST_WORD_END = re.compile(r".*\S(?=\s)", re.S)
 
 
 def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, more: str = "") -> str:
@@ -74,13 +76,12 @@ def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, mo
         else:
             hi = mid - 1
     probe = text[: lo + 1]  # one more character shows whether the prefix ends a word
-    sentences = [m.start() for m in _SENTENCE_END.finditer(probe) if m.start() <= lo]
-    words = [m.start() for m in _SPACE.finditer(probe) if m.start() <= lo]
-    good_sentence = [p for p in sentences if p >= lo // 2]
-    if good_sentence:
-        cut = good_sentence[-1]
-    elif words and words[-1] > lo // 3:
-        cut = words[-1]
+    sentence = _LAST_SENTENCE_END.match(probe)
+    word = _LAST_WORD_END.match(probe)
+    if sentence is not None and sentence.end() >= lo // 2:
+        cut = sentence.end()
+    elif word is not None and word.end() > lo // 3:
+        cut = word.end()
     else:
         cut = lo
     return escape(text[:cut].rstrip()) + tail
