@@ -393,6 +393,11 @@ class Whole:
     send_s: float = 0.0  # sending through the ledger, rendering left out
     total_s: float = 0.0
     cpu_s: float = 0.0  # the bot's process
+    #: the bot's CPU time in each stage (all its threads): what a busy machine inflates less than the wall times
+    match_cpu_s: float = 0.0
+    claim_cpu_s: float = 0.0
+    render_cpu_s: float = 0.0
+    send_cpu_s: float = 0.0  # rendering left out
     batches: int = 0
     pairs: int = 0
     renders: int = 0
@@ -503,6 +508,8 @@ async def whole_run(store: SQLiteStore, fake: Any, papers: Sequence[Paper], date
     report = await fake.call("report", timeout=300)
     whole.match_s, whole.claim_s, whole.render_s = run.match_s, run.claim_s, run.render_s
     whole.send_s = run.send_s - run.render_s
+    whole.match_cpu_s, whole.claim_cpu_s, whole.render_cpu_s = run.match_cpu_s, run.claim_cpu_s, run.render_cpu_s
+    whole.send_cpu_s = run.send_cpu_s - run.render_cpu_s
     whole.batches, whole.pairs, whole.renders, whole.renders_reused = run.batches, run.pairs, run.renders, \
         run.renders_reused
     whole.messages = sum(r.sent for r in run.results)
@@ -721,13 +728,15 @@ def render_whole(out: dict[str, Any], console: Console) -> None:
     console.print(t)
     d = Table(title="Inside the whole run")
     for name in ("subscriptions", "alerts", "pairs", "renders (reused)", "messages", "most to one", "DMs",
-                 "requests", "429s", "rate floor s", "client floor s", "bot cpu s", "outcomes"):
+                 "requests", "429s", "rate floor s", "client floor s", "bot cpu s", "cpu match/claim/render/send s",
+                 "outcomes"):
         d.add_column(name, justify="right")
     for w in out["whole"]:
         d.add_row(f"{w['subscriptions']:,}", f"{w['batches']:,}", f"{w['pairs']:,}",
                   f"{w['renders']:,} ({w['renders_reused']:,})", f"{w['messages']:,}", str(w["most_parts"]),
                   f"{w['dm_targets']:,}", f"{w['requests']:,}", f"{w['rate_limited']:,}", f"{w['rate_floor_s']:.1f}",
                   f"{w['client_floor_s']:.1f}", f"{w['cpu_s']:.1f}",
+                  "/".join(f"{w[k]:.2f}" for k in ("match_cpu_s", "claim_cpu_s", "render_cpu_s", "send_cpu_s")),
                   ", ".join(f"{k} {v}" for k, v in sorted(w["outcomes"].items())))
     console.print(d)
 

@@ -103,6 +103,7 @@ class RenderCache:
         self._payloads: dict[tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
         self._cards: dict[CardKey, PaperCard] = {}
         self.seconds = 0.0  # spent rendering
+        self.cpu_seconds = 0.0  # the process's CPU time meanwhile
         self.renders = 0
         self.reused = 0
 
@@ -114,10 +115,11 @@ class RenderCache:
         key = self.key(batch, t.code)
         payloads = self._payloads.get(key)
         if payloads is None:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             transport = self.deliverer.transports[batch.platform]
             payloads = self._payloads[key] = transport.render(alert_messages(batch, t, self._cards))
             self.seconds += time.perf_counter() - started
+            self.cpu_seconds += time.process_time() - cpu
             self.renders += 1
         else:
             self.reused += 1
