@@ -31,6 +31,7 @@ from bot.cli.common import (
 )
 from bot.config import ConfigError, load_settings
 from bot.errors import EXIT_FAILED, EXIT_USAGE, PaperbotError, storage_reason
+from bot.runtime import tune_gc
 from bot.store import QueryError, StoreError
 
 __all__ = ["build_parser", "main"]
@@ -83,6 +84,9 @@ def _main(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return fail("paperbot: bad configuration", exc, EXIT_USAGE)
+    if getattr(args, "db", None):  # --db is the database for everything the command opens (the transports too)
+        settings = settings.model_copy(update={"db": args.db})
+    tune_gc()
     from bot.logs import configure
 
     configure(settings, default_level="INFO" if args.command == "run" else "CRITICAL")
