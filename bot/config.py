@@ -92,8 +92,8 @@ class Settings(BaseSettings):
     #: sharding over processes: the total number of shards, and the ones this process connects
     discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT")
     discord_shard_ids: str = Field("", validation_alias="DISCORD_SHARD_IDS")  # comma-separated, e.g. 0,1
-    #: REST requests per second this process sends (unset: just under Discord's global limit of 50/s, which is
-    #: per bot — N processes on one token share it: give each about 48/N)
+    #: REST requests per second the bot sends (unset: just under Discord's global limit of 50/s, which is per
+    #: bot): processes on one PostgreSQL database share it through the database; on SQLite, the one process's
     discord_rest_rate: float | None = Field(None, gt=0, le=50, validation_alias="DISCORD_REST_RATE")
 
     # Slack
