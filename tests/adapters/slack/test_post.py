@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import make_client, shared_session
+from adapters.slack.post import accepted
 from adapters.slack.transport import METADATA_EVENT, SlackTransport
 from bot.config import Settings
 from bot.delivery import PartRejected, SentRef
@@ -119,3 +120,24 @@ async def test_with_debug_logging_the_call_goes_through_slack_sdk_and_its_debug_
         await shared.send("C1", PAYLOAD, parent=None, nonce="n-1", unknown=False)
     assert any("chat.postMessage" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
     assert len(slack.messages) == 1
+
+
+@pytest.mark.parametrize("answer", [
+    # Slack's reference example (compact), and json.dumps' spacing (the fake)
+    b'{"ok":true,"channel":"C123ABC456","ts":"1503435956.000247","message":{"text":"x","ts":"1503435956.000247"}}',
+    b'{"ok": true, "channel": "C123ABC456", "ts": "1503435956.000247", "message": {"ts": "1.2"}}',
+])
+def test_the_start_of_slacks_answer_to_a_message_it_took_gives_ok_channel_and_ts(answer: bytes) -> None:
+    assert accepted(answer) == {"ok": True, "channel": "C123ABC456", "ts": "1503435956.000247"}
+
+
+@pytest.mark.parametrize("answer", [
+    b'{"ok":false,"error":"not_in_channel"}',
+    b'{"ok":true,"warning":"missing_charset","channel":"C1","ts":"1.2","message":{}}',  # another order
+    b'{"ok":true,"ts":"1.2","channel":"C1","message":{}}',
+    b'{"ok":true,"message":{"channel":"C1","ts":"1.2"}}',
+    b'{"ok":true,"channel":"C1","ts":"1.2\u0022","message":{}}',
+    b'<html>Service Unavailable</html>',
+])
+def test_any_other_answer_is_left_to_be_decoded_whole(answer: bytes) -> None:
+    assert accepted(answer) is None
