@@ -36,3 +36,17 @@ async def test_subscriptions_are_read_by_their_folded_term(any_store):
         ("slack", "user:U2", "author", "Yu Wang", "yu wang"), ("slack", "user:U2", "keyword", "추론", "추론")]
     assert len({row[0] for row in rows}) == 4  # each with its own id
     assert await any_store.term_subscribers([], []) == []
+
+
+async def test_a_claim_after_others_leaves_out_exactly_the_pairs_alerted_before(any_store):
+    papers = {f"p{i}": [f"t{i % 3}"] for i in range(30)}
+    earlier = {f"user:U{n}": {pid: terms for pid, terms in papers.items() if int(pid[1:]) % (n + 2) == 0}
+               for n in range(20)}
+    await any_store.claim_alerts_many("slack", "alert:2024-07-01", earlier)
+    fresh = await any_store.claim_alerts_many("slack", "alert:2024-07-02",
+                                              {f"user:U{n}": dict(papers) for n in range(25)})
+    for n in range(25):
+        before = set(earlier.get(f"user:U{n}", {}))
+        assert fresh[f"user:U{n}"] == [pid for pid in papers if pid not in before]  # in the order asked
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-03",
+                                             {f"user:U{n}": dict(papers) for n in range(25)}) == {}
