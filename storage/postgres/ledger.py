@@ -5,7 +5,9 @@ A post is recorded once (``INSERT … ON CONFLICT DO NOTHING``: the first proces
 fixes its parts). A part is claimed by a conditional ``UPDATE`` of a ``pending`` row; a part
 claimed by a run whose lease has expired is taken over under ``SELECT … FOR UPDATE SKIP
 LOCKED``, so when two survivors reach a dead run's part at once, one takes it over and the
-other is told ``busy``.
+other is told ``busy``. The common writes (opening a post, claiming a pending part, recording a
+part sent and claiming the next, closing a part) made at once go together, one statement per kind
+on a connection of the ledger's own (:mod:`storage.postgres.ledger_batch`).
 """
 
 from __future__ import annotations
@@ -14,105 +16,43 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.postgres.db import Database
-from storage.sqlite.ledger import _payload, _payload_json
+from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
+from storage.sqlite.payload_codec import loaded, stored
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
-#: records each item's part ``done`` sent and claims its part ``next`` — only when ``next`` is pending (else
-#: nothing changes and the caller takes the two steps one by one: the post may be finished, or ``next`` not
-#: ours). The state test is on the row too: a process that claimed ``next`` since this statement's snapshot
-#: keeps it (PostgreSQL re-checks a row's WHERE after waiting for its lock), and only the sent part changes.
-_SENT_AND_CLAIMED = (
-    "UPDATE parts p SET state = CASE WHEN p.part = v.done THEN 'sent' ELSE 'claimed' END,"
-    " message_id = CASE WHEN p.part = v.done THEN v.message_id ELSE p.message_id END,"
-    " thread_id = CASE WHEN p.part = v.done THEN v.thread_id ELSE p.thread_id END,"
-    " sent_at = CASE WHEN p.part = v.done THEN v.sent_at ELSE p.sent_at END,"
-    " error = CASE WHEN p.part = v.done THEN NULL ELSE p.error END,"
-    " owner = CASE WHEN p.part = v.done THEN p.owner ELSE v.owner END,"
-    " nonce = CASE WHEN p.part = v.done THEN p.nonce ELSE v.nonce END,"
-    " claimed_at = CASE WHEN p.part = v.done THEN p.claimed_at ELSE v.claimed_at END"
-    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],"
-    " $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[])"
-    " AS v(platform, target, post_key, done, next, message_id, thread_id, sent_at, owner, nonce, claimed_at)"
-    " WHERE p.platform = v.platform AND p.target = v.target AND p.post_key = v.post_key"
-    " AND (p.part = v.done OR (p.part = v.next AND p.state = 'pending'))"
-    " AND EXISTS (SELECT 1 FROM parts q WHERE q.platform = v.platform AND q.target = v.target"
-    " AND q.post_key = v.post_key AND q.part = v.next AND q.state = 'pending')"
-    " RETURNING v.nonce, p.part = v.next"
-)
-
-
-def _fail(batch: list[tuple[tuple[Any, ...], asyncio.Future[bool]]], exc: Exception) -> None:
-    for _, future in batch:
-        if not future.done():
-            future.set_exception(exc)
-
-
-class SentAndClaimedBatch:
-    """``mark_sent_and_claim`` calls made while one batch of them is on its way, written together in one
-    statement; each call returns once its write is committed (a crash loses no more than one by one)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
-        self.waiting: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
-        self._draining: asyncio.Task[None] | None = None
-
-    async def write(self, item: tuple[Any, ...]) -> bool:
-        """Whether the next part was claimed (else nothing changed, or only the sent part: see above)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self.waiting.append((item, future))
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.ensure_future(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        while self.waiting:
-            batch, self.waiting = self.waiting, []
-            try:
-                rows = await self.pool.fetch(_SENT_AND_CLAIMED, *(list(column) for column in zip(
-                    *(item for item, _ in batch), strict=True)))
-            except Exception as exc:  # this batch's calls fail; the next batch is tried
-                _fail(batch, exc)
-                continue
-            except BaseException:  # cancelled (shutting down): nobody may wait for ever
-                _fail(batch + self.waiting, ConnectionError("the ledger write was cancelled"))
-                self.waiting = []
-                raise
-            claimed = {nonce for nonce, is_next in rows if is_next}
-            for item, future in batch:
-                if not future.done():
-                    future.set_result(item[9] in claimed)
-
-
 def _now(when: dt.datetime | None = None) -> dt.datetime:
     return (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
 
 
 class LedgerMixin(Database):
+    @property
+    def _writes(self) -> Writes:
+        """The ledger's batched writes, on a connection of their own (see :mod:`storage.postgres.ledger_batch`)."""
+        writes = self.__dict__.get("_ledger_writes")
+        if writes is None:
+            writes = self.__dict__["_ledger_writes"] = Writes(self._own_connection)
+        return writes
+
+    async def _own_connection(self) -> asyncpg.Connection:
+        """A connection apart from the pool, with the pool's settings."""
+        settings = {"plan_cache_mode": "force_custom_plan"}
+        if self.schema:
+            settings["search_path"] = f"{self.schema}, public"
+        conn: asyncpg.Connection = await asyncpg.connect(self.url, server_settings=settings)
+        return conn
+
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
         created_at = _now(now)
-        async with self.transaction() as conn:
-            created = await conn.fetchval(
-                "INSERT INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6::timestamptz, CASE WHEN $4::int = 0 THEN $6::timestamptz END)"
-                " ON CONFLICT DO NOTHING RETURNING 1",
-                *key, len(payloads), report_to, created_at,
-            )
-            if created and payloads:
-                await conn.executemany(
-                    "INSERT INTO parts(platform, target, post_key, part, state, payload)"
-                    " VALUES ($1, $2, $3, $4, 'pending', $5)",
-                    [(*key, i, _payload_json(p)) for i, p in enumerate(payloads)],
-                )
+        created = await self._writes.write(OPENS, (*key, report_to, created_at, [stored(p)[0] for p in payloads]))
         if created:  # as recorded: no need to read it back
             return LedgerPost(platform=platform, target=target, post_key=post_key,
                               parts=tuple(StoredPart(i, p, "pending", None, None, None)
@@ -138,7 +78,7 @@ class LedgerMixin(Database):
         )
         by_post: dict[tuple[str, str, str], list[StoredPart]] = {}
         for r in parts:
-            by_post.setdefault((r[0], r[1], r[2]), []).append(StoredPart(r[3], _payload(r[4]), r[5], r[6], r[7], r[8]))
+            by_post.setdefault((r[0], r[1], r[2]), []).append(StoredPart(r[3], loaded(r[4]), r[5], r[6], r[7], r[8]))
         return [
             LedgerPost(platform=row[0], target=row[1], post_key=row[2],
                        parts=tuple(by_post.get((row[0], row[1], row[2]), ())),
@@ -151,10 +91,10 @@ class LedgerMixin(Database):
                          *, owner: str, now: dt.datetime | None = None) -> Claim:
         stamp = _now(now)
         key = (platform, target, post_key, part)
+        if await self._writes.write(CLAIMS, (*key, owner, nonce, stamp)):  # the common case: one batched write
+            return Claim(ClaimState.NEW, nonce)
         claim_pending = ("UPDATE parts SET state = 'claimed', owner = $5, nonce = $6, claimed_at = $7"
                          f" WHERE {_KEY} AND part = $4 AND state = 'pending' RETURNING 1")
-        if await self._pool.fetchval(claim_pending, *key, owner, nonce, stamp):  # the common case: one statement
-            return Claim(ClaimState.NEW, nonce)
         async with self.transaction() as conn:
             if await conn.fetchval(claim_pending, *key, owner, nonce, stamp):  # released in between
                 return Claim(ClaimState.NEW, nonce)
@@ -191,37 +131,22 @@ class LedgerMixin(Database):
             )
             return Claim(ClaimState.UNKNOWN, old_nonce or nonce)
 
-    async def _close_part(self, platform: str, target: str, post_key: str, part: int, assignments: str,
-                          values: tuple[Any, ...]) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = $4",
-                               platform, target, post_key, part, *values)
-            await conn.execute(
-                f"UPDATE posts SET finished_at = $4, retry_at = NULL WHERE {_KEY} AND finished_at IS NULL"
-                f" AND NOT EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND state IN ('pending', 'claimed'))",
-                platform, target, post_key, _now(),
-            )
-
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None:
-        await self._close_part(platform, target, post_key, part,
-                               "state = 'sent', message_id = $5, thread_id = $6, sent_at = $7, error = NULL",
-                               (message_id, thread_id, _now()))
+        await self._writes.write(CLOSES, (platform, target, post_key, part, "sent", message_id, thread_id, None,
+                                          _now()))
 
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        batch = self.__dict__.get("_sent_and_claimed")
-        if batch is None:
-            batch = self.__dict__["_sent_and_claimed"] = SentAndClaimedBatch(self._pool)
-        if await batch.write((platform, target, post_key, part, next_part, message_id, thread_id, _now(), owner,
-                              nonce, _now(now))):
+        if await self._writes.write(SENT_AND_CLAIMS, (platform, target, post_key, part, next_part, message_id,
+                                                       thread_id, _now(), owner, nonce, _now(now))):
             return Claim(ClaimState.NEW, nonce)  # the next part was pending: both rows changed in one statement
         await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
         return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
 
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
-        await self._close_part(platform, target, post_key, part, "state = 'failed', error = $5", (error,))
+        await self._writes.write(CLOSES, (platform, target, post_key, part, "failed", None, None, error, _now()))
 
     async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
         await self._pool.execute(
@@ -244,8 +169,7 @@ class LedgerMixin(Database):
         async with self._lease_lock():
             conn = self.__dict__.get("_lease_conn")
             if conn is None or conn.is_closed():
-                settings = {"search_path": f"{self.schema}, public"} if self.schema else {}
-                conn = self.__dict__["_lease_conn"] = await asyncpg.connect(self.url, server_settings=settings)
+                conn = self.__dict__["_lease_conn"] = await self._own_connection()
             async with conn.transaction():
                 await conn.execute(
                     "INSERT INTO leases(owner, expires_at, started_at, info) VALUES ($1, $2, $3, $4)"
@@ -262,6 +186,9 @@ class LedgerMixin(Database):
         return lock
 
     async def close(self) -> None:
+        writes = self.__dict__.pop("_ledger_writes", None)
+        if writes is not None:
+            await writes.close()
         conn = self.__dict__.pop("_lease_conn", None)
         if conn is not None:
             await conn.close()

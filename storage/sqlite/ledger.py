@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -29,74 +28,10 @@ from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.sqlite.db import Database, now_text, parse_time
 from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
+from storage.sqlite.payload_codec import loaded, stored
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
-
-
-#: the JSON of payloads recorded lately, by identity: a fan-out records the same rendered payloads for every
-#: channel (the payload is kept with its text, so an id is never reused while its entry lives)
-_JSON_KEPT = 256
-_json_texts: dict[int, tuple[Payload, str]] = {}
-_hashes: dict[int, tuple[Payload, str, str]] = {}
-#: the JSON of list elements (Slack blocks, Discord embeds) by identity: an alert run's parts are made of paper
-#: cards that many subscribers share, each encoded once (kept with the element, as above)
-_ELEMENTS_KEPT = 200_000
-_element_texts: dict[int, tuple[Any, str]] = {}
-
-
-def _element_json(value: Any) -> str:
-    kept = _element_texts.get(id(value))
-    if kept is not None and kept[0] is value:
-        return kept[1]
-    text = json.dumps(value, ensure_ascii=False)
-    if len(_element_texts) >= _ELEMENTS_KEPT:
-        _element_texts.clear()
-    _element_texts[id(value)] = (value, text)
-    return text
-
-
-def _body_json(body: dict[str, Any]) -> str:
-    """``json.dumps(body, ensure_ascii=False)``, with each element of a list-valued field encoded once."""
-    fields = []
-    for key, value in body.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            text = "[" + ", ".join([_element_json(v) for v in value]) + "]"
-        else:
-            text = json.dumps(value, ensure_ascii=False)
-        fields.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
-    return "{" + ", ".join(fields) + "}"
-
-
-def _payload_json(payload: Payload) -> str:
-    kept = _json_texts.get(id(payload))
-    if kept is not None and kept[0] is payload:
-        return kept[1]
-    text = (f'{{"body": {_body_json(payload.body)}, "thread_of": {json.dumps(payload.thread_of)},'
-            f' "ephemeral": {json.dumps(payload.ephemeral)}, "source": {json.dumps(payload.source)}}}')
-    if len(_json_texts) >= _JSON_KEPT:
-        _json_texts.clear()
-    _json_texts[id(payload)] = (payload, text)
-    return text
-
-
-def _payload(text: str) -> Payload:
-    data = json.loads(text)
-    return Payload(data.get("body") or {}, data.get("thread_of"), bool(data.get("ephemeral")),
-                   int(data.get("source") or 0))
-
-
-def _stored_payload(payload: Payload) -> tuple[str, str]:
-    """A payload's JSON and the hash it is stored under (:func:`_payload_json`'s cache, by identity)."""
-    kept = _hashes.get(id(payload))
-    if kept is not None and kept[0] is payload:
-        return kept[1], kept[2]
-    text = _payload_json(payload)
-    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    if len(_hashes) >= _JSON_KEPT:
-        _hashes.clear()
-    _hashes[id(payload)] = (payload, text, digest)
-    return text, digest
 
 
 class LedgerMixin(Database):
@@ -119,7 +54,7 @@ class LedgerMixin(Database):
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
         stamp = now_text(now)
-        stored = [_stored_payload(p) for p in payloads]
+        encoded = [stored(p) for p in payloads]
 
         def record(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
@@ -129,11 +64,11 @@ class LedgerMixin(Database):
             )
             if cursor.rowcount != 1:
                 return False
-            conn.executemany("INSERT OR IGNORE INTO payloads(hash, payload) VALUES (?, ?)",
-                             [(digest, text) for text, digest in stored])
+            conn.executemany("INSERT OR IGNORE INTO payloads(hash, payload) VALUES (?, CAST(? AS TEXT))",
+                             [(digest, data) for data, digest in encoded])
             conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash)"
                              " VALUES (?, ?, ?, ?, 'pending', '', ?)",
-                             [(*key, i, digest) for i, (_, digest) in enumerate(stored)])
+                             [(*key, i, digest) for i, (_, digest) in enumerate(encoded)])
             return True
 
         created = await self._writes.run(record)
@@ -163,7 +98,7 @@ class LedgerMixin(Database):
             )
             posts.append(LedgerPost(
                 platform=row[0], target=row[1], post_key=row[2],
-                parts=tuple(StoredPart(r[0], _payload(r[1]), r[2], r[3], r[4], r[5]) for r in parts),
+                parts=tuple(StoredPart(r[0], loaded(r[1]), r[2], r[3], r[4], r[5]) for r in parts),
                 created_at=parse_time(row[3]), report_to=row[4], finished=row[5] is not None, attempts=row[6],
                 retry_at=parse_time(row[7]) if row[7] else None, last_error=row[8],
             ))

@@ -1,0 +1,35 @@
+"""A payload is stored as the JSON it always was (so a stored part reads back as rendered), however its pieces
+were encoded (list elements shared between payloads are encoded once)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.payload import Payload
+from storage.sqlite.payload_codec import loaded, stored
+
+CARD = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* \"quoted\" \\ ✓ \n line"}}
+PAYLOADS = [
+    Payload({"text": "오늘의 논문", "blocks": [CARD, {"type": "divider"}, CARD], "unfurl_links": False}),
+    Payload({"content": "reply", "embeds": [{"title": "t", "fields": [{"name": "a", "value": "b"}]}]},
+            thread_of=0, ephemeral=True, source=2),
+    Payload({"blocks": [], "empty": {}, "nested": [[1, 2], "x"], "n": None}),
+    Payload({}),
+]
+
+
+def test_the_stored_json_is_the_payload_as_json_and_reads_back_the_same():
+    for payload in PAYLOADS:
+        data, digest = stored(payload)
+        expected = json.dumps({"body": payload.body, "thread_of": payload.thread_of,
+                               "ephemeral": payload.ephemeral, "source": payload.source}, ensure_ascii=False)
+        assert data == expected.encode()
+        assert loaded(data) == loaded(data.decode()) == payload
+        assert stored(Payload(json.loads(json.dumps(payload.body)), payload.thread_of, payload.ephemeral,
+                              payload.source)) == (data, digest)  # equal content, equal key
+
+
+def test_different_payloads_get_different_keys():
+    keys = {stored(p)[1] for p in PAYLOADS}
+    assert len(keys) == len(PAYLOADS)
+    assert stored(Payload({"text": "a"}))[1] != stored(Payload({"text": "a"}, thread_of=0))[1]
