@@ -200,17 +200,20 @@ class SearchMixin(IndexMixin):
 
     async def search_authors(self, name: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         match, words = fts.author_query(name)
+        # exact: every word of the name whole, as the index cuts names (word_tokens' rule, read from the
+        # index instead of folding up to 500 names in Python: 2-3 ms for a common surname); the names
+        # themselves are read for the page's papers only
         rows = await self._db.execute_fetchall(
-            "SELECT rowid, name FROM authors_fts WHERE authors_fts MATCH ? LIMIT 500", (match,)
+            "SELECT rowid, rowid IN (SELECT rowid FROM authors_fts WHERE authors_fts MATCH ?2)"
+            " FROM authors_fts WHERE authors_fts MATCH ?1 LIMIT 500",
+            (match, " AND ".join(fts.quote(w) for w in words)),
         )
         if not rows:
             return SearchPage((), 0, offset)
-        names = {row[0]: row[1] for row in rows}
-        wanted = set(words)
-        exact = {aid for aid, n in names.items() if wanted <= set(word_tokens(n))}
-        m = json.dumps([(aid, int(aid in exact)) for aid in names])
-        with_m = ("WITH m(aid, exact) AS"
-                  " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)) ")
+        matched = {row[0] for row in rows}
+        exact = {row[0] for row in rows if row[1]}
+        m = json.dumps([aid * 2 + (aid in exact) for aid in matched])  # one number each: json_extract costs
+        with_m = "WITH m(aid, exact) AS (SELECT value >> 1, value & 1 FROM json_each(?1)) "
         distinct = "SELECT DISTINCT pa.paper_id FROM m JOIN paper_authors pa ON pa.author_id = m.aid"
         counts = await self._db.execute_fetchall(
             with_m + f"SELECT (SELECT count(*) FROM ({distinct} LIMIT {COUNT_CAP + 1})),"
@@ -253,10 +256,13 @@ class SearchMixin(IndexMixin):
         )
         by_id = {row[0]: row for row in found}
         links = await self._db.execute_fetchall(
-            f"SELECT paper_id, author_id FROM paper_authors WHERE paper_id IN ({marks(len(page))})", page
+            "SELECT pa.paper_id, pa.author_id, a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id"
+            f" WHERE pa.paper_id IN ({marks(len(page))}) ORDER BY pa.paper_id, pa.position", page
         )
+        names = {aid: author for _, aid, author in links if aid in matched}
         stored = await self._stored(by_id[pid] for pid in page)
-        return SearchPage(author_hits(stored, page, links, names, exact), total, offset, capped=total > COUNT_CAP)
+        hits = author_hits(stored, page, [(pid, aid) for pid, aid, _ in links], names, exact)
+        return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def author_names(self, prefix: str, *, limit: int = 25) -> list[str]:
         if not word_tokens(prefix):
