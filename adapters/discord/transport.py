@@ -22,13 +22,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import discord
 
 from adapters.discord import limits
 from adapters.discord.connection import endpoints, error_text, token
+from adapters.discord.pacing import Pacer, PacingTrace, pace_requests, pace_shared, pacer_of
 from adapters.discord.render import render, send_kwargs
 from bot import metrics
 from bot.app import request_timeline
@@ -55,52 +56,6 @@ REJECTED_STATUSES = frozenset({400, 413, 422})
 def carries(message: discord.Message, marker: str) -> bool:
     tag = f"ref {marker}"
     return tag in (message.content or "") or any(tag in (e.footer.text or "") for e in message.embeds)
-
-
-class Pacer:
-    """At most ``per_second`` requests a second, in the order they ask, one ``1 / per_second`` after the other
-    on a timeline. The next slot is taken when a request goes out, not when it starts waiting, so a loop
-    that was busy for a moment does not send the requests that waited all at once: it makes up one slot at
-    most (Discord counts any second: no second holds more than ``per_second + 2``)."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            slot = max(self._next, loop.time() - self.interval)
-            if (wait := slot - loop.time()) > 0:
-                await asyncio.sleep(wait)
-            self._next = slot + self.interval
-
-
-#: Discord exempts interaction responses and follow-ups from the global limit
-UNPACED_PATHS = ("/interactions/", "/webhooks/")
-
-
-def pace_requests(client: discord.Client, per_second: float) -> Pacer:
-    """Make every REST request of ``client`` wait its turn on one pacer (installed once per client: sends,
-    thread creations, history lookups, DMs and the commands' own calls alike), just under Discord's global
-    limit: this process' :class:`Pacer`, until :meth:`DiscordTransport.share_rate` puts the client on the
-    bot's shared one. Per-route buckets stay discord.py's: it reads each answer's ``X-RateLimit-*`` headers and
-    waits before a request whose bucket is empty; its 429 handling stays the safety net."""
-    http = client.http
-    pacer: Pacer | None = getattr(http, "paperbot_alone", None)
-    if pacer is None:
-        pacer = Pacer(per_second)
-        request = http.request
-
-        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
-            if not route.path.startswith(UNPACED_PATHS):
-                await http.paperbot_pacer.wait()  # type: ignore[attr-defined]
-            return await request(route, **kwargs)
-
-        http.request = paced  # type: ignore[method-assign]
-        http.paperbot_alone = http.paperbot_pacer = pacer  # type: ignore[attr-defined]
-    return pacer
 
 
 class DiscordTransport:
@@ -130,14 +85,7 @@ class DiscordTransport:
         """Pace on the bot's ``timeline`` from now on (several processes on one PostgreSQL database): the rate is
         the bot's, not this process' (:mod:`bot.shared_rate`); this process' own pacer stands in while the
         timeline can't be reached."""
-        http = self.client.http
-        alone: Pacer | None = getattr(http, "paperbot_alone", None)
-        if alone is None:  # pacing is off
-            return
-        if not isinstance(shared := http.paperbot_pacer, SharedPacer):  # type: ignore[attr-defined]
-            shared = SharedPacer(timeline, 1.0 / alone.interval, alone=alone)
-            http.paperbot_pacer = shared  # type: ignore[attr-defined]
-        self.pacer = shared
+        self.pacer = pace_shared(self.client, timeline) or self.pacer
 
     def render(self, messages: Sequence[Message]) -> list[Payload]:
         return render(messages)
@@ -250,7 +198,8 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
         yield None
         return
     with endpoints(settings):
-        client = discord.Client(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
+        client = discord.Client(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none(),
+                                http_trace=PacingTrace())  # every attempt paced, discord.py's retries too
         timeline = None
         try:
             try:
@@ -264,6 +213,6 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
             await client.close()
             if timeline is not None:
                 await timeline.close()
-                if isinstance(pacer := getattr(client.http, "paperbot_pacer", None), SharedPacer):
+                if isinstance(pacer := pacer_of(client), SharedPacer):
                     log.info("Discord: %d request slots taken on the bot's shared timeline, %d passed unused",
                              pacer.taken, pacer.dropped)

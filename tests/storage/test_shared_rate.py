@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from adapters.discord.transport import Pacer
+from adapters.discord.pacing import Pacer
 from bot.app import request_timeline
 from bot.shared_rate import BATCH, SharedPacer
 from storage.postgres import PostgresStore

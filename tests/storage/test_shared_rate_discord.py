@@ -12,7 +12,8 @@ import contextlib
 
 import discord
 
-from adapters.discord.transport import DiscordTransport, Pacer, open_transport
+from adapters.discord.pacing import Pacer
+from adapters.discord.transport import DiscordTransport, open_transport
 from bot.app import PaperBot
 from bot.shared_rate import SharedPacer
 from storage.postgres import PostgresStore
@@ -77,3 +78,20 @@ async def test_a_running_bot_on_postgresql_paces_its_discord_requests_on_the_sha
         finally:
             await bot.close()
             await client.close()
+
+
+async def test_discords_retry_after_a_429_takes_a_slot_of_its_own(pg_schema):
+    url, schema = pg_schema
+    await (await PostgresStore.open(url, schema=schema)).close()
+    async with FakeDiscord(token=TOKEN) as fake:
+        channel = fake.add_channel("papers")
+        settings = make_settings(fake, PAPERBOT_DB=f"{url}?schema={schema}")
+        async with open_transport(settings) as transport:
+            assert transport is not None and isinstance(transport.pacer, SharedPacer)
+            before = transport.pacer.taken
+            fake.rate_limit_next(2, retry_after=0.05, global_=True, method="POST")
+            await transport.client.get_partial_messageable(channel).send("digest")
+            attempts = fake.requests_to("POST", "/channels/*/messages")
+            assert [r.status for r in attempts] == [429, 429, 200]
+            assert transport.pacer.taken - before == len(attempts)  # each attempt waited for a slot of the bot's
+        assert [m.channel_id for m in fake.messages] == [channel]
