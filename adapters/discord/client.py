@@ -18,6 +18,7 @@ from discord import app_commands
 from adapters.discord.commands import CatalogTranslator, build_papers
 from adapters.discord.connection import error_text
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, Responder, reply_error
+from adapters.discord.pacing import PacingTrace
 from adapters.discord.transport import DiscordTransport
 from bot.app import PaperBot
 from bot.i18n import DEFAULT, N_, Lang, language_of
@@ -64,6 +65,7 @@ class PaperClient(discord.Client):
     ) -> None:
         options.setdefault("intents", intents())
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("http_trace", PacingTrace())  # each attempt paced as sent, discord.py's retries too
         super().__init__(**options)
         self.bot = bot
         self.guild_id = guild_id
