@@ -153,6 +153,10 @@ async def reindex_papers(conn: asyncpg.Connection, papers: list[tuple[int, Paper
         " WHERE id = $6",
         rows,
     )
+    await conn.execute(  # the vocabulary search expands prefixes over (migration 0013): titles' and summaries'
+        "INSERT INTO search_words SELECT DISTINCT l.lexeme FROM papers p, unnest(ts_filter(p.words, '{a,c}')) l"
+        " WHERE p.id = ANY($1::bigint[]) AND NOT EXISTS (SELECT 1 FROM search_words s WHERE s.word = l.lexeme)"
+        " ON CONFLICT DO NOTHING", [pid for pid, _, _ in papers])
     await conn.execute("DELETE FROM paper_authors WHERE paper_id = ANY($1::bigint[])", [pid for pid, _, _ in papers])
     names = list(dict.fromkeys(a for _, p, _ in papers for a in p.authors))
     if not names:
