@@ -69,13 +69,28 @@ def fallback_text(message: Message) -> str:
     texts: list[str] = []
     read = 0
     for block in message.blocks:
-        texts.append(block_text(block))
+        texts.append(card_text(block) if isinstance(block, PaperCard) else block_text(block))
         read += len(texts[-1]) + 1
         if read > limit + 1:  # past the cut (once leading and trailing space is stripped): the rest can't change it
             text = "\n".join(texts).strip()
             if len(text) > limit + 1:
                 return fit(text, limit, escape=plain) or EMPTY_FALLBACK
     return fit("\n".join(texts).strip(), limit, escape=plain) or EMPTY_FALLBACK
+
+
+#: cards' plain text by identity (kept with the card): an alert's fallback reads the same cards many times
+_TEXTS: dict[int, tuple[PaperCard, str]] = {}
+
+
+def card_text(card: PaperCard) -> str:
+    kept = _TEXTS.get(id(card))
+    if kept is not None and kept[0] is card:
+        return kept[1]
+    text = block_text(card)
+    if len(_TEXTS) >= CARDS_KEPT:
+        _TEXTS.clear()
+    _TEXTS[id(card)] = (card, text)
+    return text
 
 
 def continued(fallback: str, part: int, parts: int) -> str:
