@@ -78,6 +78,7 @@ class SharedPacer:
         self.alone = alone
         self.batch = batch
         self.taken = 0  # slots taken from the timeline
+        self.rounds = 0  # round trips that took them
         self.dropped = 0  # slots that passed before a request could use them
         self._slots: deque[float] = deque()  # on this process' loop clock
         self._waiting = 0
@@ -117,4 +118,5 @@ class SharedPacer:
             offset = now - (before + loop.time()) / 2  # shared clock − this loop's clock
             self._slots.extend(first + i * self.interval - offset for i in range(count))
             self.taken += count
+            self.rounds += 1
         return self._slots.popleft()

@@ -214,5 +214,5 @@ async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport |
             if timeline is not None:
                 await timeline.close()
                 if isinstance(pacer := pacer_of(client), SharedPacer):
-                    log.info("Discord: %d request slots taken on the bot's shared timeline, %d passed unused",
-                             pacer.taken, pacer.dropped)
+                    log.info("Discord: %d request slots taken on the bot's shared timeline in %d round trips, %d "
+                             "passed unused", pacer.taken, pacer.rounds, pacer.dropped)
