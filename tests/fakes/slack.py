@@ -26,6 +26,7 @@ Wire-format notes (checked against slack-sdk 3.48 / slack-bolt 1.30 sources):
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import inspect
@@ -106,7 +107,13 @@ class RecordedRequest:
     content_type: str
     token: str | None
     status: int = 200
-    response: Any = None  # what the fake answered (dict for JSON answers)
+    #: what the fake answered: a JSON answer's bytes as sent (decoded when ``response`` is first read), else its text
+    answer: Any = None
+
+    @functools.cached_property
+    def response(self) -> Any:
+        """What the fake answered (a dict for JSON answers): decoded on demand, not for each of a fan-out's calls."""
+        return json.loads(self.answer) if isinstance(self.answer, bytes) else self.answer
 
     @property
     def method(self) -> str:
@@ -762,7 +769,7 @@ class FakeSlack:
             response = _json({"ok": False, "error": "fatal_error", "detail": repr(exc)}, status=500)
         record.status = response.status
         json_answer = isinstance(response.body, bytes) and response.content_type == "application/json"
-        record.response = json.loads(response.body) if json_answer else None
+        record.answer = response.body if json_answer else None
         self._notify()
         return response
 
@@ -1019,7 +1026,7 @@ class FakeSlack:
                 content_type=request.content_type,
                 token=None,
                 status=status,
-                response=text,
+                answer=text,
             )
         )
         if status == 200:
