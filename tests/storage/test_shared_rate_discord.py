@@ -53,8 +53,8 @@ async def test_three_processes_on_one_database_send_at_the_bots_rate_together(pg
         assert sorted(m.channel_id for m in fake.messages) == sorted(channels)  # each message once
     assert len(sends) == PROCESSES * EACH
     # alone, each would send at RATE: three times as many a second. Shared, each may add one late slot and the
-    # next together (after a stall): 2 a process, plus the second's edge
-    assert max_per_second(sends) <= RATE + 2 * PROCESSES + 1
+    # next together after a stall, and one it sent before the stall that the fake answers after it
+    assert max_per_second(sends) <= RATE + 3 * PROCESSES
     assert elapsed >= (PROCESSES * EACH - 2 * PROCESSES - 1) / RATE
 
 
