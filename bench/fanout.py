@@ -78,6 +78,7 @@ from bot.digest_markdown import parse_file
 from bot.layout import DigestOptions, digest_messages
 from bot.messages import Message
 from bot.payload import Payload
+from bot.runtime import tune_gc
 from bot.scheduling import ChannelPoster
 from bot.store import Schedule
 from storage.sqlite import SQLiteStore
@@ -804,6 +805,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/fanout_*.json")
     args = parser.parse_args(argv)
+    tune_gc()  # the collector as the bot runs it (the --processes children run the CLI, which sets it too)
     note = raise_nofile(max(4096, args.channels * 8))
     print(note, file=sys.stderr)
     started = time.perf_counter()

@@ -192,7 +192,8 @@ def _retry_after(exc: discord.HTTPException) -> float:
 async def open_transport(settings: Settings) -> AsyncIterator[DiscordTransport | None]:
     """A REST-only transport for CLI runs (``paperbot deliver``); ``None`` without a token;
     :class:`~bot.errors.PlatformError` (one secret-free line) when Discord can't be logged in to. On a
-    PostgreSQL ``PAPERBOT_DB`` its requests take their slots on the bot's shared timeline."""
+    PostgreSQL database (``settings.db``: ``PAPERBOT_DB`` or ``--db``) its requests take their slots on the bot's
+    shared timeline."""
     secret = token(settings)
     if not secret:
         yield None
