@@ -60,30 +60,29 @@ class SearchMixin(Database):
 
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> SearchPage:
         parsed = fts.keyword_query(query.replace("\x00", ""))  # PostgreSQL text holds no NUL
-        try:
-            words = prefixes(parsed)
-            found_words = expansions(await self._pool.fetch(SEARCH_WORDS_SQL, words)) if words else {}
-            m = Condition(parsed, found_words, title_only=False)
-            t = Condition(parsed, found_words, title_only=True)
-            rows = await self._pool.fetch(SEARCH_SQL, m.index, m.subs, m.phrase, COUNT_CAP + 1,
-                                          t.index, t.subs, t.phrase, RANKED, FIRST_WINDOW, MAX_BUCKETS)
-        except (asyncpg.PostgresError, asyncpg.DataError) as exc:
-            raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-        ids: list[int] = rows[0][0] or []
-        titles: list[int] = rows[0][1] or []
-        total = len(ids)
-        in_title = set(titles)
-        ranked: list[tuple[int | None, int, bool, str | None, str | None]]
-        ranked = [(total, r[2], r[2] in in_title, r[3],
-                   index_body(json_sections(r[4]), [json_sections(s) for s in json.loads(r[5] or "[]")]))
-                  for r in rows if r[2] is not None]
-        bodies = {r[1]: r[4] or "" for r in ranked}  # what a snippet may show when only an older text matches
-        ranked += [(None, pid, False, None, None) for pid in ids if pid not in bodies]
-        order = rank(parsed.terms, ranked)
-        page = order[offset : offset + limit]
-        if not page:
-            return SearchPage((), total, offset, capped=total > COUNT_CAP)
-        found = await self._pool.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", page)
+        async with self._pool.acquire() as conn:  # one connection for the search's statements (one reset)
+            try:
+                words = prefixes(parsed)
+                found_words = expansions(await conn.fetch(SEARCH_WORDS_SQL, words)) if words else {}
+                m = Condition(parsed, found_words, title_only=False)
+                t = Condition(parsed, found_words, title_only=True)
+                rows = await conn.fetch(SEARCH_SQL, m.index, m.subs, m.phrase, COUNT_CAP + 1,
+                                        t.index, t.subs, t.phrase, RANKED, FIRST_WINDOW, MAX_BUCKETS)
+            except (asyncpg.PostgresError, asyncpg.DataError) as exc:
+                raise QueryError(f"Could not search for {query!r}: {exc}") from exc
+            ids: list[int] = rows[0][0] or []
+            in_title = set(rows[0][1] or [])
+            total = len(ids)
+            ranked: list[tuple[int | None, int, bool, str | None, str | None]]
+            ranked = [(total, r[2], r[2] in in_title, r[3],
+                       index_body(json_sections(r[4]), [json_sections(s) for s in json.loads(r[5] or "[]")]))
+                      for r in rows if r[2] is not None]
+            bodies = {r[1]: r[4] or "" for r in ranked}  # what a snippet may show when only an older text matches
+            ranked += [(None, pid, False, None, None) for pid in ids if pid not in bodies]
+            page = rank(parsed.terms, ranked)[offset : offset + limit]
+            if not page:
+                return SearchPage((), total, offset, capped=total > COUNT_CAP)
+            found = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", page)
         by_id = {row[0]: row for row in found}
         stored = await self._stored(by_id[pid] for pid in page if pid in by_id)
         pattern = matching.highlighter(parsed.terms)

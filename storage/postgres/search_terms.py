@@ -10,7 +10,7 @@ What a term matches is :mod:`bot.matching`'s rule, as in SQLite:
 
 - a Korean term (``chars``) of two characters: its pair, exactly; longer: every pair of it, then
   a substring check of ``ko`` (texts folded, whitespace removed: :func:`korean_index_text`);
-- a Latin term (``words``): its words, the last any word it starts (a prefix lexeme of 2-6
+- a Latin term (``words``): its words, the last any word it starts (a prefix lexeme of 2-16
   characters, else the words of ``search_words`` it starts), or whole words of an author name;
   a term of several words is then checked for order and fields on ``words`` (title weighted A,
   authors B, summaries C).
@@ -27,7 +27,7 @@ from storage.postgres.rows import pair_query, term_query
 
 AUTHOR, TITLE, PAIR, TITLE_PAIR = "\ue011", "\ue012", "\ue013", "\ue014"
 PREFIX, TITLE_PREFIX = "\ue015", "\ue016"
-PREFIXES = range(2, 7)  # the lengths of word prefixes ``terms`` holds (migration 0013)
+PREFIXES = range(2, 17)  # the lengths of word prefixes ``terms`` holds (migration 0013)
 MAX_EXPANSION = 64  # a prefix starting more words than this is left to the index's prefix scan
 
 

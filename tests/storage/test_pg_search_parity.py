@@ -2,8 +2,8 @@
 
 The archive (the benchmark's generator, 1,200 papers) spans several of PostgreSQL's id buckets, and its
 queries take every path of :mod:`storage.postgres.search_terms`: two-character and longer Korean terms,
-word prefixes PostgreSQL indexes (2-6 characters), prefixes it expands through its vocabulary (one
-character, seven and more), a prefix starting more words than it names, whole words, phrases, author
+word prefixes PostgreSQL indexes (2-16 characters), prefixes it expands through its vocabulary (one
+character, 17 and more), a prefix starting more words than it names, whole words, phrases, author
 words, and terms that match nothing. Windows are narrowed to one bucket so that every term reads several.
 """
 
@@ -22,6 +22,7 @@ PAPERS = 1200
 EXTRA = (
     "a", "G", "4", "ag", "agent", "agents", "agentic", "segmentations", "diffusion", '"diffusion"', "distillati",
     "diffusionmodel", "RAG", "GPT-4 성능", "Wei", "Li", "Kim", "모델 diffusion", "뷰", "델", '"모델"', "100%",
+    "longinstructvid", "longinstructvideo", "longinstructvideo는", "segmentationsegm",
 )
 
 

@@ -1,6 +1,6 @@
 """The paths PostgreSQL's keyword search takes through ``papers.terms``, checked on both backends alike:
-Korean pairs then the substring, word prefixes of every length (its prefix lexemes, its vocabulary, the
-index's prefix scan), whole author words, title hits."""
+Korean pairs then the substring, word prefixes of every length (its prefix lexemes of 2-16 characters,
+its vocabulary for the others, the index's prefix scan), whole author words, title hits."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ PAPERS = {
     "2405.00001": ("Agentic planning", ("Raghav Kumar",), "모델 델을 나눕니다. Tools for agents."),
     "2405.00002": ("Survey of methods", ("Mina Park",), "이 모델을 씁니다. An agentic workflow, ragged arrays."),
     "2405.00003": ("A study", ("Yu Rag",), "아무 내용 없음. Planning with graphs."),
-    "2405.00004": ("Another study", ("Li Wei",), "강화 학습. Attention sinks in transformers."),
+    "2405.00004": ("Another study", ("Li Wei",), "강화 학습. Attention sinks in transformers, hyperparameterization."),
 }
 
 
@@ -41,20 +41,21 @@ async def test_a_korean_term_is_a_substring_not_its_pairs_apart(store: Any) -> N
     assert await ids(store, "강화학습") == ["2405.00004"]
 
 
-@pytest.mark.parametrize("query", ["a", "ag", "agen", "agenti", "agentic", "agents"])
+@pytest.mark.parametrize("query", ["a", "ag", "agen", "agenti", "agentic", "agents", "hyperparameteriza"])
 async def test_a_word_prefix_of_any_length_finds_the_words_it_starts(store: Any, query: str) -> None:
     found = await ids(store, query)
     if query == "a":  # every paper: the three titles (A study, Another, Agentic) first
         assert sorted(found[:3]) == ["2405.00001", "2405.00003", "2405.00004"] and found[3] == "2405.00002"
     else:
-        assert found == (["2405.00001"] if query == "agents" else ["2405.00001", "2405.00002"])
+        expected = {"agents": ["2405.00001"], "hyperparameteriza": ["2405.00004"]}
+        assert found == expected.get(query, ["2405.00001", "2405.00002"])
 
 
 async def test_a_prefix_starting_more_words_than_named_is_still_found(store: Any,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_terms, "MAX_EXPANSION", 0)  # PostgreSQL: the index's prefix scan
-    assert await ids(store, "agentic") == ["2405.00001", "2405.00002"]
-    assert await ids(store, "transformers") == ["2405.00004"]
+    assert await ids(store, "hyperparameteriza") == ["2405.00004"]  # past the prefix lexemes' 16 characters
+    assert sorted(await ids(store, "a")) == sorted(PAPERS)  # one character
 
 
 async def test_author_words_match_whole_and_text_words_as_prefixes(store: Any) -> None:

@@ -4,7 +4,7 @@
 --   word          - the words of the title and summaries (from `words`, weights A and C)
 --   U+E011 word   - the words of author names (weight B)
 --   U+E012 word   - the words of the title (weight A)
---   U+E015 prefix - the first 2 to 6 characters of each word of the title and summaries: a word prefix
+--   U+E015 prefix - the first 2 to 16 characters of each word of the title and summaries: a word prefix
 --                   (`agent`, typed for agents, agentic, AgentBench...) is one lexeme
 --   U+E016 prefix - the same of the title's words
 --   U+E013 pair   - every two characters of the Korean search text (`ko_pairs`: title and summaries)
@@ -20,9 +20,9 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         SELECT lexeme FROM unnest(ts_filter($2, '{a,c}'))
         UNION ALL SELECT U&'\E011' || lexeme FROM unnest(ts_filter($2, '{b}'))
         UNION ALL SELECT U&'\E012' || lexeme FROM unnest(ts_filter($2, '{a}'))
-        UNION ALL SELECT U&'\E015' || left(lexeme, n) FROM unnest(ts_filter($2, '{a,c}')), generate_series(2, 6) n
+        UNION ALL SELECT U&'\E015' || left(lexeme, n) FROM unnest(ts_filter($2, '{a,c}')), generate_series(2, 16) n
             WHERE length(lexeme) >= n
-        UNION ALL SELECT U&'\E016' || left(lexeme, n) FROM unnest(ts_filter($2, '{a}')), generate_series(2, 6) n
+        UNION ALL SELECT U&'\E016' || left(lexeme, n) FROM unnest(ts_filter($2, '{a}')), generate_series(2, 16) n
             WHERE length(lexeme) >= n
         UNION ALL SELECT U&'\E013' || lexeme FROM unnest($3)
         UNION ALL SELECT U&'\E014' || lexeme FROM unnest(paperbot_pairs($4))
