@@ -2,7 +2,7 @@
 
 ``paper_text`` holds each paper's indexed text once (title, authors, summary body); ``papers_words``
 (words, external content over ``paper_text``), ``titles_words`` (the titles' words, contentless,
-migration 0017), ``papers_ko`` and ``titles_ko`` (trigrams of the text with whitespace removed,
+migration 0016), ``papers_ko`` and ``titles_ko`` (trigrams of the text with whitespace removed,
 contentless) and ``authors_fts`` index it; ``ko_trigrams`` lists every trigram ``papers_ko`` holds
 (two-character Korean terms are looked up in it) and ``long_words`` every ``papers_words`` word
 longer than its prefix indexes (a long search word is looked up in it, to name its forms), as
@@ -32,7 +32,7 @@ from storage.sqlite.db import Database, chunks, marks
 
 FTS_TABLES = ("papers_words", "titles_words", "papers_ko", "titles_ko", "authors_fts")
 BATCH_PAPERS = 1000  # papers per transaction in a backfill
-LONG_WORD = 7  # characters: papers_words has prefix indexes up to 6 (migration 0012); long_words (0017)
+LONG_WORD = 7  # characters: papers_words has prefix indexes up to 6 (migration 0012); long_words (0016)
 _NEW_WORDS = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_words USING fts5(title, authors, body, content = '',"
               " tokenize = 'unicode61 remove_diacritics 2', detail = none)",
               "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_words_vocab USING fts5vocab(temp, new_words, 'row')")

@@ -1,4 +1,4 @@
-"""SQLite's search lookup tables (migration 0017): the titles' word index and the trigram list stay
+"""SQLite's search lookup tables (migration 0016): the titles' word index and the trigram list stay
 exact as papers change, and a database upgraded from before them finds what a new one finds."""
 
 from __future__ import annotations
@@ -65,11 +65,11 @@ async def test_a_database_upgraded_to_the_lookup_tables_finds_what_a_new_one_fin
     try:
         await store.ingest(Digest(DAY, PAPERS))
         expected = await answers(store)
-        async with store.transaction() as db:  # back to the layout before migration 0017, then through it
+        async with store.transaction() as db:  # back to the layout before migration 0016, then through it
             await db.execute("DROP TABLE titles_words")
             await db.execute("DROP TABLE ko_trigrams")
             await db.execute("DROP TABLE long_words")
-            for statement in _statements(next(m for m in migrations() if m.version == 17).sql):
+            for statement in _statements(next(m for m in migrations() if m.version == 16).sql):
                 await db.execute(statement)
     finally:
         await store.close()

@@ -29,6 +29,6 @@ INSERT INTO ko_trigrams(gram) SELECT term FROM papers_ko_vocab;
 -- 100,000 papers); search now names the few words it stands for instead (`"reasoning" OR
 -- "reasonings"`), read newest first and stopped at the LIMIT.
 CREATE TABLE long_words (term TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE VIRTUAL TABLE temp.words_vocab_0017 USING fts5vocab(main, papers_words, 'row');
-INSERT INTO long_words(term) SELECT term FROM temp.words_vocab_0017 WHERE length(term) > 6;
-DROP TABLE temp.words_vocab_0017;
+CREATE VIRTUAL TABLE temp.words_vocab_0016 USING fts5vocab(main, papers_words, 'row');
+INSERT INTO long_words(term) SELECT term FROM temp.words_vocab_0016 WHERE length(term) > 6;
+DROP TABLE temp.words_vocab_0016;
