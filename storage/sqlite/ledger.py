@@ -10,7 +10,8 @@ most of the ledger's cost: the common writes (opening a post, claiming, recordin
 claiming the next in one ``UPDATE`` of both rows) are queued, and those queued while the
 connection is busy are committed together in one hop to SQLite's thread
 (:mod:`storage.sqlite.ledger_batch`); ledger transactions skip the search index's hook (the
-ledger never changes papers).
+ledger never changes papers). A payload is stored once per distinct JSON, encoded once while it
+lives (:mod:`storage.sqlite.payload_codec`, shared with PostgreSQL).
 """
 
 from __future__ import annotations
