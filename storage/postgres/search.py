@@ -28,24 +28,32 @@ from storage.postgres.db import Database
 from storage.postgres.papers import PAPER_COLUMNS
 from storage.postgres.rows import words_query
 from storage.postgres.search_terms import SEARCH_WORDS_SQL, Condition, expansions, prefixes
-from storage.sqlite.rows import index_body, json_sections
+from storage.sqlite.rows import index_body, json_sections, row_paper
 from storage.sqlite.search import COUNT_CAP, RANKED, author_hits, rank, snippet
 
 FIRST_WINDOW = 1.25  # the first window of ids holds this many per match wanted
 MAX_BUCKETS = 64  # the widest window (of 512 ids) before the rest of the table
-# One statement: the newest COUNT_CAP + 1 matches (the count, and the order past the ranked set), the newest
-# RANKED title hits however old (paperbot_newest, migration 0013), and the ranked set's text: those title hits
-# and the newest RANKED matches, with the summaries SQLite ranks on (the indexed ones, older digests' too).
+# One statement: the matches' count up to COUNT_CAP + 1; the newest RANKED title hits however old and the
+# newest RANKED matches (COUNT_CAP + 1 for a page past the ranked set, $11: the order of the rest), from
+# paperbot_newest (migration 0013); and the ranked set's text: those title hits and matches, with the summaries
+# SQLite ranks on (the indexed ones, older digests' too).
 SEARCH_SQL = (
-    "WITH m AS MATERIALIZED (SELECT id, n FROM paperbot_newest($1::tsquery, $2::text[], $3::tsquery, false, $4::int,"
-    " $9::float8, $10::int) WITH ORDINALITY x(id, n)),"
+    "WITH m AS MATERIALIZED (SELECT id, n FROM paperbot_newest($1::tsquery, $2::text[], $3::tsquery, false,"
+    " CASE WHEN $11::bool THEN $4::int ELSE $8::int END, $9::float8, $10::int) WITH ORDINALITY x(id, n)),"
     " t AS MATERIALIZED (SELECT id FROM paperbot_newest($5::tsquery, $6::text[], $7::tsquery, true, $8::int,"
     " $9::float8, $10::int) x(id)),"
     " c AS (SELECT id FROM t UNION SELECT id FROM m WHERE n <= $8::int)"
-    " SELECT (SELECT array_agg(id ORDER BY n) FROM m), (SELECT array_agg(id) FROM t), p.id, p.title, p.sections,"
+    " SELECT CASE WHEN $11::bool THEN (SELECT count(*) FROM m) ELSE (SELECT x FROM paperbot_newest($1::tsquery,"
+    " $2::text[], $3::tsquery, false, $4::int, $9::float8, $10::int, true) x) END,"
+    " (SELECT array_agg(id ORDER BY n) FROM m), (SELECT array_agg(id) FROM t), p.id, p.title, p.sections,"
     " (SELECT json_agg(d.sections ORDER BY d.date) FROM digest_papers d"
     " WHERE d.paper_id = p.id AND d.sections IS NOT NULL)"
     " FROM (SELECT 1) one LEFT JOIN (c JOIN papers p ON p.id = c.id) ON true"
+)
+# the page's papers with the dates of the digests they appeared in (as PapersMixin._stored reads them)
+PAGE_SQL = (
+    f"SELECT {PAPER_COLUMNS}, ARRAY(SELECT d.date FROM digest_papers d WHERE d.paper_id = p.id ORDER BY d.date)"
+    " FROM papers p WHERE p.id = ANY($1::bigint[])"
 )
 
 
@@ -66,28 +74,28 @@ class SearchMixin(Database):
                 found_words = expansions(await conn.fetch(SEARCH_WORDS_SQL, words)) if words else {}
                 m = Condition(parsed, found_words, title_only=False)
                 t = Condition(parsed, found_words, title_only=True)
-                rows = await conn.fetch(SEARCH_SQL, m.index, m.subs, m.phrase, COUNT_CAP + 1,
-                                        t.index, t.subs, t.phrase, RANKED, FIRST_WINDOW, MAX_BUCKETS)
+                rows = await conn.fetch(SEARCH_SQL, m.index, m.subs, m.phrase, COUNT_CAP + 1, t.index, t.subs,
+                                        t.phrase, RANKED, FIRST_WINDOW, MAX_BUCKETS, offset + limit > RANKED)
             except (asyncpg.PostgresError, asyncpg.DataError) as exc:
                 raise QueryError(f"Could not search for {query!r}: {exc}") from exc
-            ids: list[int] = rows[0][0] or []
-            in_title = set(rows[0][1] or [])
-            total = len(ids)
+            total: int = rows[0][0]
+            ids: list[int] = rows[0][1] or []
+            in_title = set(rows[0][2] or [])
             ranked: list[tuple[int | None, int, bool, str | None, str | None]]
-            ranked = [(total, r[2], r[2] in in_title, r[3],
-                       index_body(json_sections(r[4]), [json_sections(s) for s in json.loads(r[5] or "[]")]))
-                      for r in rows if r[2] is not None]
+            ranked = [(total, r[3], r[3] in in_title, r[4],
+                       index_body(json_sections(r[5]), [json_sections(s) for s in json.loads(r[6] or "[]")]))
+                      for r in rows if r[3] is not None]
             bodies = {r[1]: r[4] or "" for r in ranked}  # what a snippet may show when only an older text matches
             ranked += [(None, pid, False, None, None) for pid in ids if pid not in bodies]
             page = rank(parsed.terms, ranked)[offset : offset + limit]
             if not page:
                 return SearchPage((), total, offset, capped=total > COUNT_CAP)
-            found = await conn.fetch(f"SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id = ANY($1::bigint[])", page)
+            found = await conn.fetch(PAGE_SQL, page)
         by_id = {row[0]: row for row in found}
-        stored = await self._stored(by_id[pid] for pid in page if pid in by_id)
         pattern = matching.highlighter(parsed.terms)
-        hits = tuple(SearchHit(sp, snippet(pattern, sp.paper, bodies.get(pid, "")))
-                     for sp, pid in zip(stored, [pid for pid in page if pid in by_id], strict=True))
+        hits = tuple(SearchHit(StoredPaper(paper := row_paper(by_id[pid]), tuple(by_id[pid][-1])),
+                               snippet(pattern, paper, bodies.get(pid, "")))
+                     for pid in page if pid in by_id)
         return SearchPage(hits, total, offset, capped=total > COUNT_CAP)
 
     async def _matching_authors(self, name: str, limit: int = 500) -> tuple[dict[int, str], set[int]]:

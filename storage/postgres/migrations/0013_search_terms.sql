@@ -45,12 +45,14 @@ CREATE TABLE search_words (word TEXT COLLATE "C" PRIMARY KEY);
 INSERT INTO search_words SELECT DISTINCT lexeme FROM papers, unnest(ts_filter(words, '{a,c}'));
 
 -- The ids of the newest `need` papers whose terms match `q`, whose Korean text (the title's, with `in_title`)
--- holds every one of `subs`, and whose words (the title's) match `phrase`, newest first. Read in windows of
--- buckets, newest first: the first of about `first_window * need` ids, each next sized by the share of
--- matches seen so far (at most `max_buckets`), the last the rest of the table, once it likely holds no
--- more than twice the matches still wanted. One statement for a search, whatever the windows.
+-- holds every one of `subs`, and whose words (the title's) match `phrase`, newest first; with `counting`,
+-- only how many there are, up to `need` (one row: no row is read when the index alone decides). Read in
+-- windows of buckets, newest first: the first of about `first_window * need` ids, each next sized by the
+-- share of matches seen so far (at most `max_buckets`), the last the rest of the table, once it likely
+-- holds no more than twice the matches still wanted. One statement for a search, whatever the windows.
 CREATE FUNCTION paperbot_newest(q tsquery, subs text[], phrase tsquery, in_title boolean, need integer,
-                                first_window float8, max_buckets integer) RETURNS SETOF bigint
+                                first_window float8, max_buckets integer, counting boolean DEFAULT false)
+RETURNS SETOF bigint
 LANGUAGE plpgsql STABLE
 -- plans made for each window's values; the settings below are restored on return
 SET enable_seqscan = off SET enable_indexscan = on SET plan_cache_mode = force_custom_plan AS $$
@@ -62,31 +64,43 @@ DECLARE
     got integer := 0;
     n integer;
     share float8;
+    rest boolean;
+    wq tsquery;
 BEGIN
     -- a window is read through the index's bitmap, never by a walk of the table re-checking every row
     PERFORM set_config('enable_indexscan', 'off', true);
     WHILE got < need AND high >= 0 LOOP
         low := high - least(max_buckets, ceil(width / 512))::bigint + 1;
-        IF low <= 0 OR width <= 0 THEN  -- the rest of the table
+        rest := low <= 0 OR width <= 0;
+        IF rest THEN
             low := 0;
-            RETURN QUERY SELECT p.id FROM papers p WHERE p.terms @@ q AND p.id < (high + 1) << 9
+            wq := q;
+        ELSE
+            wq := q && (SELECT string_agg(quote_literal(U&'\E010' || b), ' | ')
+                        FROM generate_series(high, low, -1) b)::tsquery;
+        END IF;
+        IF counting THEN
+            SELECT count(*) INTO n FROM (SELECT FROM papers p
+                WHERE p.terms @@ wq AND (NOT rest OR p.id < (high + 1) << 9)
                 AND (subs IS NULL OR NOT EXISTS (SELECT FROM unnest(subs) s
                                                  WHERE strpos(CASE WHEN in_title THEN p.ko_title ELSE p.ko END, s) = 0))
                 AND (phrase IS NULL OR ts_match_vq(CASE WHEN in_title THEN p.title_words ELSE p.words END, phrase))
-                ORDER BY p.id DESC LIMIT need - got;
+                LIMIT need - got) x;
         ELSE
             RETURN QUERY SELECT p.id FROM papers p
-                WHERE p.terms @@ (q && (SELECT string_agg(quote_literal(U&'\E010' || b), ' | ')
-                                        FROM generate_series(high, low, -1) b)::tsquery)
+                WHERE p.terms @@ wq AND (NOT rest OR p.id < (high + 1) << 9)
                 AND (subs IS NULL OR NOT EXISTS (SELECT FROM unnest(subs) s
                                                  WHERE strpos(CASE WHEN in_title THEN p.ko_title ELSE p.ko END, s) = 0))
                 AND (phrase IS NULL OR ts_match_vq(CASE WHEN in_title THEN p.title_words ELSE p.words END, phrase))
                 ORDER BY p.id DESC LIMIT need - got;
+            GET DIAGNOSTICS n = ROW_COUNT;
         END IF;
-        GET DIAGNOSTICS n = ROW_COUNT;
         got := got + n;
         share := got::float8 / (top + 1 - (low << 9));
         width := CASE WHEN share * (low << 9) > 2 * (need - got) THEN 1.2 * (need - got) / share ELSE 0 END;
         high := low - 1;
     END LOOP;
+    IF counting THEN
+        RETURN NEXT got;
+    END IF;
 END $$;
