@@ -64,13 +64,14 @@ class LedgerMixin(Database):
         return post
 
     async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None:
-        rows = await self._pool.fetch(f"SELECT {_POST_COLUMNS} FROM posts WHERE {_KEY}", platform, target, post_key)
-        return (await self._with_parts(rows))[0] if rows else None
+        async with self._pool.acquire() as conn:  # both reads on one connection: one reset of it, not two
+            rows = await conn.fetch(f"SELECT {_POST_COLUMNS} FROM posts WHERE {_KEY}", platform, target, post_key)
+            return (await self._with_parts(conn, rows))[0] if rows else None
 
-    async def _with_parts(self, rows: Sequence[asyncpg.Record]) -> list[LedgerPost]:
+    async def _with_parts(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[LedgerPost]:
         if not rows:
             return []
-        parts = await self._pool.fetch(
+        parts = await conn.fetch(
             "SELECT p.platform, p.target, p.post_key, p.part, p.payload, p.state, p.message_id, p.thread_id, p.error"
             " FROM parts p JOIN unnest($1::text[], $2::text[], $3::text[]) k(platform, target, post_key)"
             " USING (platform, target, post_key) ORDER BY p.part",
@@ -198,14 +199,15 @@ class LedgerMixin(Database):
         await self._pool.execute("DELETE FROM leases WHERE owner = $1", owner)
 
     async def unfinished_posts(self, platform: str | None = None, target: str | None = None) -> list[LedgerPost]:
-        rows = await self._pool.fetch(
-            f"SELECT {_POST_COLUMNS} FROM posts p WHERE finished_at IS NULL"
-            " AND ($1::text IS NULL OR platform = $1) AND ($2::text IS NULL OR target = $2)"
-            " AND NOT EXISTS (SELECT 1 FROM unavailable_channels u WHERE u.platform = p.platform"
-            " AND u.target = p.target) ORDER BY created_at, platform, target",
-            platform, target,
-        )
-        return await self._with_parts(rows)
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_POST_COLUMNS} FROM posts p WHERE finished_at IS NULL"
+                " AND ($1::text IS NULL OR platform = $1) AND ($2::text IS NULL OR target = $2)"
+                " AND NOT EXISTS (SELECT 1 FROM unavailable_channels u WHERE u.platform = p.platform"
+                " AND u.target = p.target) ORDER BY created_at, platform, target",
+                platform, target,
+            )
+            return await self._with_parts(conn, rows)
 
     async def sent_posts(self, platform: str, target: str) -> set[str]:
         rows = await self._pool.fetch(
