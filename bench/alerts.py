@@ -21,8 +21,8 @@ the same (subscription, paper) pairs, as the claim stage combines them.
 
 Then the whole run, :func:`bot.alerts.run_alerts` with a real :class:`~bot.delivery.Deliverer`
 from a clean slate (nothing alerted or posted): match, claim (one statement per 50,000 pairs),
-render (Slack's renderer; each card once per language, identical alerts once) and send every
-part through the ledger — with
+render (Slack's renderer; each paper's card once per language, given each subscriber's terms;
+identical alerts once) and send every part through the ledger, each stage's wall and CPU time — with
 ``--send null`` each rendered payload is then dropped (no network: the run's own cost), with
 ``--send slack`` it goes through slack-sdk and ``SlackTransport`` to the fake Slack in a child
 process (``bench.fanout.FakeProcess``; minutes at 100,000 subscriptions on 2 cores). Slack's
