@@ -114,8 +114,8 @@ class CardParts:
     parts, with their own terms put in (:func:`with_matched`); the parts are shared, never mutated."""
 
     head: tuple[SlackBlock, ...]  # the title section (a LINE card: its one line)
-    before: tuple[str, ...]  # the context line's texts before the matched terms
-    after: tuple[str, ...]  # … and after them
+    before: tuple[dict[str, Any], ...]  # the context line's elements before the matched terms
+    after: tuple[dict[str, Any], ...]  # … and after them
     tail: tuple[SlackBlock, ...]  # snippet or summary sections, then the buttons
     context: bool = True  # a LINE card has no context line
 
@@ -136,16 +136,16 @@ def card_parts(block: PaperCard) -> CardParts:
     if buttons := actions(block.actions):
         tail.append(buttons)
     before, after = context_parts(block)
-    return CardParts((title,), tuple(before), tuple(after), tuple(tail))
+    return CardParts((title,), tuple(map(mrkdwn, before)), tuple(map(mrkdwn, after)), tuple(tail))
 
 
 def with_matched(parts: CardParts, matched: tuple[str, ...]) -> list[SlackBlock]:
     """The card's blocks, its matched terms (if any) in the context line."""
     if not parts.context:
         return list(parts.head)
-    texts = [*parts.before, matched_text(matched), *parts.after] if matched else [*parts.before, *parts.after]
-    return [*parts.head, {"type": "context", "elements": [mrkdwn(t) for t in texts[: limits.CONTEXT_ELEMENTS]]},
-            *parts.tail]
+    elements = ([*parts.before, mrkdwn(matched_text(matched)), *parts.after] if matched
+                else [*parts.before, *parts.after])
+    return [*parts.head, {"type": "context", "elements": elements[: limits.CONTEXT_ELEMENTS]}, *parts.tail]
 
 
 def thumbnail(paper: Paper) -> dict[str, Any] | None:
