@@ -6,9 +6,10 @@ with the payload, so an id is never reused while its entry lives), and so is eac
 field (Slack blocks, Discord embeds). The pieces are joined as UTF-8 bytes: hashing them and handing them
 to the database (``CAST(? AS TEXT)`` on SQLite, ``convert_from(…, 'UTF8')`` on PostgreSQL) then copies
 them once instead of encoding the text again each time. The bytes are exactly
-``json.dumps({"body": …, "thread_of": …, "ephemeral": …, "source": …}, ensure_ascii=False).encode()``;
-the hash is SHA-256's first 128 bits (in hardware on current CPUs: less than half BLAKE2b's time on a
-part; rows stored under BLAKE2b before stay as they are, a part names its row by hash).
+``json.dumps({"body": …, "thread_of": …, "ephemeral": …, "source": …}, ensure_ascii=False).encode()``.
+The key a payload is stored under is a SHA-256 over it with each shared element hashed once
+(:func:`stored`); rows stored under BLAKE2b of the whole text before stay as they are (a part names
+its row by key).
 """
 
 from __future__ import annotations
@@ -24,49 +25,60 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 #: payloads encoded lately, by identity: (payload, bytes, hash)
 _PAYLOADS_KEPT = 256
 _payloads: dict[int, tuple[Payload, bytes, str]] = {}
-#: list elements encoded lately, by identity: (element, bytes)
+#: list elements encoded lately, by identity: (element, bytes, marker: NUL and the SHA-256 of the bytes)
 _ELEMENTS_KEPT = 200_000
-_elements: dict[int, tuple[Any, bytes]] = {}
+_elements: dict[int, tuple[Any, bytes, bytes]] = {}
 
 
-def _element(value: Any) -> bytes:
+def _element(value: Any) -> tuple[Any, bytes, bytes]:
     kept = _elements.get(id(value))
     if kept is not None and kept[0] is value:
-        return kept[1]
+        return kept
     data = _encode(value).encode()
     if len(_elements) >= _ELEMENTS_KEPT:
         _elements.clear()
-    _elements[id(value)] = (value, data)
-    return data
+    kept = _elements[id(value)] = (value, data, b"\x00" + hashlib.sha256(data).digest())
+    return kept
 
 
-def _body(body: dict[str, Any], out: list[bytes]) -> None:
-    """``json.dumps(body, ensure_ascii=False)`` as UTF-8 pieces, each element of a list-valued field encoded once."""
+def _body(body: dict[str, Any], out: list[bytes], keyed: list[bytes]) -> None:
+    """``json.dumps(body, ensure_ascii=False)`` as UTF-8 pieces (``out``), each element of a list-valued field
+    encoded once; ``keyed``: the same pieces with each such list's elements as their markers instead."""
     out.append(b"{")
+    keyed.append(b"{")
     for n, (key, value) in enumerate(body.items()):
-        out.append(b", " if n else b"")
-        out.append(_encode(key).encode())
+        name = (b", " if n else b"") + _encode(key).encode()
+        out.append(name)
+        keyed.append(name)
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            out.append(b": [")
-            out.append(b", ".join([_element(v) for v in value]))
-            out.append(b"]")
+            elements = [_element(v) for v in value]
+            out.append(b": [" + b", ".join([e[1] for e in elements]) + b"]")
+            keyed.append(b": [" + b"".join([e[2] for e in elements]) + b"]")
         else:
-            out.append(b": ")
-            out.append(_encode(value).encode())
+            text = b": " + _encode(value).encode()
+            out.append(text)
+            keyed.append(text)
     out.append(b"}")
+    keyed.append(b"}")
 
 
 def stored(payload: Payload) -> tuple[bytes, str]:
-    """A payload's JSON (UTF-8) and the hash it is stored under."""
+    """A payload's JSON (UTF-8) and the key it is stored under: the SHA-256 (first 128 bits) of the JSON with
+    each list element's text replaced by its marker — NUL, which JSON text never holds raw, and the element's
+    own SHA-256 — so that equal payloads get equal keys, different ones different keys, and a payload's key
+    hashes a few bytes per element instead of its whole text (elements are shared: each is hashed once)."""
     kept = _payloads.get(id(payload))
     if kept is not None and kept[0] is payload:
         return kept[1], kept[2]
     out = [b'{"body": ']
-    _body(payload.body, out)
-    out.append(f', "thread_of": {_encode(payload.thread_of)}, "ephemeral": {_encode(payload.ephemeral)},'
-               f' "source": {_encode(payload.source)}}}'.encode())
+    keyed = [b'{"body": ']
+    _body(payload.body, out, keyed)
+    tail = (f', "thread_of": {_encode(payload.thread_of)}, "ephemeral": {_encode(payload.ephemeral)},'
+            f' "source": {_encode(payload.source)}}}'.encode())
+    out.append(tail)
+    keyed.append(tail)
     data = b"".join(out)
-    digest = hashlib.sha256(data).hexdigest()[:32]
+    digest = hashlib.sha256(b"".join(keyed)).hexdigest()[:32]
     if len(_payloads) >= _PAYLOADS_KEPT:
         _payloads.clear()
     _payloads[id(payload)] = (payload, data, digest)

@@ -33,3 +33,12 @@ def test_different_payloads_get_different_keys():
     keys = {stored(p)[1] for p in PAYLOADS}
     assert len(keys) == len(PAYLOADS)
     assert stored(Payload({"text": "a"}))[1] != stored(Payload({"text": "a"}, thread_of=0))[1]
+
+
+def test_payloads_made_of_the_same_elements_differently_get_different_keys():
+    a, b = {"type": "section", "text": "a"}, {"type": "section", "text": "b"}
+    variants = [Payload({"blocks": [a, b]}), Payload({"blocks": [b, a]}), Payload({"blocks": [a]}),
+                Payload({"blocks": [a, b, a]}), Payload({"blocks": [a], "attachments": [b]}),
+                Payload({"blocks": [{"type": "section", "text": "a"}, {"type": "section", "text": "b "}]})]
+    assert len({stored(p)[1] for p in variants}) == len(variants)
+    assert stored(Payload({"blocks": [dict(a), dict(b)]}))[1] == stored(variants[0])[1]
