@@ -1,6 +1,6 @@
 """Keyword and author search on PostgreSQL, with the behaviour of the SQLite store.
 
-Keyword search reads ``papers.terms`` (:mod:`storage.postgres.search_terms`: which lexemes, and the
+Keyword search reads the index of papers' terms (:mod:`storage.postgres.search_terms`: which lexemes, and the
 checks the index can't make) through ``paperbot_newest`` (migration 0013): newest papers first, a few
 id buckets at a time, so GIN skips to those papers in every term's posting list instead of decoding
 it for the whole table.

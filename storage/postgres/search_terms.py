@@ -1,8 +1,8 @@
-"""A keyword query as PostgreSQL reads it: a ``tsquery`` over ``papers.terms`` and the checks it can't make.
+"""A keyword query as PostgreSQL reads it: a ``tsquery`` over a paper's terms and the checks it can't make.
 
-``terms`` (migration 0013) holds plain lexemes, no weights or positions, so its GIN index answers a
-query of them alone, without reading the rows: the words of titles and summaries (bare), of author
-names (:data:`AUTHOR`), of titles (:data:`TITLE`), every two characters of the Korean search text
+A paper's terms (``paperbot_terms``, indexed by ``papers_terms``: migration 0013) are plain lexemes, no
+weights or positions, so the GIN index answers a query of them alone, without reading the rows: the
+words of titles and summaries (bare), of author names (:data:`AUTHOR`), of titles (:data:`TITLE`), every two characters of the Korean search text
 (:data:`PAIR`) and of the title's (:data:`TITLE_PAIR`), word prefixes (:data:`PREFIX`), and the paper's
 id bucket, which ``paperbot_newest`` (migration 0013) names to read the newest papers first.
 
@@ -27,7 +27,7 @@ from storage.postgres.rows import pair_query, term_query
 
 AUTHOR, TITLE, PAIR, TITLE_PAIR = "\ue011", "\ue012", "\ue013", "\ue014"
 PREFIX, TITLE_PREFIX = "\ue015", "\ue016"
-PREFIXES = range(2, 17)  # the lengths of word prefixes ``terms`` holds (migration 0013)
+PREFIXES = range(2, 17)  # the lengths of the word prefixes a paper's terms hold (migration 0013)
 MAX_EXPANSION = 64  # a prefix starting more words than this is left to the index's prefix scan
 
 
@@ -37,13 +37,13 @@ def lexeme(text: str) -> str:
 
 
 def prefixes(parsed: fts.KeywordQuery) -> list[str]:
-    """The word prefixes of a query ``terms`` has no lexeme for: ``search_words`` expands them."""
+    """The word prefixes of a query the terms have no lexeme for: ``search_words`` expands them."""
     return list(dict.fromkeys(t.words[-1] for t in parsed.latin if t.words and t.prefix
                               and len(t.words[-1]) not in PREFIXES))
 
 
 class Condition:
-    """Papers matching every term: ``index``, a ``tsquery`` over ``terms``; then what the index can't
+    """Papers matching every term: ``index``, a ``tsquery`` over their terms; then what the index can't
     tell: ``subs``, substrings the Korean text must hold, and ``phrase``, a ``tsquery`` over ``words``
     (the title's ``title_words`` and ``ko_title`` for title hits) — ``paperbot_newest``'s arguments."""
 

@@ -1,4 +1,4 @@
-"""The paths PostgreSQL's keyword search takes through ``papers.terms``, checked on both backends alike:
+"""The paths PostgreSQL's keyword search takes through its index of terms, checked on both backends alike:
 Korean pairs then the substring, word prefixes of every length (its prefix lexemes of 2-16 characters,
 its vocabulary for the others, the index's prefix scan), whole author words, title hits."""
 

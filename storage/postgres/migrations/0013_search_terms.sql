@@ -1,6 +1,7 @@
 -- One search index that reads only the papers a search needs. Before, a common term's GIN posting list
 -- was decoded for the whole table by every search (10-50 ms at 100,000 papers), prefix and weighted
--- queries slowest. `terms` holds, as plain lexemes (no weights or positions, so the index answers alone):
+-- queries slowest. `paperbot_terms` (the index `papers_terms`) holds, as plain lexemes (no weights or positions,
+-- so the index answers alone):
 --   word          - the words of the title and summaries (from `words`, weights A and C)
 --   U+E011 word   - the words of author names (weight B)
 --   U+E012 word   - the words of the title (weight A)
@@ -13,7 +14,7 @@
 --                   and GIN then skips through the other lexemes' posting lists to those papers only.
 -- Longer prefixes (and one character) are expanded to the words themselves through `search_words` (the
 -- vocabulary of titles and summaries, filled by the store at ingest): an index prefix scan reads every posting.
--- Generated from the columns the store fills, so ingest and db copy need no change for it.
+-- Made from the columns the store fills, so ingest and db copy need no change for it.
 CREATE FUNCTION paperbot_terms(bigint, tsvector, tsvector, text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT array_to_tsvector(ARRAY(
@@ -28,28 +29,27 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         UNION ALL SELECT U&'\E014' || lexeme FROM unnest(paperbot_pairs($4))
         UNION ALL SELECT U&'\E010' || ($1 >> 9)::text))
 $$;
--- never read by a search (the index answers alone): out of line at once, uncompressed, keeping ko and words in
-ALTER TABLE papers ADD COLUMN terms TSVECTOR GENERATED ALWAYS AS (paperbot_terms(id, words, ko_pairs, ko_title)) STORED,
-    ALTER COLUMN terms SET STORAGE EXTERNAL;
-CREATE INDEX papers_terms ON papers USING gin (terms);
+-- an index of the expression, not a column: a search never reads it (the index answers alone), and the
+-- lexemes (~1,000 a paper, 12 KB) would double the table
+CREATE INDEX papers_terms ON papers USING gin (paperbot_terms(id, words, ko_pairs, ko_title));
 -- what a search re-checks (a Korean substring in ko, a Latin phrase in words) unpacks 2x faster with lz4
 -- (rows written from now on; a server built without lz4 keeps pglz)
 DO $$ BEGIN
     EXECUTE 'ALTER TABLE papers ALTER COLUMN ko SET COMPRESSION lz4, ALTER COLUMN words SET COMPRESSION lz4';
 EXCEPTION WHEN OTHERS THEN NULL;
 END $$;
--- what `terms` replaces
+-- what papers_terms replaces
 DROP INDEX papers_words, papers_ko_pairs, papers_title_pairs, papers_title_words;
 
 CREATE TABLE search_words (word TEXT COLLATE "C" PRIMARY KEY);
 INSERT INTO search_words SELECT DISTINCT lexeme FROM papers, unnest(ts_filter(words, '{a,c}'));
 
--- The ids of the newest `need` papers whose terms match `q`, whose Korean text (the title's, with `in_title`)
--- holds every one of `subs`, and whose words (the title's) match `phrase`, newest first; with `counting`,
--- only how many there are, up to `need` (one row: no row is read when the index alone decides). Read in
--- windows of buckets, newest first: the first of about `first_window * need` ids, each next sized by the
--- share of matches seen so far (at most `max_buckets`), the last the rest of the table, once it likely
--- holds no more than twice the matches still wanted. One statement for a search, whatever the windows.
+-- The ids of the newest `need` papers whose terms (paperbot_terms) match `q`, whose Korean text (the
+-- title's, with `in_title`) holds every one of `subs`, and whose words (the title's) match `phrase`, newest
+-- first; with `counting`, only how many there are, up to `need` (one row: no row is read when the index
+-- alone decides). Read in windows of buckets, newest first: the first of about `first_window * need` ids,
+-- each next sized by the share of matches seen so far (at most `max_buckets`), the last the rest of the
+-- table, once it likely holds no more than twice the matches still wanted. One statement for a search, whatever the windows.
 CREATE FUNCTION paperbot_newest(q tsquery, subs text[], phrase tsquery, in_title boolean, need integer,
                                 first_window float8, max_buckets integer, counting boolean DEFAULT false)
 RETURNS SETOF bigint
@@ -81,14 +81,16 @@ BEGIN
         END IF;
         IF counting THEN
             SELECT count(*) INTO n FROM (SELECT FROM papers p
-                WHERE p.terms @@ wq AND (NOT rest OR p.id < (high + 1) << 9)
+                WHERE paperbot_terms(p.id, p.words, p.ko_pairs, p.ko_title) @@ wq
+                AND (NOT rest OR p.id < (high + 1) << 9)
                 AND (subs IS NULL OR NOT EXISTS (SELECT FROM unnest(subs) s
                                                  WHERE strpos(CASE WHEN in_title THEN p.ko_title ELSE p.ko END, s) = 0))
                 AND (phrase IS NULL OR ts_match_vq(CASE WHEN in_title THEN p.title_words ELSE p.words END, phrase))
                 LIMIT need - got) x;
         ELSE
             RETURN QUERY SELECT p.id FROM papers p
-                WHERE p.terms @@ wq AND (NOT rest OR p.id < (high + 1) << 9)
+                WHERE paperbot_terms(p.id, p.words, p.ko_pairs, p.ko_title) @@ wq
+                AND (NOT rest OR p.id < (high + 1) << 9)
                 AND (subs IS NULL OR NOT EXISTS (SELECT FROM unnest(subs) s
                                                  WHERE strpos(CASE WHEN in_title THEN p.ko_title ELSE p.ko END, s) = 0))
                 AND (phrase IS NULL OR ts_match_vq(CASE WHEN in_title THEN p.title_words ELSE p.words END, phrase))
