@@ -1,10 +1,11 @@
 """A keyword query as PostgreSQL reads it: a ``tsquery`` over a paper's terms and the checks it can't make.
 
-A paper's terms (``paperbot_terms``, indexed by ``papers_terms``: migration 0013) are plain lexemes, no
-weights or positions, so the GIN index answers a query of them alone, without reading the rows: the
-words of titles and summaries (bare), of author names (:data:`AUTHOR`), of titles (:data:`TITLE`), every two characters of the Korean search text
-(:data:`PAIR`) and of the title's (:data:`TITLE_PAIR`), word prefixes (:data:`PREFIX`), and the paper's
-id bucket, which ``paperbot_newest`` (migration 0013) names to read the newest papers first.
+A paper's terms (``paperbot_terms``, indexed by ``papers_terms``: migration 0013) are plain lexemes,
+no weights or positions, so the GIN index answers a query of them alone, without reading the rows:
+the words of titles and summaries (bare), of author names (:data:`AUTHOR`), of titles
+(:data:`TITLE`), every two characters of the Korean search text (:data:`PAIR`) and of the title's
+(:data:`TITLE_PAIR`), word prefixes (:data:`PREFIX`), and the paper's id bucket, which
+``paperbot_newest`` (migration 0013) names to read the newest papers first.
 
 What a term matches is :mod:`bot.matching`'s rule, as in SQLite:
 

@@ -49,7 +49,8 @@ INSERT INTO search_words SELECT DISTINCT lexeme FROM papers, unnest(ts_filter(wo
 -- first; with `counting`, only how many there are, up to `need` (one row: no row is read when the index
 -- alone decides). Read in windows of buckets, newest first: the first of about `first_window * need` ids,
 -- each next sized by the share of matches seen so far (at most `max_buckets`), the last the rest of the
--- table, once it likely holds no more than twice the matches still wanted. One statement for a search, whatever the windows.
+-- table, once it likely holds no more than twice the matches still wanted. One statement for a search,
+-- whatever the windows.
 CREATE FUNCTION paperbot_newest(q tsquery, subs text[], phrase tsquery, in_title boolean, need integer,
                                 first_window float8, max_buckets integer, counting boolean DEFAULT false)
 RETURNS SETOF bigint
