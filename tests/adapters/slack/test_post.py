@@ -136,7 +136,7 @@ def test_the_start_of_slacks_answer_to_a_message_it_took_gives_ok_channel_and_ts
     b'{"ok":true,"warning":"missing_charset","channel":"C1","ts":"1.2","message":{}}',  # another order
     b'{"ok":true,"ts":"1.2","channel":"C1","message":{}}',
     b'{"ok":true,"message":{"channel":"C1","ts":"1.2"}}',
-    b'{"ok":true,"channel":"C1","ts":"1.2\u0022","message":{}}',
+    rb'{"ok":true,"channel":"C1","ts":"1.2\u0022","message":{}}',
     b'<html>Service Unavailable</html>',
 ])
 def test_any_other_answer_is_left_to_be_decoded_whole(answer: bytes) -> None:
