@@ -14,7 +14,10 @@
 --                   and GIN then skips through the other lexemes' posting lists to those papers only.
 -- Longer prefixes (and one character) are expanded to the words themselves through `search_words` (the
 -- vocabulary of titles and summaries, filled by the store at ingest): an index prefix scan reads every posting.
--- Made from the columns the store fills, so ingest and db copy need no change for it.
+-- Made from the columns the store fills, so ingest and db copy need no change for it. It calls built-in
+-- functions only (the title's pairs as paperbot_pairs makes them, written out): PostgreSQL computes an index
+-- expression under its own search_path too (REINDEX, ANALYZE and, from version 17, every maintenance
+-- operation run as pg_catalog, pg_temp; pg_restore with an empty one), where no paperbot function is found.
 CREATE FUNCTION paperbot_terms(bigint, tsvector, tsvector, text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT array_to_tsvector(ARRAY(
@@ -26,7 +29,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         UNION ALL SELECT U&'\E016' || left(lexeme, n) FROM unnest(ts_filter($2, '{a}')), generate_series(2, 16) n
             WHERE length(lexeme) >= n
         UNION ALL SELECT U&'\E013' || lexeme FROM unnest($3)
-        UNION ALL SELECT U&'\E014' || lexeme FROM unnest(paperbot_pairs($4))
+        UNION ALL SELECT U&'\E014' || substr($4, i, 2) FROM generate_series(1, length($4) - 1) i
+            WHERE strpos(substr($4, i, 2), U&'\E00F') = 0
         UNION ALL SELECT U&'\E010' || ($1 >> 9)::text))
 $$;
 -- an index of the expression, not a column: a search never reads it (the index answers alone), and the
