@@ -20,6 +20,7 @@ from bot.store import StoreError
 from bot.text import redact
 from storage.postgres.leader import AdvisoryLeaderLock
 from storage.postgres.migrations import ALL, LATEST
+from storage.postgres.session import process_name, session_settings
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,7 @@ class Database:
         url, schema = split_schema(url, schema)
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise StoreError(f"not a schema name: {schema!r} (lowercase letters, digits, _)")
-        # plans made for each statement's values: a generic plan can't tell a common search term from a
-        # rare one (asyncpg prepares every statement; PostgreSQL would switch to one after 5 runs)
-        settings = {"plan_cache_mode": "force_custom_plan"}
-        if schema:
-            settings["search_path"] = f"{schema}, public"
+        settings = session_settings(schema, f"paperbot {process_name()}")
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size, server_settings=settings)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 
 import asyncpg
+
+from storage.postgres.session import process_name, session_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,6 @@ KEY_PREFIX = "paperbot-leader:"
 _KEY = "hashtextextended($1 || current_schema(), 0)"
 #: a check that takes longer than this counts as a lost connection
 CHECK_TIMEOUT = 5.0
-#: the server probes the leader's connection when idle: a leader whose host vanished (power, network)
-#: loses the lock within about 10 + 3 × 5 = 25 s, not after the system's default of two hours
-KEEPALIVE = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
-
-
-def process_name() -> str:
-    """``host:pid``: how logs (and the other processes) name this process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class AdvisoryLeaderLock:
@@ -54,9 +46,8 @@ class AdvisoryLeaderLock:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            settings = {"application_name": f"paperbot-leader {self.name}"[:63], **KEEPALIVE}
-            if self.schema:
-                settings["search_path"] = f"{self.schema}, public"
+            # a leader whose host vanished loses the lock within the keepalive probes' 25 s
+            settings = session_settings(self.schema, f"paperbot-leader {self.name}")
             self._conn = await asyncpg.connect(self.url, server_settings=settings, timeout=CHECK_TIMEOUT)
             self._held = False
         return self._conn

@@ -23,6 +23,7 @@ from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage.postgres.db import Database
 from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
+from storage.postgres.session import CONNECT_TIMEOUT, process_name, session_settings
 from storage.sqlite.payload_codec import loaded, stored
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
@@ -42,10 +43,8 @@ class LedgerMixin(Database):
 
     async def _own_connection(self) -> asyncpg.Connection:
         """A connection apart from the pool, with the pool's settings."""
-        settings = {"plan_cache_mode": "force_custom_plan"}
-        if self.schema:
-            settings["search_path"] = f"{self.schema}, public"
-        conn: asyncpg.Connection = await asyncpg.connect(self.url, server_settings=settings)
+        settings = session_settings(self.schema, f"paperbot-ledger {process_name()}")
+        conn: asyncpg.Connection = await asyncpg.connect(self.url, server_settings=settings, timeout=CONNECT_TIMEOUT)
         return conn
 
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],

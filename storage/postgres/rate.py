@@ -20,7 +20,7 @@ import contextlib
 import asyncpg
 
 from storage.postgres.db import split_schema
-from storage.postgres.leader import KEEPALIVE, process_name
+from storage.postgres.session import process_name, session_settings
 
 #: a statement that takes longer than this counts as a lost connection (the pacer then paces alone)
 TAKE_TIMEOUT = 2.0
@@ -45,9 +45,7 @@ class PostgresRequestTimeline:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            settings = {"application_name": f"paperbot-rate {process_name()}"[:63], **KEEPALIVE}
-            if self.schema:
-                settings["search_path"] = f"{self.schema}, public"
+            settings = session_settings(self.schema, f"paperbot-rate {process_name()}")
             self._conn = await asyncpg.connect(self.url, server_settings=settings, timeout=TAKE_TIMEOUT)
             self._fresh = True  # not used yet: an error on it is not a session that ended
         return self._conn

@@ -23,8 +23,8 @@ from adapters.discord.pacing import Pacer
 from bot.app import request_timeline
 from bot.shared_rate import BATCH, SharedPacer
 from storage.postgres import PostgresStore
-from storage.postgres.leader import process_name
 from storage.postgres.rate import PostgresRequestTimeline
+from storage.postgres.session import process_name
 
 ROOT = Path(__file__).resolve().parents[2]
 EPS = 1e-6
