@@ -12,6 +12,7 @@ discord.py's bucket and retries. Per-route buckets and 429 handling stay discord
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,6 +20,8 @@ import aiohttp
 import discord
 
 from bot.shared_rate import RequestTimeline, SharedPacer
+
+log = logging.getLogger(__name__)
 
 #: Discord exempts interaction responses and follow-ups from the global limit
 UNPACED_PATHS = ("/interactions/", "/webhooks/")
@@ -103,6 +106,9 @@ def pace_shared(client: discord.Client, timeline: RequestTimeline) -> SharedPace
     if not isinstance(shared, SharedPacer):
         shared = SharedPacer(timeline, 1.0 / alone.interval, alone=alone)
         _use(http, shared)
+        # DISCORD_REST_RATE was once each process's rate: say what it is now
+        log.info("Discord: %g REST requests/s for the whole bot, shared with its other processes through the "
+                 "database (DISCORD_REST_RATE)", 1.0 / alone.interval)
     return shared
 
 

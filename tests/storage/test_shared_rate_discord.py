@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import logging
 
 import discord
 
@@ -65,7 +66,8 @@ async def test_on_sqlite_the_one_process_paces_itself(tmp_path):
             assert transport is not None and isinstance(transport.pacer, Pacer)
 
 
-async def test_a_running_bot_on_postgresql_paces_its_discord_requests_on_the_shared_timeline(pg_schema):
+async def test_a_running_bot_on_postgresql_paces_its_discord_requests_on_the_shared_timeline(pg_schema, caplog):
+    caplog.set_level(logging.INFO, logger="adapters.discord.pacing")
     url, schema = pg_schema
     async with FakeDiscord(token=TOKEN) as fake:
         settings = make_settings(fake, PAPERBOT_DB=f"{url}?schema={schema}", PAPERBOT_SOURCES="")
@@ -75,6 +77,8 @@ async def test_a_running_bot_on_postgresql_paces_its_discord_requests_on_the_sha
             transport = DiscordTransport(client)
             await bot.start("discord", {"discord": transport})
             assert isinstance(transport.pacer, SharedPacer) and transport.pacer.timeline is bot.timeline
+            # the operator is told the rate is the bot's now (DISCORD_REST_RATE was once each process's)
+            assert "48 REST requests/s for the whole bot" in caplog.text
         finally:
             await bot.close()
             await client.close()
