@@ -21,10 +21,10 @@ import asyncpg
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
+from storage.payload_codec import loaded, stored
 from storage.postgres.db import Database
 from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
 from storage.postgres.session import CONNECT_TIMEOUT, process_name, session_settings
-from storage.sqlite.payload_codec import loaded, stored
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"

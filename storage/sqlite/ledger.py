@@ -11,7 +11,7 @@ claiming the next in one ``UPDATE`` of both rows) are queued, and those queued w
 connection is busy are committed together in one hop to SQLite's thread
 (:mod:`storage.sqlite.ledger_batch`); ledger transactions skip the search index's hook (the
 ledger never changes papers). A payload is stored once per distinct JSON, encoded once while it
-lives (:mod:`storage.sqlite.payload_codec`, shared with PostgreSQL).
+lives (:mod:`storage.payload_codec`, shared with PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import aiosqlite
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
+from storage.payload_codec import loaded, stored
 from storage.sqlite.db import Database, now_text, parse_time
 from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
-from storage.sqlite.payload_codec import loaded, stored
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.payload import Payload
-from storage.sqlite.payload_codec import loaded, stored
+from storage.payload_codec import loaded, stored
 
 CARD = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* \"quoted\" \\ ✓ \n line"}}
 PAYLOADS = [
