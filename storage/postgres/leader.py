@@ -13,12 +13,11 @@ others can say who leads.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import asyncpg
 
-from storage.postgres.session import process_name, session_settings
+from storage.postgres.session import OwnConnection, process_name
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +39,16 @@ class AdvisoryLeaderLock:
         self.url = url
         self.schema = schema
         self.name = name or process_name()
-        self._conn: asyncpg.Connection | None = None
+        # a leader whose host vanished loses the lock within the keepalive probes' 25 s (session_settings)
+        self._own = OwnConnection(url, schema, f"paperbot-leader {self.name}", CHECK_TIMEOUT)
         self._held = False
         self._busy = asyncio.Lock()  # one connection: one query at a time
 
     async def _connection(self) -> asyncpg.Connection:
-        if self._conn is None or self._conn.is_closed():
-            # a leader whose host vanished loses the lock within the keepalive probes' 25 s
-            settings = session_settings(self.schema, f"paperbot-leader {self.name}")
-            self._conn = await asyncpg.connect(self.url, server_settings=settings, timeout=CHECK_TIMEOUT)
+        conn, opened = await self._own.get()
+        if opened:  # a new session holds no lock
             self._held = False
-        return self._conn
+        return conn
 
     async def try_acquire(self) -> bool:
         """Take the lock if it is free (or already ours); ``False`` when another process holds it."""
@@ -91,18 +89,9 @@ class AdvisoryLeaderLock:
 
     async def _drop(self) -> None:
         self._held = False
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.terminate()
+        self._own.drop()
 
     async def release(self) -> None:
         """Give the lock up (closing the session releases it)."""
-        conn, self._conn = self._conn, None
         self._held = False
-        if conn is not None:
-            try:
-                async with asyncio.timeout(CHECK_TIMEOUT):
-                    await conn.close()
-            except Exception:  # closing a broken connection: the server drops the session anyway
-                conn.terminate()
+        await self._own.close()

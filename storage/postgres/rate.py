@@ -15,12 +15,11 @@ batch of slots never waits for the store's pool.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import asyncpg
 
 from storage.postgres.db import split_schema
-from storage.postgres.session import process_name, session_settings
+from storage.postgres.session import OwnConnection, process_name
 
 #: a statement that takes longer than this counts as a lost connection (the pacer then paces alone)
 TAKE_TIMEOUT = 2.0
@@ -39,16 +38,15 @@ class PostgresRequestTimeline:
     def __init__(self, url: str, schema: str | None = None, *, name: str = "discord") -> None:
         self.url, self.schema = split_schema(url, schema)
         self.name = name
-        self._conn: asyncpg.Connection | None = None
+        self._own = OwnConnection(self.url, self.schema, f"paperbot-rate {process_name()}", TAKE_TIMEOUT)
         self._fresh = True
         self._busy = asyncio.Lock()  # one connection: one statement at a time
 
     async def _connection(self) -> asyncpg.Connection:
-        if self._conn is None or self._conn.is_closed():
-            settings = session_settings(self.schema, f"paperbot-rate {process_name()}")
-            self._conn = await asyncpg.connect(self.url, server_settings=settings, timeout=TAKE_TIMEOUT)
+        conn, opened = await self._own.get()
+        if opened:
             self._fresh = True  # not used yet: an error on it is not a session that ended
-        return self._conn
+        return conn
 
     async def take(self, count: int, interval: float) -> tuple[float, float]:
         """(the first of the next ``count`` slots ``interval`` s apart, now), on the database's clock. A connection
@@ -72,16 +70,7 @@ class PostgresRequestTimeline:
         return float(row["first"]), float(row["now"])
 
     def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.terminate()
+        self._own.drop()
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                async with asyncio.timeout(TAKE_TIMEOUT):
-                    await conn.close()
-            except Exception:  # a broken connection: the server drops the session anyway
-                conn.terminate()
+        await self._own.close()
