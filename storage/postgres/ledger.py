@@ -24,7 +24,7 @@ from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, Stor
 from storage.payload_codec import loaded, stored
 from storage.postgres.db import Database
 from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
-from storage.postgres.session import CONNECT_TIMEOUT, process_name, session_settings
+from storage.postgres.session import CONNECT_TIMEOUT, OwnConnection, process_name
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
@@ -38,14 +38,12 @@ class LedgerMixin(Database):
         """The ledger's batched writes, on a connection of their own (see :mod:`storage.postgres.ledger_batch`)."""
         writes = self.__dict__.get("_ledger_writes")
         if writes is None:
-            writes = self.__dict__["_ledger_writes"] = Writes(self._own_connection)
+            writes = self.__dict__["_ledger_writes"] = Writes(self._own_connection())
         return writes
 
-    async def _own_connection(self) -> asyncpg.Connection:
+    def _own_connection(self) -> OwnConnection:
         """A connection apart from the pool, with the pool's settings."""
-        settings = session_settings(self.schema, f"paperbot-ledger {process_name()}")
-        conn: asyncpg.Connection = await asyncpg.connect(self.url, server_settings=settings, timeout=CONNECT_TIMEOUT)
-        return conn
+        return OwnConnection(self.url, self.schema, f"paperbot-ledger {process_name()}", CONNECT_TIMEOUT)
 
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
@@ -167,9 +165,10 @@ class LedgerMixin(Database):
         # on a connection of its own: behind a fan-out's queries in the pool, a renewal could come too late and
         # a live run's claims would be taken over
         async with self._lease_lock():
-            conn = self.__dict__.get("_lease_conn")
-            if conn is None or conn.is_closed():
-                conn = self.__dict__["_lease_conn"] = await self._own_connection()
+            own = self.__dict__.get("_lease_conn")
+            if own is None:
+                own = self.__dict__["_lease_conn"] = self._own_connection()
+            conn, _ = await own.get()
             async with conn.transaction():
                 await conn.execute(
                     "INSERT INTO leases(owner, expires_at, started_at, info) VALUES ($1, $2, $3, $4)"
@@ -189,9 +188,9 @@ class LedgerMixin(Database):
         writes = self.__dict__.pop("_ledger_writes", None)
         if writes is not None:
             await writes.close()
-        conn = self.__dict__.pop("_lease_conn", None)
-        if conn is not None:
-            await conn.close()
+        own = self.__dict__.pop("_lease_conn", None)
+        if own is not None:
+            await own.close()
         await super().close()
 
     async def release_lease(self, owner: str) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 import asyncpg
 
+from storage.postgres.session import OwnConnection
+
 _KEYS = "v.platform = p.platform AND v.target = p.target AND v.post_key = p.post_key"
 
 #: posts and their parts; the parts only of the posts this statement created (the first process to open a post
@@ -130,9 +132,8 @@ CLOSES = Kind(CLOSE, _transpose, lambda items, rows: [None] * len(items))
 class Writes:
     """The ledger writes queued while a statement is on its way (see the module docstring)."""
 
-    def __init__(self, connect: Callable[[], Any]) -> None:
-        self._connect = connect
-        self._conn: asyncpg.Connection | None = None
+    def __init__(self, connection: OwnConnection) -> None:
+        self._own = connection
         self.waiting: dict[Kind, list[tuple[tuple[Any, ...], asyncio.Future[Any]]]] = {}
         self._draining: asyncio.Task[None] | None = None
 
@@ -172,17 +173,14 @@ class Writes:
         _settle(batch, answers)
 
     async def _fetch(self, kind: Kind, items: Sequence[tuple[Any, ...]]) -> list[asyncpg.Record]:
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await self._connect()
-        result: list[asyncpg.Record] = await self._conn.fetch(kind.sql, *kind.columns(items))
+        conn, _ = await self._own.get()
+        result: list[asyncpg.Record] = await conn.fetch(kind.sql, *kind.columns(items))
         return result
 
     async def close(self) -> None:
         if self._draining is not None and not self._draining.done():
             self._draining.cancel()
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        await self._own.close()
 
 
 def _settle(batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]], answers: list[Any] | None = None,
