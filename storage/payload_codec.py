@@ -18,27 +18,20 @@ import hashlib
 import json
 from typing import Any
 
+from bot.identity_cache import IdentityCache
 from bot.payload import Payload
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
-#: payloads encoded lately, by identity: (payload, bytes, hash)
-_PAYLOADS_KEPT = 256
-_payloads: dict[int, tuple[Payload, bytes, str]] = {}
-#: list elements encoded lately, by identity: (element, bytes, marker: NUL and the SHA-256 of the bytes)
-_ELEMENTS_KEPT = 200_000
-_elements: dict[int, tuple[Any, bytes, bytes]] = {}
+#: payloads encoded lately: (bytes, hash)
+_payloads: IdentityCache[Payload, tuple[bytes, str]] = IdentityCache(256)
+#: list elements encoded lately: (bytes, marker: NUL and the SHA-256 of the bytes)
+_elements: IdentityCache[Any, tuple[bytes, bytes]] = IdentityCache(200_000)
 
 
-def _element(value: Any) -> tuple[Any, bytes, bytes]:
-    kept = _elements.get(id(value))
-    if kept is not None and kept[0] is value:
-        return kept
+def _element(value: Any) -> tuple[bytes, bytes]:
     data = _encode(value).encode()
-    if len(_elements) >= _ELEMENTS_KEPT:
-        _elements.clear()
-    kept = _elements[id(value)] = (value, data, b"\x00" + hashlib.sha256(data).digest())
-    return kept
+    return data, b"\x00" + hashlib.sha256(data).digest()
 
 
 def _body(body: dict[str, Any], out: list[bytes], keyed: list[bytes]) -> None:
@@ -51,9 +44,9 @@ def _body(body: dict[str, Any], out: list[bytes], keyed: list[bytes]) -> None:
         out.append(name)
         keyed.append(name)
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            elements = [_element(v) for v in value]
-            out.append(b": [" + b", ".join([e[1] for e in elements]) + b"]")
-            keyed.append(b": [" + b"".join([e[2] for e in elements]) + b"]")
+            elements = [_elements.get(v, _element) for v in value]
+            out.append(b": [" + b", ".join([e[0] for e in elements]) + b"]")
+            keyed.append(b": [" + b"".join([e[1] for e in elements]) + b"]")
         else:
             text = b": " + _encode(value).encode()
             out.append(text)
@@ -67,9 +60,10 @@ def stored(payload: Payload) -> tuple[bytes, str]:
     each list element's text replaced by its marker — NUL, which JSON text never holds raw, and the element's
     own SHA-256 — so that equal payloads get equal keys, different ones different keys, and a payload's key
     hashes a few bytes per element instead of its whole text (elements are shared: each is hashed once)."""
-    kept = _payloads.get(id(payload))
-    if kept is not None and kept[0] is payload:
-        return kept[1], kept[2]
+    return _payloads.get(payload, _stored)
+
+
+def _stored(payload: Payload) -> tuple[bytes, str]:
     out = [b'{"body": ']
     keyed = [b'{"body": ']
     _body(payload.body, out, keyed)
@@ -79,9 +73,6 @@ def stored(payload: Payload) -> tuple[bytes, str]:
     keyed.append(tail)
     data = b"".join(out)
     digest = hashlib.sha256(b"".join(keyed)).hexdigest()[:32]
-    if len(_payloads) >= _PAYLOADS_KEPT:
-        _payloads.clear()
-    _payloads[id(payload)] = (payload, data, digest)
     return data, digest
 
 

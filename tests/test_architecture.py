@@ -33,7 +33,8 @@ def test_core_and_storage_import_no_platform(package):
 
 #: the layers, lowest first: a module imports from its own layer or lower ones, never higher
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("domain", ("bot.models", "bot.payload", "bot.store", "bot.text", "bot.matching", "bot.errors")),
+    ("domain", ("bot.models", "bot.payload", "bot.store", "bot.text", "bot.matching", "bot.errors",
+                "bot.identity_cache")),
     ("storage", ("storage",)),
     ("core", ("bot",)),  # commands, delivery, scheduling, alerts, layout, sources … (the rest of bot/)
     ("composition", ("bot.app", "bot.service")),  # the app factory: builds the concrete store

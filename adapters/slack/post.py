@@ -41,6 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.web.internal_utils import get_user_agent
 
+from bot.identity_cache import IdentityCache
 from bot.payload import Payload
 
 METHOD = "chat.postMessage"
@@ -52,6 +53,11 @@ _MAX_ATTEMPTS = 100
 #: how Slack's answer to a message it took begins; the message itself follows (:func:`accepted`)
 _ACCEPTED = re.compile(rb'\{\s*"ok"\s*:\s*true\s*,\s*"channel"\s*:\s*"([A-Z0-9]+)"\s*,'
                        rb'\s*"ts"\s*:\s*"([0-9]+\.[0-9]+)"\s*[,}]')
+
+
+def _rest(payload: Payload) -> bytes:
+    """The payload's members as the end of a JSON object (``"text": …, "blocks": […]}``)."""
+    return json.dumps({k: v for k, v in payload.body.items() if v is not None})[1:].encode()
 
 
 class MessagePoster:
@@ -68,7 +74,7 @@ class MessagePoster:
         self.headers["Content-Type"] = "application/json;charset=utf-8"
         headers: dict[str, str | list[str]] = {**self.headers}
         self._request = HttpRequest(method="POST", url=self.url, headers=headers)
-        self._encoded: dict[int, tuple[Payload, bytes]] = {}
+        self._encoded: IdentityCache[Payload, bytes] = IdentityCache(_KEPT)
 
     def ready(self) -> bool:
         """Whether :meth:`post` can send by itself (an open shared session, no debug lines wanted)."""
@@ -94,21 +100,10 @@ class MessagePoster:
         fields = {k: v for k, v in {**fields, **defaults}.items() if v is not None}
         if not fields.keys().isdisjoint(payload.body):  # a payload naming a field itself: slack-sdk's merge
             return json.dumps({k: v for k, v in {**payload.body, **fields}.items() if v is not None}).encode()
-        rest = self._rest(payload)
+        rest = self._encoded.get(payload, _rest)
         head = json.dumps(fields).encode()
         return head[:-1] + b", " + rest if rest != b"}" else head
 
-    def _rest(self, payload: Payload) -> bytes:
-        """The payload's members as the end of a JSON object (``"text": …, "blocks": […]}``)."""
-        kept = self._encoded.get(id(payload))
-        if kept is not None and kept[0] is payload:
-            return kept[1]
-        text = json.dumps({k: v for k, v in payload.body.items() if v is not None})
-        rest = text[1:].encode()
-        if len(self._encoded) >= _KEPT:
-            self._encoded.clear()
-        self._encoded[id(payload)] = (payload, rest)
-        return rest
 
     async def _send(self, data: bytes) -> AsyncSlackResponse:
         """slack-sdk's request loop (``_request_with_session``) for one JSON body on the shared session."""

@@ -28,6 +28,7 @@ from typing import Any
 from adapters.slack import limits
 from adapters.slack.blocks import CardParts, SlackBlock, card_parts, render_block, section, with_matched
 from adapters.slack.mrkdwn import plain
+from bot.identity_cache import IdentityCache
 from bot.messages import Block, Message, PaperCard, block_text
 from bot.payload import Payload
 from bot.text import fit
@@ -78,19 +79,9 @@ def fallback_text(message: Message) -> str:
     return fit("\n".join(texts).strip(), limit, escape=plain) or EMPTY_FALLBACK
 
 
-#: cards' plain text by identity (kept with the card): an alert's fallback reads the same cards many times
-_TEXTS: dict[int, tuple[PaperCard, str]] = {}
-
-
 def card_text(card: PaperCard) -> str:
-    kept = _TEXTS.get(id(card))
-    if kept is not None and kept[0] is card:
-        return kept[1]
-    text = block_text(card)
-    if len(_TEXTS) >= CARDS_KEPT:
-        _TEXTS.clear()
-    _TEXTS[id(card)] = (card, text)
-    return text
+    """A card's plain text, kept with the card: an alert's fallback reads the same cards many times."""
+    return _TEXTS.get(card, block_text)
 
 
 def continued(fallback: str, part: int, parts: int) -> str:
@@ -114,21 +105,15 @@ def text_size(value: Any) -> int:
 _PARTS: dict[tuple[Any, ...], tuple[CardParts, list[int], list[int]]] = {}
 #: a card's fields but its matched terms
 _unmatched = operator.attrgetter(*[f.name for f in fields(PaperCard) if f.name != "matched"])
-_RENDERED: dict[int, tuple[PaperCard, list[SlackBlock], list[int]]] = {}
 CARDS_KEPT = 50_000
+_RENDERED: IdentityCache[PaperCard, tuple[list[SlackBlock], list[int]]] = IdentityCache(CARDS_KEPT)
+_TEXTS: IdentityCache[PaperCard, str] = IdentityCache(CARDS_KEPT)
 
 
 def rendered_block(block: Block) -> tuple[list[SlackBlock], list[int]]:
     """A neutral block's Slack blocks and their text sizes; a paper card rendered once while it is kept."""
     if isinstance(block, PaperCard):
-        kept = _RENDERED.get(id(block))
-        if kept is not None and kept[0] is block:
-            return kept[1], kept[2]
-        group, sizes = rendered_card(block)
-        if len(_RENDERED) >= CARDS_KEPT:
-            _RENDERED.clear()
-        _RENDERED[id(block)] = (block, group, sizes)
-        return group, sizes
+        return _RENDERED.get(block, rendered_card)
     group = render_block(block)
     return group, [text_size(b) for b in group]
 

@@ -1,0 +1,34 @@
+"""Values derived from an object, kept by the object's identity while the object is kept with them.
+
+For objects that are not hashable, or whose hash costs as much as the work it would save (a payload's body, a
+rendered card, a list of Block Kit elements): an alert run or a fan-out hands the same objects over again and
+again, and each is encoded or rendered once. Bounded: emptied when full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["IdentityCache"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class IdentityCache(Generic[K, V]):
+    """``get(key, make)``: ``make(key)`` once per object ``key`` while it is kept (``size`` objects at most)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: dict[int, tuple[K, V]] = {}  # the key kept with its value: its id is not reused meanwhile
+
+    def get(self, key: K, make: Callable[[K], V]) -> V:
+        kept = self._kept.get(id(key))
+        if kept is not None and kept[0] is key:
+            return kept[1]
+        value = make(key)
+        if len(self._kept) >= self.size:
+            self._kept.clear()
+        self._kept[id(key)] = (key, value)
+        return value

@@ -1,0 +1,17 @@
+from bot.identity_cache import IdentityCache
+
+
+def test_a_value_is_made_once_per_object_not_per_equal_object_and_the_cache_empties_when_full():
+    made: list[object] = []
+
+    def make(key: list[int]) -> int:
+        made.append(key)
+        return sum(key)
+
+    cache: IdentityCache[list[int], int] = IdentityCache(2)
+    a, b, c = [1, 2], [1, 2], [5]
+    assert cache.get(a, make) == 3 and cache.get(a, make) == 3
+    assert cache.get(b, make) == 3  # equal, but another object: made again
+    assert [m is a for m in made] == [True, False]
+    assert cache.get(c, make) == 5  # full: emptied, then c kept
+    assert cache.get(a, make) == 3 and len(made) == 4
