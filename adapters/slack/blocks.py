@@ -156,12 +156,6 @@ def thumbnail(paper: Paper) -> dict[str, Any] | None:
     return {"type": "image", "image_url": url, "alt_text": fit(paper.title, limits.IMAGE_ALT_TEXT) or "thumbnail"}
 
 
-def context_texts(block: PaperCard) -> list[str]:
-    before, after = context_parts(block)
-    texts = [*before, matched_text(block.matched), *after] if block.matched else [*before, *after]
-    return texts[: limits.CONTEXT_ELEMENTS]
-
-
 #: a context text's budget: the line's, less the emoji and a space
 _CONTEXT_BUDGET = limits.CONTEXT_TEXT - 3
 
