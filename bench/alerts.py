@@ -73,6 +73,8 @@ TARGET_SCALING = 2.0  # time(2N subscriptions) / time(N), below
 WHOLE_TARGET_S = 10.0  # the whole run (match, claim, render, send) beyond the platform's own sending floor
 WHOLE_TARGET_SCALING = 1.5  # whole run at 2N subscriptions / at N, below
 SLACK_GAP = 1.0  # the fake Slack's (and Slack's) one message per second per channel
+#: what an alert run writes, emptied before each whole run (claims, posts, parts and their stored payloads)
+CLEAN_SLATE = ("alerted", "alert_batches", "parts", "posts", "payloads", "payload_skeletons", "payload_elements")
 PLATFORMS = ("slack",)  # the whole run sends through the Slack fake
 SHARES = (("keyword-ko", 0.35), ("keyword-en", 0.35), ("author", 0.30))
 SUBS_PER_SUBSCRIBER = 3  # on average
@@ -489,8 +491,11 @@ async def whole_run(store: SQLiteStore, fake: Any, papers: Sequence[Paper], date
     from bot.delivery import Deliverer
 
     async with store._write:
-        for table in ("alerted", "parts", "posts", "payloads"):
-            await store._db.execute(f"DELETE FROM {table}")
+        tables = await store._db.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+        present = {r[0] for r in tables}
+        for table in CLEAN_SLATE:
+            if table in present:  # tables of later migrations too: a run never finds the last one's rows
+                await store._db.execute(f"DELETE FROM {table}")
     whole = Whole(subscriptions)
     transport = slack_transport(fake.info) if mode == "slack" else NullSend(slack_transport(fake.info))
     await fake.call("mark")
