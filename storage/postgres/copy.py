@@ -42,6 +42,9 @@ class Table:
     convert: dict[str, Convert]
     order: str = "1"
     source: str = ""  # the SQLite table or view read (default: name)
+    #: the source also has a skeleton column: the payload column is put together from it where it is NULL
+    #: (a payload stored as its skeleton and elements, SQLite migration 0017; PostgreSQL stores it whole)
+    skeletons: bool = False
 
 
 TABLES: tuple[Table, ...] = (
@@ -60,7 +63,7 @@ TABLES: tuple[Table, ...] = (
           {"created_at": _time, "finished_at": _time, "retry_at": _time}),
     Table("parts", ("platform", "target", "post_key", "part", "state", "payload", "nonce", "owner", "message_id",
                     "thread_id", "error", "claimed_at", "sent_at"),
-          {"claimed_at": _time, "sent_at": _time}, source="parts_full"),
+          {"claimed_at": _time, "sent_at": _time}, source="parts_full", skeletons=True),
     Table("delivery_runs", ("id", "platform", "target", "post_key", "outcome", "detail", "at"), {"at": _time}, "id"),
     Table("unavailable_channels", ("platform", "target", "reason", "since", "reported"),
           {"since": _time, "reported": _bool}),
@@ -89,9 +92,12 @@ async def copy_store(source: SQLiteStore, target: PostgresStore,
     counts: dict[str, int] = {}
     async with target.transaction() as conn:
         for table in TABLES:
-            rows = list(await source._db.execute_fetchall(
-                f"SELECT {', '.join(table.columns)} FROM {table.source or table.name} ORDER BY {table.order}"
+            rows: list[Any] = list(await source._db.execute_fetchall(
+                f"SELECT {', '.join(table.columns)}{', skeleton' if table.skeletons else ''}"
+                f" FROM {table.source or table.name} ORDER BY {table.order}"
             ))
+            if table.skeletons:
+                rows = await _whole_payloads(source, table, rows)
             records = [_convert(table, row) for row in rows]
             if records:
                 await conn.copy_records_to_table(table.name, records=records, columns=list(table.columns))
@@ -117,6 +123,14 @@ async def copy_store(source: SQLiteStore, target: PostgresStore,
             if copied != counts[table.name]:
                 raise StoreError(f"copy check failed: {table.name} has {copied} rows, the source {counts[table.name]}")
     return counts
+
+
+async def _whole_payloads(source: SQLiteStore, table: Table, rows: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows with each payload's whole JSON, the skeleton column left out."""
+    at = table.columns.index("payload")
+    texts = await source.payload_texts([(row[at], row[-1]) for row in rows])
+    return [(*row[:at], text if isinstance(text, str) else text.decode(), *row[at + 1:-1])
+            for row, text in zip(rows, texts, strict=True)]
 
 
 def _convert(table: Table, row: Sequence[Any]) -> tuple[Any, ...]:

@@ -11,7 +11,9 @@ claiming the next in one ``UPDATE`` of both rows) are queued, and those queued w
 connection is busy are committed together in one hop to SQLite's thread
 (:mod:`storage.sqlite.ledger_batch`); ledger transactions skip the search index's hook (the
 ledger never changes papers). A payload is stored once per distinct JSON, encoded once while it
-lives (:mod:`storage.payload_codec`, shared with PostgreSQL).
+lives (:mod:`storage.payload_codec`, shared with PostgreSQL); one made of list elements (Slack blocks,
+Discord embeds) as its skeleton and each distinct element once (migration 0017): an alert run's cards,
+shared by many subscribers' alerts, are written once each instead of once per distinct alert.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import aiosqlite
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
-from storage.payload_codec import loaded, stored
+from storage import payload_codec
 from storage.sqlite.db import Database, now_text, parse_time
 from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
+from storage.sqlite.ledger_payloads import Known, Stored, payload_texts, write_payloads
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
@@ -55,25 +58,26 @@ class LedgerMixin(Database):
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         key = (platform, target, post_key)
         stamp = now_text(now)
-        encoded = [stored(p) for p in payloads]
+        encoded = [payload_codec.encoded(p) for p in payloads]
+        known = self._known_payloads
+        plan = known.plan(encoded)
+        post_row = (*key, len(payloads), report_to, stamp, None if payloads else stamp)
+        part_rows = [(*key, i, e.key) for i, e in enumerate(encoded)]
 
-        def record(conn: sqlite3.Connection) -> bool:
+        def record(conn: sqlite3.Connection) -> Stored | None:  # (in SQLite's thread: rows made beforehand)
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key, len(payloads), report_to, stamp, None if payloads else stamp),
-            )
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", post_row)
             if cursor.rowcount != 1:
-                return False
-            conn.executemany("INSERT OR IGNORE INTO payloads(hash, payload) VALUES (?, CAST(? AS TEXT))",
-                             [(digest, data) for data, digest in encoded])
+                return None
+            stored = write_payloads(conn, encoded, plan)
             conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash)"
-                             " VALUES (?, ?, ?, ?, 'pending', '', ?)",
-                             [(*key, i, digest) for i, (_, digest) in enumerate(encoded)])
-            return True
+                             " VALUES (?, ?, ?, ?, 'pending', '', ?)", part_rows)
+            return stored
 
-        created = await self._writes.run(record)
-        if created:  # as recorded: no need to read it back
+        stored = await self._writes.run(record)
+        if stored is not None:  # as recorded: no need to read it back
+            known.add(stored)
             return LedgerPost(platform=platform, target=target, post_key=post_key,
                               parts=tuple(StoredPart(i, p, "pending", None, None, None)
                                           for i, p in enumerate(payloads)),
@@ -82,6 +86,17 @@ class LedgerMixin(Database):
         post = await self.post(platform, target, post_key)
         assert post is not None
         return post
+
+    @property
+    def _known_payloads(self) -> Known:
+        known = self.__dict__.get("_ledger_known")
+        if known is None:
+            known = self.__dict__["_ledger_known"] = Known()
+        return known
+
+    async def payload_texts(self, rows: Sequence[tuple[str | None, bytes | None]]) -> list[str | bytes]:
+        """The whole JSON of each payload as the view ``parts_full`` gives it: ``(payload, skeleton)``."""
+        return await payload_texts(self._db, rows)
 
     async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None:
         rows = await self._db.execute_fetchall(f"SELECT {_POST_COLUMNS} FROM posts WHERE {_KEY}",
@@ -93,13 +108,16 @@ class LedgerMixin(Database):
     async def _with_parts(self, rows: list[Any]) -> list[LedgerPost]:
         posts = []
         for row in rows:
-            parts = await self._db.execute_fetchall(
-                f"SELECT part, payload, state, message_id, thread_id, error FROM parts_full WHERE {_KEY} ORDER BY part",
+            parts = list(await self._db.execute_fetchall(
+                "SELECT part, payload, skeleton, state, message_id, thread_id, error FROM parts_full"
+                f" WHERE {_KEY} ORDER BY part",
                 (row[0], row[1], row[2]),
-            )
+            ))
+            texts = await self.payload_texts([(r[1], r[2]) for r in parts])
             posts.append(LedgerPost(
                 platform=row[0], target=row[1], post_key=row[2],
-                parts=tuple(StoredPart(r[0], loaded(r[1]), r[2], r[3], r[4], r[5]) for r in parts),
+                parts=tuple(StoredPart(r[0], payload_codec.loaded(text), r[3], r[4], r[5], r[6])
+                            for r, text in zip(parts, texts, strict=True)),
                 created_at=parse_time(row[3]), report_to=row[4], finished=row[5] is not None, attempts=row[6],
                 retry_at=parse_time(row[7]) if row[7] else None, last_error=row[8],
             ))

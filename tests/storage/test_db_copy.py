@@ -32,6 +32,7 @@ async def answers(store) -> dict[str, object]:
     seen["subscriptions"] = await store.subscriptions("discord", "user:1")
     seen["schedules"] = await store.schedules()
     seen["post"] = await store.post("discord", "C1", "digest:2024-06-28")
+    seen["alert"] = await store.post("slack", "U1", "alert:2024-06-28")  # stored as elements on SQLite
     seen["sent"] = await store.sent_posts("discord", "C1")
     seen["runs"] = [(r.platform, r.target, r.post_key, r.outcome) for r in await store.last_runs()]
     seen["unavailable"] = await store.unavailable("slack")
@@ -58,6 +59,10 @@ async def make_install(path, seed_digest) -> dict[str, object]:
         await store.set_schedule(Schedule("discord", "C1", dt.time(9, 0), "Asia/Seoul", (0, 1, 2, 3, 4), since=T0))
         post = [Payload({"content": "digest"}), Payload({"content": "reply"}, thread_of=0)]
         await store.open_post("discord", "C1", "digest:2024-06-28", post, now=T0)
+        card = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* ✓"}}
+        alert = [Payload({"text": "alert", "blocks": [card, {"type": "divider"}, card]}),
+                 Payload({"embeds": [card]}, thread_of=0, source=1)]
+        await store.open_post("slack", "U1", "alert:2024-06-28", alert, now=T0)
         await store.renew_lease("run-1", T0 + dt.timedelta(minutes=1))
         await store.claim_part("discord", "C1", "digest:2024-06-28", 0, "n0", owner="run-1", now=T0)
         await store.mark_sent("discord", "C1", "digest:2024-06-28", 0, "m0", "t0")

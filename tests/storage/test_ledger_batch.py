@@ -24,8 +24,9 @@ async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_
     for i in range(20):
         stored = await sqlite_store.post("slack", f"user:U{i}", "alert:2024-06-28")
         assert [p.payload for p in stored.parts] == [card, card]
-    rows = await sqlite_store._db.execute_fetchall("SELECT count(*) FROM payloads")
-    assert list(rows) == [(1,)]  # forty parts, one payload text
+    rows = await sqlite_store._db.execute_fetchall(
+        "SELECT (SELECT count(*) FROM payload_skeletons), (SELECT count(*) FROM payload_elements)")
+    assert list(rows) == [(1, 1)]  # forty parts, one payload, one card
 
 
 async def test_a_post_opened_twice_keeps_its_first_parts(sqlite_store):

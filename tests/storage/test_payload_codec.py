@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.payload import Payload
-from storage.payload_codec import loaded, stored
+from storage.payload_codec import encoded, loaded, markers, stored, whole
 
 CARD = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* \"quoted\" \\ ✓ \n line"}}
 PAYLOADS = [
@@ -42,3 +44,17 @@ def test_payloads_made_of_the_same_elements_differently_get_different_keys():
                 Payload({"blocks": [{"type": "section", "text": "a"}, {"type": "section", "text": "b "}]})]
     assert len({stored(p)[1] for p in variants}) == len(variants)
     assert stored(Payload({"blocks": [dict(a), dict(b)]}))[1] == stored(variants[0])[1]
+
+
+def test_a_skeleton_and_its_elements_give_the_whole_json_back():
+    for payload in PAYLOADS:
+        e = encoded(payload)
+        assert whole(e.skeleton, e.elements) == stored(payload)[0]
+        assert set(markers(e.skeleton)) == set(e.elements)
+        assert len(e.skeleton) < len(e.data) or not e.elements  # each element named by 33 bytes
+    first = encoded(PAYLOADS[0])
+    assert len(markers(first.skeleton)) == 3 and len(first.elements) == 2  # CARD twice, one element stored
+    missing = dict(first.elements)
+    missing.pop(markers(first.skeleton)[1])
+    with pytest.raises(KeyError):
+        whole(first.skeleton, missing)
