@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import itertools
+import operator
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import cast
 
 from bot.delivery import Deliverer, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang, language_of
@@ -47,35 +50,58 @@ def target_of(subscriber: str) -> str:
     return subscriber.removeprefix("channel:")
 
 
-#: an alert card as shared between subscribers: (arxiv_id, matched terms, language, day)
-CardKey = tuple[str, tuple[str, ...], str, dt.date]
+#: the cards built so far for one language and day, by (arxiv_id, matched terms); shared between subscribers
+Cards = dict[tuple[str, tuple[str, ...]], PaperCard]
 
 
 def alert_messages(batch: AlertBatch, t: Lang | None = None,
-                   cards: dict[CardKey, PaperCard] | None = None) -> tuple[Message, ...]:
+                   cards: dict[tuple[str, dt.date], Cards] | None = None) -> tuple[Message, ...]:
     """The alert: a header, one card per paper (its matched terms named; no rank, so that a paper
     matched by the same terms is the same card in every subscriber's alert), how to stop it.
-    ``cards``: the cards built so far, reused (a renderer may then reuse their rendering too); a paper's
-    card is built once and given each subscriber's terms."""
+    ``cards``: the cards built so far by language and day, reused (a renderer may then reuse their rendering too);
+    a paper's card is built once and given each subscriber's terms."""
     t = t or Lang(DEFAULT)
-    cards = {} if cards is None else cards
-    blocks: list[Block] = [
-        Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
-                          len(batch.papers), date=day_label(t.code, batch.date))),
-    ]
-    for paper, terms in batch.papers:
-        key = (paper.arxiv_id, terms, t.code, batch.date)
-        block = cards.get(key)
-        if block is None:
-            base_key = (paper.arxiv_id, (), t.code, batch.date)
-            base = cards.get(base_key)
-            if base is None:
-                base = cards[base_key] = card(paper, Detail.COMPACT, t, dates=(batch.date,),
-                                              actions=card_actions(paper, t=t))
-            block = cards[key] = replace(base, matched=terms) if terms else base
-        blocks.append(block)
-    blocks.append(Text(t._("Stop an alert with `{command} unsubscribe <topic>`.", command=COMMAND)))
-    return (Message(tuple(blocks), kind=MessageKind.ALERT),)
+    shelf = ({} if cards is None else cards).setdefault((t.code, batch.date), {})
+    return _alert_messages(batch, t, shelf, content_of(batch)[2])
+
+
+def _alert_messages(batch: AlertBatch, t: Lang, shelf: Cards,
+                    keys: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Message, ...]:
+    """:func:`alert_messages` with the batch's cards' keys (arxiv id, terms) at hand: the cards built already are
+    looked up all at once, the others built."""
+    found = list(map(shelf.get, keys))
+    if any(map(operator.is_, found, itertools.repeat(None))):
+        for i, (paper, terms) in enumerate(batch.papers):
+            if found[i] is None:
+                base = shelf.get((paper.arxiv_id, ()))
+                if base is None:
+                    base = shelf[(paper.arxiv_id, ())] = card(paper, Detail.COMPACT, t, dates=(batch.date,),
+                                                              actions=card_actions(paper, t=t))
+                found[i] = shelf[keys[i]] = with_terms(base, terms) if terms else base
+    shown = cast(list[PaperCard], found)  # each one found or built
+    blocks: tuple[Block, ...] = (alert_header(t.code, len(keys), batch.date), *shown, alert_footer(t.code))
+    return (Message(blocks, kind=MessageKind.ALERT),)
+
+
+def with_terms(base: PaperCard, terms: tuple[str, ...]) -> PaperCard:
+    """``dataclasses.replace(base, matched=terms)`` without its look-ups by field name (an alert run makes tens of
+    thousands of these); every other field is ``base``'s own object."""
+    return PaperCard(base.paper, base.detail, base.rank, base.dates, base.snippet, terms, base.actions,
+                     base.matched_label, base.date_labels, base.more_label, base.video_label, base.other_language)
+
+
+@functools.lru_cache(maxsize=1024)
+def alert_header(language: str, n: int, day: dt.date) -> Header:
+    """An alert's header: how many papers, the day (an alert run writes the same few many times)."""
+    t = Lang(language)
+    return Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
+                             n, date=day_label(language, day)))
+
+
+@functools.lru_cache(maxsize=64)
+def alert_footer(language: str) -> Text:
+    """How to stop an alert."""
+    return Text(Lang(language)._("Stop an alert with `{command} unsubscribe <topic>`.", command=COMMAND))
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,30 +120,38 @@ async def alert_language(store: Store, batch: AlertBatch, default: Lang, transpo
     return Lang(chosen) if chosen else default
 
 
+#: what an alert says, whatever its language: its platform, day, and papers (by arxiv id) with their matched terms
+Content = tuple[str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+def content_of(batch: AlertBatch) -> Content:
+    """Alerts with the same content are the same alert (in one language): :class:`RenderCache`'s key, and the
+    order :func:`send` starts targets in (identical alerts one after another)."""
+    return batch.platform, batch.date, tuple([(paper.arxiv_id, terms) for paper, terms in batch.papers])
+
+
 class RenderCache:
     """Each distinct alert rendered once per platform and language: subscribers whose alerts hold the
     same papers for the same terms on the same day share the payloads (nothing mutates them)."""
 
     def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
-        self._payloads: dict[tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]], list[Payload]] = {}
-        self._cards: dict[CardKey, PaperCard] = {}
+        self._payloads: dict[tuple[str, Content], list[Payload]] = {}
+        self._cards: dict[tuple[str, dt.date], Cards] = {}
         self.seconds = 0.0  # spent rendering
         self.cpu_seconds = 0.0  # the process's CPU time meanwhile
         self.renders = 0
         self.reused = 0
 
-    @staticmethod
-    def key(batch: AlertBatch, language: str) -> tuple[str, str, dt.date, tuple[tuple[str, tuple[str, ...]], ...]]:
-        return batch.platform, language, batch.date, tuple([(paper.arxiv_id, terms) for paper, terms in batch.papers])
-
-    def render(self, batch: AlertBatch, t: Lang) -> list[Payload]:
-        key = self.key(batch, t.code)
+    def render(self, batch: AlertBatch, t: Lang, content: Content | None = None) -> list[Payload]:
+        """The batch's payloads in ``t``'s language; ``content``: :func:`content_of` the batch, if known."""
+        key = (t.code, content_of(batch) if content is None else content)
         payloads = self._payloads.get(key)
         if payloads is None:
             started, cpu = time.perf_counter(), time.process_time()
             transport = self.deliverer.transports[batch.platform]
-            payloads = self._payloads[key] = transport.render(alert_messages(batch, t, self._cards))
+            shelf = self._cards.setdefault((t.code, batch.date), {})
+            payloads = self._payloads[key] = transport.render(_alert_messages(batch, t, shelf, key[1][2]))
             self.seconds += time.perf_counter() - started
             self.cpu_seconds += time.process_time() - cpu
             self.renders += 1
@@ -134,6 +168,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     queues: dict[tuple[str, str], list[int]] = {}
     for i, batch in enumerate(batches):
         queues.setdefault((batch.platform, batch.target), []).append(i)
+    contents = [content_of(batch) for batch in batches]
     results: list[PostResult | None] = [None] * len(batches)
     gate = asyncio.Semaphore(in_flight)
 
@@ -144,7 +179,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
             for i in queue:
                 batch = batches[i]
                 results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key,
-                                                              cache.render(batch, t))
+                                                              cache.render(batch, t, contents[i]))
         finally:
             gate.release()
 
@@ -152,7 +187,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     try:
         # identical alerts one after another: their shared payloads are recorded while the ledger's caches of
         # them (the JSON, by identity) still hold them
-        for queue in sorted(queues.values(), key=lambda q: RenderCache.key(batches[q[0]], "")):
+        for queue in sorted(queues.values(), key=lambda q: contents[q[0]]):
             await gate.acquire()
             tasks.append(asyncio.create_task(one_target(queue)))
         await asyncio.gather(*tasks)  # the first failure (or crash) is raised as it is

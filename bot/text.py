@@ -67,24 +67,45 @@ def fit(text: str, limit: int, *, escape: Callable[[str], str] = lambda s: s, mo
     budget = limit - len(tail)
     if budget <= 0:
         return ELLIPSIS[: max(0, limit)]
-    # the longest raw prefix whose escaped form fits
-    lo, hi = 0, min(len(text), budget)  # escaping never shortens text
+    lo = longest_prefix(text, budget, escape)
+    probe = text[: lo + 1]  # one more character shows whether the prefix ends a word
+    sentence = _LAST_SENTENCE_END.match(probe)
+    if sentence is not None and sentence.end() >= lo // 2:
+        cut = sentence.end()
+    elif (word := _LAST_WORD_END.match(probe)) is not None and word.end() > lo // 3:
+        cut = word.end()
+    else:
+        cut = lo
+    return escape(text[:cut].rstrip()) + tail
+
+
+def longest_prefix(text: str, budget: int, escape: Callable[[str], str]) -> int:
+    """The length of the longest prefix of ``text`` (at most ``budget`` characters) whose ``escape`` fits in ``budget``.
+
+    An escaped prefix is never shorter than a shorter prefix's, so any bracket holding it finds the same one; the
+    first guess is the whole budget less what escaping added to it (each character escapes to one or more; a
+    guess that does not fit is searched below), most often right or a few characters off.
+    """
+    lo, hi = 0, min(len(text), budget)
+    over = len(escape(text[:hi])) - budget
+    if over <= 0:
+        return hi
+    hi -= 1
+    guess = hi + 1 - over
+    if guess > 0:
+        if len(escape(text[:guess])) <= budget:
+            lo = guess
+            if guess < hi and len(escape(text[: guess + 1])) > budget:
+                return guess
+        else:
+            hi = guess - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if len(escape(text[:mid])) <= budget:
             lo = mid
         else:
             hi = mid - 1
-    probe = text[: lo + 1]  # one more character shows whether the prefix ends a word
-    sentence = _LAST_SENTENCE_END.match(probe)
-    word = _LAST_WORD_END.match(probe)
-    if sentence is not None and sentence.end() >= lo // 2:
-        cut = sentence.end()
-    elif word is not None and word.end() > lo // 3:
-        cut = word.end()
-    else:
-        cut = lo
-    return escape(text[:cut].rstrip()) + tail
+    return lo
 
 
 REDACTED = "[redacted]"

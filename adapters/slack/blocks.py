@@ -18,6 +18,7 @@ Layout:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -143,8 +144,7 @@ def with_matched(parts: CardParts, matched: tuple[str, ...]) -> list[SlackBlock]
     """The card's blocks, its matched terms (if any) in the context line."""
     if not parts.context:
         return list(parts.head)
-    elements = ([*parts.before, mrkdwn(matched_text(matched)), *parts.after] if matched
-                else [*parts.before, *parts.after])
+    elements = [*parts.before, matched_element(matched), *parts.after] if matched else [*parts.before, *parts.after]
     return [*parts.head, {"type": "context", "elements": elements[: limits.CONTEXT_ELEMENTS]}, *parts.tail]
 
 
@@ -158,6 +158,13 @@ def thumbnail(paper: Paper) -> dict[str, Any] | None:
 
 #: a context text's budget: the line's, less the emoji and a space
 _CONTEXT_BUDGET = limits.CONTEXT_TEXT - 3
+
+
+@functools.lru_cache(maxsize=50_000)
+def matched_element(matched: tuple[str, ...]) -> dict[str, Any]:
+    """The context element naming the matched terms, shared by every card they matched (never mutated): an alert
+    run names the same few thousand term sets on tens of thousands of cards."""
+    return mrkdwn(matched_text(matched))
 
 
 def matched_text(matched: tuple[str, ...]) -> str:

@@ -42,7 +42,15 @@ _URL_UNSAFE = re.compile(r"[\s|<>\"]")
 
 def escape(text: str) -> str:
     """``&``, ``<``, ``>`` as HTML entities: the text is shown, never parsed as a mention or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # each replaced only where present: ``in`` finds a character several times faster than ``replace`` finds it
+    # absent, and most texts (a long alert's fallback is fitted with several escapes of 3,000 characters) hold none
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def plain(text: str) -> str:

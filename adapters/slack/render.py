@@ -21,7 +21,7 @@ and never empty.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -40,25 +40,24 @@ def render(messages: Sequence[Message]) -> list[Payload]:
     payloads: list[Payload] = []
     first_payload: list[int] = []  # neutral message index → index of its first payload
     for index, message in enumerate(messages):
-        rendered = [one for block in message.blocks if (one := rendered_block(block))[0]]
-        groups = [group for group, _ in rendered]
+        chunks = packed(rendered_blocks(message.blocks))
         fallback = fallback_text(message)
-        if not groups:
-            groups = [[section(fallback)]]
-            rendered = [(groups[0], [text_size(b) for b in groups[0]])]
-        chunks = split(groups, [sizes for _, sizes in rendered])
+        if not chunks:
+            group = [section(fallback)]
+            chunks = packed([(group, [text_size(b) for b in group], text_size(group))])
         thread_of = None
         if message.thread_of is not None and 0 <= message.thread_of < index:
             thread_of = first_payload[message.thread_of]
         first_payload.append(len(payloads))
+        parts = len(chunks)
+        head = continued_head(fallback) if parts > 1 else ""
         for part, chunk in enumerate(chunks, start=1):
-            text = fallback if part == 1 else continued(fallback, part, len(chunks))
             payloads.append(Payload(
-                body={"text": text, "blocks": chunk},
+                body={"text": fallback if part == 1 else f"{head} ({part}/{parts})", "blocks": chunk},
                 thread_of=thread_of,
                 ephemeral=message.ephemeral,
                 source=index,
-                meta={"part": part, "parts": len(chunks), "kind": message.kind},
+                meta={"part": part, "parts": parts, "kind": message.kind},
             ))
     return payloads
 
@@ -85,8 +84,15 @@ def card_text(card: PaperCard) -> str:
 
 
 def continued(fallback: str, part: int, parts: int) -> str:
-    first_line = fallback.splitlines()[0] if fallback.strip() else EMPTY_FALLBACK
-    return f"{fit(first_line, 200)} ({part}/{parts})"
+    """The fallback of a message's payload after its first: the first line and which part it is."""
+    return f"{continued_head(fallback)} ({part}/{parts})"
+
+
+def continued_head(fallback: str) -> str:
+    """The fallback's first line fitted in 200 characters: fitting reads 201 at most, so only the fallback's first
+    202 are split into lines (a long alert's fallback is 3,000)."""
+    first_line = fallback[:202].splitlines()[0][:201] if fallback.strip() else EMPTY_FALLBACK
+    return fit(first_line, 200)
 
 
 def text_size(value: Any) -> int:
@@ -98,64 +104,85 @@ def text_size(value: Any) -> int:
     return 0
 
 
+#: a neutral block's Slack blocks, their text sizes (:func:`text_size`) and their sum
+Rendered = tuple[list[SlackBlock], list[int], int]
+
 #: a card's parts (:func:`~adapters.slack.blocks.card_parts`) and their blocks' text sizes, by card with its matched
-#: terms left out: an alert run shows each paper to many subscribers, each with their own terms. Rendered cards
-#: by identity (kept with the card): an alert run's messages hold the same card objects many times. Both bounded
-#: (emptied when full); nothing mutates rendered blocks.
-_PARTS: dict[tuple[Any, ...], tuple[CardParts, list[int], list[int]]] = {}
+#: terms left out: an alert run shows each paper to many subscribers, each with their own terms; looked up by the
+#: identities of the card's other fields (a subscriber's card is made from the paper's card, sharing them) and kept
+#: with them. Rendered blocks by identity (kept with the block): an alert run's messages hold the same card, header
+#: and footer objects many times. All bounded (emptied when full); nothing mutates rendered blocks.
+_PARTS: dict[tuple[int, ...], tuple[tuple[Any, ...], CardParts, list[int], list[int]]] = {}
 #: a card's fields but its matched terms
 _unmatched = operator.attrgetter(*[f.name for f in fields(PaperCard) if f.name != "matched"])
 CARDS_KEPT = 50_000
-_RENDERED: IdentityCache[PaperCard, tuple[list[SlackBlock], list[int]]] = IdentityCache(CARDS_KEPT)
+_RENDERED: IdentityCache[Block, Rendered] = IdentityCache(CARDS_KEPT)
 _TEXTS: IdentityCache[PaperCard, str] = IdentityCache(CARDS_KEPT)
 
 
-def rendered_block(block: Block) -> tuple[list[SlackBlock], list[int]]:
-    """A neutral block's Slack blocks and their text sizes; a paper card rendered once while it is kept."""
+def rendered_blocks(blocks: Sequence[Block]) -> Iterator[Rendered]:
+    """Each neutral block's Slack blocks, sizes and size, rendered once while the block is kept (an alert holds
+    dozens of cards, most shared with other alerts, and the same header and footer as many others)."""
+    kept = _RENDERED.get
+    for block in blocks:
+        yield kept(block, rendered_block)
+
+
+def rendered_block(block: Block) -> Rendered:
+    """A neutral block's Slack blocks, their text sizes and their sum."""
     if isinstance(block, PaperCard):
-        return _RENDERED.get(block, rendered_card)
+        return rendered_card(block)
     group = render_block(block)
-    return group, [text_size(b) for b in group]
+    sizes = [text_size(b) for b in group]
+    return group, sizes, sum(sizes)
 
 
-def rendered_card(block: PaperCard) -> tuple[list[SlackBlock], list[int]]:
+def rendered_card(block: PaperCard) -> Rendered:
     """:func:`~adapters.slack.blocks.card` and its text sizes, the parts shared by the paper's cards."""
     base = _unmatched(block)
-    found = _PARTS.get(base)
+    key = tuple(map(id, base))  # the objects are kept with their parts: no other object has their ids meanwhile
+    found = _PARTS.get(key)
     if found is None:
         parts = card_parts(block)  # the parts leave the matched terms out
-        found = (parts, [text_size(b) for b in parts.head], [text_size(b) for b in parts.tail])
+        found = (base, parts, [text_size(b) for b in parts.head], [text_size(b) for b in parts.tail])
         if len(_PARTS) >= CARDS_KEPT:
             _PARTS.clear()
-        _PARTS[base] = found
-    parts, head, tail = found
+        _PARTS[key] = found
+    _, parts, head, tail = found
     group = with_matched(parts, block.matched)
     if not parts.context:
-        return group, head
+        return group, head, sum(head)
     context = group[len(head)]  # its text: its elements' (mrkdwn) texts
-    return group, [*head, sum([len(element["text"]) for element in context["elements"]]), *tail]
+    sizes = [*head, sum([len(element["text"]) for element in context["elements"]]), *tail]
+    return group, sizes, sum(sizes)
 
 
 def split(groups: list[list[SlackBlock]], sizes: list[list[int]] | None = None) -> list[list[SlackBlock]]:
     """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can.
     ``sizes``: each block's :func:`text_size`, when known."""
+    known = sizes or [[text_size(b) for b in group] for group in groups]
+    return packed([(group, group_sizes, sum(group_sizes)) for group, group_sizes in zip(groups, known, strict=True)])
+
+
+def packed(rendered: Iterable[Rendered]) -> list[list[SlackBlock]]:
+    """:func:`split` of rendered blocks (each group's blocks, their sizes and its size)."""
     chunks: list[list[SlackBlock]] = [[]]
     chunk = chunks[-1]
     size = 0
-    known = sizes or [[text_size(b) for b in group] for group in groups]
     most_blocks, most_chars = limits.MAX_BLOCKS, limits.MESSAGE_BLOCKS_TEXT
-    for group, group_sizes in zip(groups, known, strict=True):
-        group_chars = sum(group_sizes)
-        fits = len(chunk) + len(group) <= most_blocks and size + group_chars <= most_chars
-        if chunk and not fits:
+    for group, group_sizes, group_chars in rendered:
+        if len(chunk) + len(group) <= most_blocks and size + group_chars <= most_chars:
+            chunk += group  # the whole group, so each of its blocks
+            size += group_chars
+            continue
+        if chunk:
             chunk = []
             chunks.append(chunk)
             size = 0
-            fits = len(group) <= most_blocks and group_chars <= most_chars
-        if fits:  # the whole group, so each of its blocks
-            chunk.extend(group)
-            size += group_chars
-            continue
+            if len(group) <= most_blocks and group_chars <= most_chars:
+                chunk += group
+                size += group_chars
+                continue
         for block, chars in zip(group, group_sizes, strict=True):
             if chunk and not (len(chunk) + 1 <= most_blocks and size + chars <= most_chars):
                 chunk = []
