@@ -2,9 +2,10 @@
 
 A post (a day's digest for a channel, a "no new papers" note, an alert batch, a manual
 ``paperbot post``) is rendered into payloads; each payload is one *part*. The first time a
-post is delivered, the store records it with every rendered part (``open_post``); from
-then on the post is *unfinished* until each part is sent (or rejected by the platform),
-and any run resumes it with the parts as first rendered. Each part goes:
+post is delivered, the store records it with every rendered part and claims the first in the
+same write (``open_post_claimed``); from then on the post is *unfinished* until each part is
+sent (or rejected by the platform), and any run resumes it with the parts as first rendered.
+Each part goes:
 
 1. **claim** — ``pending`` → ``claimed`` by this run (its *owner* id), with a fresh nonce;
 2. **send** — the transport posts it, carrying the nonce as a marker;
@@ -120,12 +121,14 @@ class Deliverer:
     async def deliver_rendered(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                                *, report_to: str = "") -> PostResult:
         """:meth:`deliver` for payloads rendered already (identical alerts share one rendering)."""
-        post = await self.store.open_post(platform, target, post_key, payloads, report_to=report_to,
-                                          now=self.clock())
-        return await self.resume(post)
+        await self.lease.ensure()
+        post, claim = await self.store.open_post_claimed(platform, target, post_key, payloads, new_nonce(),
+                                                         owner=self.owner, report_to=report_to, now=self.clock())
+        return await self.resume(post, claim)
 
-    async def resume(self, post: LedgerPost) -> PostResult:
-        """Send the parts of a recorded post that are not sent yet (as first rendered)."""
+    async def resume(self, post: LedgerPost, claim: Claim | None = None) -> PostResult:
+        """Send the parts of a recorded post that are not sent yet (as first rendered); ``claim``: the first
+        part's, when this run holds it already."""
         key = (post.platform, post.target, post.post_key)
         result = PostResult(post.platform, post.target, post.post_key, Outcome.SENT)
         if key in self._inflight:
@@ -134,7 +137,7 @@ class Deliverer:
         self._inflight.add(key)
         try:
             async with self.limits[post.platform]:
-                await self._send_parts(post, result)
+                await self._send_parts(post, result, claim)
         finally:
             self._inflight.discard(key)
         if result.outcome == Outcome.SENT and result.sent == 0:
@@ -190,12 +193,12 @@ class Deliverer:
                                                      now=self.clock())
         return await self._claim(platform, target, post_key, following) if self._wait_for(claim) else claim
 
-    async def _send_parts(self, post: LedgerPost, result: PostResult) -> None:
+    async def _send_parts(self, post: LedgerPost, result: PostResult, claimed: Claim | None) -> None:
         platform, target, post_key = post.platform, post.target, post.post_key
         transport = self.transports[platform]
         sent: dict[int, SentRef] = {}
         rejected: set[int] = set()
-        claimed: Claim | None = None  # the next part's claim, when the last write took it already
+        # claimed: the next part's claim, when the last write took it already
         for index, stored in enumerate(post.parts):
             part, payload = stored.part, stored.payload
             claim = claimed or await self._claim(platform, target, post_key, part)

@@ -266,6 +266,12 @@ class Store(Protocol):
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
         """Record the post with all its parts the first time; afterwards return it as first recorded."""
 
+    async def open_post_claimed(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                                nonce: str, *, owner: str, report_to: str = "",
+                                now: dt.datetime | None = None) -> tuple[LedgerPost, Claim | None]:
+        """:meth:`open_post`; the first time, part 0 claimed for ``owner`` with ``nonce`` in the same write and
+        that claim returned (``None``: recorded before, or no parts)."""
+
     async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None: ...
 
     async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
@@ -332,16 +338,5 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
-__all__ = [
-    "IngestReport",
-    "QueryError",
-    "Schedule",
-    "SearchHit",
-    "SearchPage",
-    "Store",
-    "StoreError",
-    "StoredDigest",
-    "StoredPaper",
-    "SubscriberRow",
-    "Subscription",
-]
+__all__ = ["IngestReport", "QueryError", "Schedule", "SearchHit", "SearchPage", "Store", "StoreError",
+           "StoredDigest", "StoredPaper", "SubscriberRow", "Subscription"]

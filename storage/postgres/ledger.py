@@ -47,18 +47,31 @@ class LedgerMixin(Database):
 
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
+        return (await self._open(platform, target, post_key, payloads, report_to, now, None, None))[0]
+
+    async def open_post_claimed(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                                nonce: str, *, owner: str, report_to: str = "",
+                                now: dt.datetime | None = None) -> tuple[LedgerPost, Claim | None]:
+        return await self._open(platform, target, post_key, payloads, report_to, now, nonce, owner)
+
+    async def _open(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload], report_to: str,
+                    now: dt.datetime | None, nonce: str | None, owner: str | None) -> tuple[LedgerPost, Claim | None]:
+        """The post recorded with its parts the first time (part 0 claimed by ``owner`` with ``nonce`` when
+        given, in the same statement), and that claim; afterwards the post as recorded, and ``None``."""
         key = (platform, target, post_key)
         created_at = _now(now)
-        created = await self._writes.write(OPENS, (*key, report_to, created_at, [stored(p)[0] for p in payloads]))
-        if created:  # as recorded: no need to read it back
-            return LedgerPost(platform=platform, target=target, post_key=post_key,
-                              parts=tuple(StoredPart(i, p, "pending", None, None, None)
-                                          for i, p in enumerate(payloads)),
-                              created_at=created_at, report_to=report_to, finished=not payloads,
-                              attempts=0, retry_at=None, last_error=None)
-        post = await self.post(platform, target, post_key)
-        assert post is not None
-        return post
+        claimed = nonce is not None and bool(payloads)
+        if not await self._writes.write(OPENS, (*key, report_to, created_at, [stored(p)[0] for p in payloads],
+                                                owner if claimed else None, nonce if claimed else None)):
+            post = await self.post(platform, target, post_key)
+            assert post is not None
+            return post, None
+        post = LedgerPost(platform=platform, target=target, post_key=post_key,  # as recorded: not read back
+                          parts=tuple(StoredPart(i, p, "claimed" if i == 0 and claimed else "pending", None, None,
+                                                 None) for i, p in enumerate(payloads)),
+                          created_at=created_at, report_to=report_to, finished=not payloads,
+                          attempts=0, retry_at=None, last_error=None)
+        return post, Claim(ClaimState.NEW, nonce) if claimed and nonce is not None else None
 
     async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None:
         async with self._pool.acquire() as conn:  # both reads on one connection: one reset of it, not two

@@ -30,11 +30,12 @@ OPEN = (
     " $6::timestamptz[]) AS v(platform, target, post_key, parts, report_to, created_at)),"
     " created AS (INSERT INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
     " SELECT platform, target, post_key, parts, report_to, created_at, CASE WHEN parts = 0 THEN created_at END"
-    " FROM v ON CONFLICT DO NOTHING RETURNING platform, target, post_key),"
-    " new_parts AS (INSERT INTO parts(platform, target, post_key, part, state, payload)"
-    " SELECT w.platform, w.target, w.post_key, w.part, 'pending', convert_from(w.payload, 'UTF8')"
-    " FROM unnest($7::text[], $8::text[], $9::text[], $10::int[], $11::bytea[])"
-    " AS w(platform, target, post_key, part, payload) JOIN created USING (platform, target, post_key))"
+    " FROM v ON CONFLICT DO NOTHING RETURNING platform, target, post_key, created_at),"
+    " new_parts AS (INSERT INTO parts(platform, target, post_key, part, state, payload, owner, nonce, claimed_at)"
+    " SELECT w.platform, w.target, w.post_key, w.part, CASE WHEN w.nonce IS NULL THEN 'pending' ELSE 'claimed' END,"
+    " convert_from(w.payload, 'UTF8'), w.owner, w.nonce, CASE WHEN w.nonce IS NOT NULL THEN created.created_at END"
+    " FROM unnest($7::text[], $8::text[], $9::text[], $10::int[], $11::bytea[], $12::text[], $13::text[])"
+    " AS w(platform, target, post_key, part, payload, owner, nonce) JOIN created USING (platform, target, post_key))"
     " SELECT platform, target, post_key FROM created"
 )
 #: pending parts claimed: the nonces of the claims made (a part not pending is left to the one-by-one path)
@@ -101,10 +102,12 @@ def _transpose(items: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 def _open_columns(items: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    """An item: (platform, target, post_key, report_to, created_at, [payload bytes])."""
-    posts = [(p, t, k, len(payloads), report_to, at) for p, t, k, report_to, at, payloads in items]
-    parts = [(p, t, k, i, data) for p, t, k, _, _, payloads in items for i, data in enumerate(payloads)]
-    return _transpose(posts) + (_transpose(parts) if parts else [[], [], [], [], []])
+    """An item: (platform, target, post_key, report_to, created_at, [payload bytes], owner, nonce): part 0
+    claimed for ``owner`` with ``nonce`` when that is not ``None``."""
+    posts = [(p, t, k, len(payloads), report_to, at) for p, t, k, report_to, at, payloads, _, _ in items]
+    parts = [(p, t, k, i, data, owner if i == 0 else None, nonce if i == 0 else None)
+             for p, t, k, _, _, payloads, owner, nonce in items for i, data in enumerate(payloads)]
+    return _transpose(posts) + (_transpose(parts) if parts else [[], [], [], [], [], [], []])
 
 
 def _created(items: Sequence[tuple[Any, ...]], rows: list[asyncpg.Record]) -> list[bool]:

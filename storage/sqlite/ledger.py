@@ -56,13 +56,26 @@ class LedgerMixin(Database):
 
     async def open_post(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
                         *, report_to: str = "", now: dt.datetime | None = None) -> LedgerPost:
+        return (await self._open(platform, target, post_key, payloads, report_to, now, None, ""))[0]
+
+    async def open_post_claimed(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload],
+                                nonce: str, *, owner: str, report_to: str = "",
+                                now: dt.datetime | None = None) -> tuple[LedgerPost, Claim | None]:
+        return await self._open(platform, target, post_key, payloads, report_to, now, nonce, owner)
+
+    async def _open(self, platform: str, target: str, post_key: str, payloads: Sequence[Payload], report_to: str,
+                    now: dt.datetime | None, nonce: str | None, owner: str) -> tuple[LedgerPost, Claim | None]:
+        """The post recorded with its parts the first time (part 0 claimed by ``owner`` with ``nonce`` when
+        given, in the same write), and that claim; afterwards the post as recorded, and ``None``."""
         key = (platform, target, post_key)
         stamp = now_text(now)
         encoded = [payload_codec.encoded(p) for p in payloads]
         known = self._known_payloads
         plan = known.plan(encoded)
+        claimed = nonce is not None and bool(payloads)
         post_row = (*key, len(payloads), report_to, stamp, None if payloads else stamp)
-        part_rows = [(*key, i, e.key) for i, e in enumerate(encoded)]
+        part_rows = [(*key, i, "claimed", e.key, owner, nonce, stamp) if i == 0 and claimed
+                     else (*key, i, "pending", e.key, None, None, None) for i, e in enumerate(encoded)]
 
         def record(conn: sqlite3.Connection) -> Stored | None:  # (in SQLite's thread: rows made beforehand)
             cursor = conn.execute(
@@ -71,21 +84,22 @@ class LedgerMixin(Database):
             if cursor.rowcount != 1:
                 return None
             stored = write_payloads(conn, encoded, plan)
-            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash)"
-                             " VALUES (?, ?, ?, ?, 'pending', '', ?)", part_rows)
+            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash,"
+                             " owner, nonce, claimed_at) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)", part_rows)
             return stored
 
         stored = await self._writes.run(record)
-        if stored is not None:  # as recorded: no need to read it back
-            known.add(stored)
-            return LedgerPost(platform=platform, target=target, post_key=post_key,
-                              parts=tuple(StoredPart(i, p, "pending", None, None, None)
-                                          for i, p in enumerate(payloads)),
-                              created_at=parse_time(stamp), report_to=report_to, finished=not payloads,
-                              attempts=0, retry_at=None, last_error=None)
-        post = await self.post(platform, target, post_key)
-        assert post is not None
-        return post
+        if stored is None:
+            post = await self.post(platform, target, post_key)
+            assert post is not None
+            return post, None
+        known.add(stored)
+        post = LedgerPost(platform=platform, target=target, post_key=post_key,  # as recorded: not read back
+                          parts=tuple(StoredPart(i, p, "claimed" if i == 0 and claimed else "pending", None, None,
+                                                 None) for i, p in enumerate(payloads)),
+                          created_at=parse_time(stamp), report_to=report_to, finished=not payloads,
+                          attempts=0, retry_at=None, last_error=None)
+        return post, Claim(ClaimState.NEW, nonce) if claimed and nonce is not None else None
 
     @property
     def _known_payloads(self) -> Known:

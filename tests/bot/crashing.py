@@ -29,8 +29,8 @@ class CrashingTransport:
 
 
 #: the store calls that write the ledger, in the order a delivery makes them
-LEDGER_WRITES = frozenset({"open_post", "claim_part", "mark_sent", "mark_sent_and_claim", "mark_failed",
-                           "release_part", "note_attempt"})
+LEDGER_WRITES = frozenset({"open_post", "open_post_claimed", "claim_part", "mark_sent", "mark_sent_and_claim",
+                           "mark_failed", "release_part", "note_attempt"})
 
 
 class CrashingStore:

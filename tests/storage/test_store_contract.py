@@ -372,6 +372,30 @@ async def test_a_post_is_recorded_once_with_the_parts_first_rendered(any_store):
     assert not await any_store.posted_since("discord", "C1", "alert:", T0)
 
 
+async def test_a_post_opened_with_its_first_part_claimed_in_one_write(any_store):
+    key = ("slack", "C1", "digest:2024-06-28")
+    await any_store.renew_lease("run-a", T0 + dt.timedelta(seconds=30))
+    post, claim = await any_store.open_post_claimed(*key, PARTS, "n0", owner="run-a", report_to="user:1", now=T0)
+    assert (claim.state, claim.nonce) == (ClaimState.NEW, "n0")
+    assert [p.payload for p in post.parts] == PARTS and post.report_to == "user:1" and post.created_at == T0
+    assert [p.state for p in (await any_store.post(*key)).parts] == [p.state for p in post.parts] == [
+        "claimed", "pending"]
+    busy = await any_store.claim_part(*key, 0, "nb", owner="run-b", now=T0 + dt.timedelta(seconds=10))
+    assert (busy.state, busy.nonce, busy.owner) == (ClaimState.BUSY, "n0", "run-a")
+    # opened again (another run, a retry): the post as recorded, nothing claimed
+    again, none = await any_store.open_post_claimed(*key, PARTS[:1], "n9", owner="run-b", now=T0)
+    assert none is None and [p.state for p in again.parts] == ["claimed", "pending"]
+    taken = await any_store.claim_part(*key, 0, "nb", owner="run-b", now=T0 + dt.timedelta(seconds=31))
+    assert (taken.state, taken.nonce) == (ClaimState.UNKNOWN, "n0")  # run-a died: looked up by its nonce
+    claim = await any_store.mark_sent_and_claim(*key, 0, "m0", "m0", 1, "n1", owner="run-b", now=T0)
+    assert claim.state == ClaimState.NEW
+    await any_store.mark_sent(*key, 1, "m1", "m0")
+    assert (await any_store.post(*key)).finished
+    empty, nothing = await any_store.open_post_claimed("slack", "C1", "empty:2024-06-29", [], "n", owner="run-a",
+                                                       now=T0)
+    assert empty.finished and nothing is None
+
+
 async def test_claims_sent_failed_and_the_post_finishes(any_store):
     key = ("slack", "C1", "digest:2024-06-28")
     await any_store.open_post(*key, PARTS, now=T0)
