@@ -42,9 +42,18 @@ class Matches:
 
     def hits(self, who: Who) -> dict[str, list[str]]:
         """``{arxiv_id: [matched terms]}`` for one subscriber."""
-        out: dict[str, list[str]] = {}
+        return self.combine(self.subscribers[who])
+
+    def combine(self, terms: tuple[tuple[TermId, str], ...]) -> dict[str, list[str]]:
+        """``{arxiv_id: [matched terms]}`` for a subscriber with these matching ``terms``: its first term's papers,
+        then the others' not among them. Subscribers with the same terms get the same alert, so callers
+        combine each set of terms once; with one term (most subscribers) every paper shares one list."""
         papers = self.papers
-        for term, label in self.subscribers[who]:
+        if len(terms) == 1:
+            (term, label), = terms
+            return dict.fromkeys(papers[term], [label])  # noqa: RUF024 -- shared on purpose, read only
+        out: dict[str, list[str]] = {}
+        for term, label in terms:
             for pid in papers[term]:
                 labels = out.get(pid)
                 if labels is None:

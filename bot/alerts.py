@@ -4,9 +4,10 @@ An alert run has four stages (``bench/alerts.py`` times each):
 
 1. **match** (:func:`bot.alert_match.match_terms`): one automaton over every subscribed term
    reads each paper once; the result stays per term (term → papers, subscriber → terms).
-2. **claim** (:func:`batches`): per subscriber, its terms' papers are combined, and many
-   subscribers' papers are claimed in one statement under the batch's own post key, so each
-   (subscriber, paper) is alerted once ever.
+2. **claim** (:func:`batches`): per set of terms, their papers are combined (once for all the
+   subscribers with those terms), and many subscribers' papers are claimed in one statement under
+   the batch's own post key, so each (subscriber, paper) is alerted once ever; the next statement's
+   claims are combined while the store writes the last one's.
 3. **render**: identical alerts are rendered once per platform and language
    (:class:`bot.alert_send.RenderCache`).
 4. **send**: every batch through the delivery ledger, many at once (one queue per target).
@@ -14,6 +15,7 @@ An alert run has four stages (``bench/alerts.py`` times each):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import gc
@@ -22,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot import post_keys
-from bot.alert_match import Matches, Who, match, match_terms
+from bot.alert_match import Matches, TermId, Who, match, match_terms
 from bot.alert_send import AlertBatch, RenderCache, alert_messages, send, target_of
 from bot.delivery import Deliverer, Outcome, PostResult
 from bot.i18n import Lang
@@ -45,47 +47,96 @@ async def batches(store: Store, date: dt.date, papers: Sequence[Paper],
     The papers are claimed under the batch's own post key before the alert is sent; a
     crash between the claim and the post being recorded is found by :func:`orphans` and
     the alert is sent then: each alert exactly once. ``found``: the papers' matches, when
-    the caller has them already.
+    the caller has them already. While the store writes one statement's claims, the next
+    statement's are combined (the store works in its own thread or server).
     """
     if found is None:
         found = await match_terms(store, papers)
-    by_id: dict[str, Paper] = {}
-    for p in papers:
-        by_id.setdefault(p.arxiv_id, p)
-    position = {pid: i for i, pid in enumerate(by_id)}
-    key = post_keys.alert(date)
-    out: list[AlertBatch] = []
-
-    async def claim(platform: str, chunk: dict[str, dict[str, list[str]]]) -> None:
-        fresh = await store.claim_alerts_many(platform, key, chunk)
-        for subscriber, hits in chunk.items():
-            ids = fresh.get(subscriber)
-            if not ids:
-                continue
-            if len(found.subscribers[(platform, subscriber)]) == 1:  # one term: its papers in digest order already
-                terms = tuple(hits[ids[0]])
-                matched = tuple([(by_id[pid], terms) for pid in ids])
-            else:
-                ordered = sorted(ids, key=position.__getitem__)  # digest order
-                matched = tuple([(by_id[pid], tuple(hits[pid])) for pid in ordered])
-            out.append(AlertBatch(platform, subscriber, date, matched, key))
-
+    combined = _Combined(found, papers, date, post_keys.alert(date))
     by_platform: dict[str, list[Who]] = {}
     for who in sorted(found.subscribers):
         if platforms is None or who[0] in platforms:  # not claimed: whoever runs that platform alerts it
             by_platform.setdefault(who[0], []).append(who)
-    for platform, subscribers in by_platform.items():
-        chunk: dict[str, dict[str, list[str]]] = {}
-        pairs = 0
-        for who in subscribers:
-            hits = chunk[who[1]] = found.hits(who)
-            pairs += len(hits)
-            if pairs >= CLAIM_PAIRS:
-                await claim(platform, chunk)
-                chunk, pairs = {}, 0
-        if chunk:
-            await claim(platform, chunk)
+    out: list[AlertBatch] = []
+    claiming: list[tuple[asyncio.Future[dict[str, list[str]]], str, dict[str, dict[str, list[str]]]]] = []
+
+    async def read(waiting: int) -> None:
+        """The alerts of the claims started before, oldest first: those done, and more until only ``waiting``
+        are left (claims go one after another in the store: a few in flight keep it busy)."""
+        while claiming and (len(claiming) > waiting or claiming[0][0].done()):
+            task, platform, asked = claiming.pop(0)
+            out.extend(combined.batches(platform, asked, await task))
+
+    def start(platform: str, chunk: dict[str, dict[str, list[str]]]) -> None:
+        claiming.append((asyncio.ensure_future(store.claim_alerts_many(platform, combined.key, chunk)), platform,
+                         chunk))
+
+    try:
+        for platform, subscribers in by_platform.items():
+            chunk: dict[str, dict[str, list[str]]] = {}
+            pairs = 0
+            for n, who in enumerate(subscribers, 1):
+                hits = chunk[who[1]] = combined.hits(found.subscribers[who])
+                pairs += len(hits)
+                if pairs >= CLAIM_PAIRS:
+                    start(platform, chunk)
+                    chunk, pairs = {}, 0
+                if n % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # the claims in flight take their next step
+                    await read(_IN_FLIGHT)
+            if chunk:
+                start(platform, chunk)
+        await read(0)
+    finally:  # failed or cancelled midway: the claims in flight end as they would have (claimed: orphans later)
+        await asyncio.gather(*(task for task, _, _ in claiming), return_exceptions=True)
     return out
+
+
+#: subscribers combined between two looks at the claims in flight
+_YIELD_EVERY = 100
+#: claim statements started and not yet read, at most (each holds its chunk and its answer)
+_IN_FLIGHT = 2
+
+
+class _Combined:
+    """Each distinct set of matching terms combined once: subscribers with the same terms share their papers
+    mapping (claimed as it is) and, when all of them are new to the subscriber, the alert's papers."""
+
+    def __init__(self, found: Matches, papers: Sequence[Paper], date: dt.date, key: str) -> None:
+        self.found, self.date, self.key = found, date, key
+        self.by_id: dict[str, Paper] = {}
+        for p in papers:
+            self.by_id.setdefault(p.arxiv_id, p)
+        self.position = {pid: i for i, pid in enumerate(self.by_id)}
+        self._hits: dict[tuple[tuple[TermId, str], ...], dict[str, list[str]]] = {}
+        self._alerts: dict[int, tuple[tuple[Paper, tuple[str, ...]], ...]] = {}  # by id of the shared hits
+
+    def hits(self, terms: tuple[tuple[TermId, str], ...]) -> dict[str, list[str]]:
+        hits = self._hits.get(terms)
+        if hits is None:
+            hits = self._hits[terms] = self.found.combine(terms)
+        return hits
+
+    def batches(self, platform: str, asked: dict[str, dict[str, list[str]]],
+                fresh: dict[str, list[str]]) -> list[AlertBatch]:
+        """The alerts of one claim statement: each subscriber's papers just claimed, in digest order."""
+        out = []
+        for subscriber, ids in fresh.items():
+            hits = asked[subscriber]
+            if len(ids) == len(hits):  # every paper new to it, as usual: the same alert as its terms' others
+                papers = self._alerts.get(id(hits))
+                if papers is None:
+                    papers = self._alerts[id(hits)] = self._papers(hits, list(hits))
+            else:
+                papers = self._papers(hits, ids)
+            out.append(AlertBatch(platform, subscriber, self.date, papers, self.key))
+        return out
+
+    def _papers(self, hits: dict[str, list[str]], ids: list[str]) -> tuple[tuple[Paper, tuple[str, ...]], ...]:
+        by_id, labels = self.by_id, {id(terms): tuple(terms) for terms in hits.values()}
+        if len(labels) > 1:
+            ids = sorted(ids, key=self.position.__getitem__)  # digest order (one term's papers are in it already)
+        return tuple([(by_id[pid], labels[id(hits[pid])]) for pid in ids])
 
 
 async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:

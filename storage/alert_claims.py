@@ -1,10 +1,14 @@
 """What both stores' ``claim_alerts_many`` return: from the rows their one ``INSERT … RETURNING`` added
-(PostgreSQL), or from the pairs that were claimed before (SQLite, whose statement tells how many rows it added)."""
+(PostgreSQL), or from the pairs that were claimed before (SQLite, whose statement tells how many rows it added);
+and the claims as the statements take them, each distinct mapping or list encoded once (subscribers with the same
+terms share one, see :class:`bot.alert_match.Matches`)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 
 
 def fresh_claims(asked: dict[str, dict[str, list[str]]], added: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
@@ -37,3 +41,34 @@ def claims_left(asked: dict[str, dict[str, list[str]]], taken: Sequence[tuple[st
         if left:
             out[who] = left
     return out
+
+
+def claims_json(claims: dict[str, dict[str, list[str]]]) -> str:
+    """``{subscriber: "{arxiv_id: terms}"}`` as JSON text, each subscriber's papers as a string of JSON (read with
+    ``json_each(value)``, stored as it is); a papers mapping shared by many subscribers encoded once."""
+    texts: dict[int, str] = {}
+    parts = []
+    for who, papers in claims.items():
+        text = texts.get(id(papers))
+        if text is None:
+            text = texts[id(papers)] = encode_basestring(json.dumps(papers, ensure_ascii=False))
+        parts.append(f"{encode_basestring(who)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def claim_columns(claims: dict[str, dict[str, list[str]]]) -> tuple[list[str], list[str], list[str]]:
+    """The claimed pairs as three columns (subscriber, arxiv_id, terms as JSON), a terms list shared by many
+    papers encoded once."""
+    subscribers: list[str] = []
+    ids: list[str] = []
+    terms: list[str] = []
+    texts: dict[int, str] = {}
+    for who, papers in claims.items():
+        subscribers.extend([who] * len(papers))
+        ids.extend(papers)
+        for labels in papers.values():
+            text = texts.get(id(labels))
+            if text is None:
+                text = texts[id(labels)] = json.dumps(labels, ensure_ascii=False)
+            terms.append(text)
+    return subscribers, ids, terms

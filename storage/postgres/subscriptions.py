@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 
 from bot import matching
 from bot.store import SubscriberRow, Subscription
 from bot.text import fold
-from storage.alert_claims import fresh_claims
+from storage.alert_claims import claim_columns, fresh_claims
 from storage.postgres.db import Database
 from storage.postgres.rows import SUB_COLUMNS, subscription
 from storage.postgres.search import like_pattern
@@ -88,12 +87,7 @@ class SubscriptionsMixin(Database):
         """One statement: a (subscriber, paper) pair is claimed once, whichever process asks first."""
         if not claims:
             return {}
-        subscribers, ids, terms = [], [], []
-        for who, papers in claims.items():
-            for pid, labels in papers.items():
-                subscribers.append(who)
-                ids.append(pid)
-                terms.append(json.dumps(labels, ensure_ascii=False))
+        subscribers, ids, terms = claim_columns(claims)
         rows = await self._pool.fetch(
             "INSERT INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
             " SELECT $1, s, a, $2, t, $6 FROM unnest($3::text[], $4::text[], $5::text[]) x(s, a, t)"

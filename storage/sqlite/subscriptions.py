@@ -9,7 +9,7 @@ from typing import cast
 from bot import matching
 from bot.store import SubscriberRow, Subscription
 from bot.text import fold
-from storage.alert_claims import claims_left
+from storage.alert_claims import claims_json, claims_left
 from storage.sqlite.db import Database, marks, now_text
 from storage.sqlite.rows import SUB_COLUMNS, subscription
 
@@ -92,26 +92,36 @@ class SubscriptionsMixin(Database):
 
     async def claim_alerts_many(self, platform: str, post_key: str,
                                 claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
-        """One statement: ``INSERT OR IGNORE`` over ``json_each`` of every subscriber's papers. It says how many rows
-        it added; when that is fewer than asked (rare: new papers are new to everyone), the pairs that were there
-        before are read back in the same transaction (rows it added are those past the table's last rowid)."""
+        """One transaction of two statements over ``json_each`` of the claims: the pairs (``INSERT OR IGNORE``,
+        their keys only), then one row a subscriber with its papers' terms (what :meth:`orphan_alerts` reads).
+        The first says how many rows it added; when that is fewer than asked (rare: new papers are new to
+        everyone), it is undone and the pairs that were there before are read first."""
         if not claims:
             return {}
-        asked = json.dumps(claims, ensure_ascii=False)
+        asked = claims_json(claims)
         async with Database.transaction(self) as db:
-            last = (await db.execute_fetchall("SELECT coalesce(max(rowid), 0) FROM alerted"))[0][0]  # type: ignore[index]
+            await db.execute("SAVEPOINT pairs")
+            added = (await db.execute(_CLAIM_PAIRS, (platform, asked))).rowcount
+            if added == sum(len(papers) for papers in claims.values()):  # as usual: every paper new to everyone
+                fresh = claims_left(claims, [])
+            else:
+                await db.execute("ROLLBACK TO pairs")
+                rows = await db.execute_fetchall(  # CROSS JOIN: each asked pair looked up by the primary key
+                    "SELECT s.key, p.key FROM json_each(?) s CROSS JOIN json_each(s.value) p"
+                    " CROSS JOIN alerted_pairs a WHERE a.platform = ? AND a.subscriber = s.key AND a.arxiv_id = p.key",
+                    (asked, platform),
+                )
+                fresh = claims_left(claims, cast(list[tuple[str, str]], list(rows)))  # plain tuples
+                asked = claims_json({who: {pid: claims[who][pid] for pid in papers} for who, papers in fresh.items()})
+                await db.execute(_CLAIM_PAIRS, (platform, asked))
             await db.execute(
-                "INSERT OR IGNORE INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at)"
-                " SELECT ?, s.key, p.key, ?, p.value, ? FROM json_each(?) s, json_each(s.value) p",
+                "INSERT INTO alert_claims(platform, subscriber, post_key, papers, at)"
+                " SELECT ?, s.key, ?, s.value, ? FROM json_each(?) s",
                 (platform, post_key, now_text(), asked),
             )
-            added = (await db.execute_fetchall("SELECT changes()"))[0][0]  # type: ignore[index]
-            taken: list[tuple[str, str]] = []
-            if added < sum(len(papers) for papers in claims.values()):
-                rows = await db.execute_fetchall(
-                    "SELECT s.key, p.key FROM json_each(?) s, json_each(s.value) p JOIN alerted a"
-                    " ON a.platform = ? AND a.subscriber = s.key AND a.arxiv_id = p.key WHERE a.rowid <= ?",
-                    (asked, platform, last),
-                )
-                taken = cast(list[tuple[str, str]], list(rows))  # plain tuples
-        return claims_left(claims, taken)
+        return fresh
+
+
+#: every asked (subscriber, paper) claimed unless it was before (``?``: the platform, :func:`claims_json`'s text)
+_CLAIM_PAIRS = ("INSERT OR IGNORE INTO alerted_pairs(platform, subscriber, arxiv_id)"
+                " SELECT ?, s.key, p.key FROM json_each(?) s, json_each(s.value) p")

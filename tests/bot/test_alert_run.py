@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import re
 
+import pytest
 from rich.console import Console
 
 from adapters.console.transport import ConsoleTransport
@@ -115,3 +117,49 @@ def test_a_paper_matched_by_the_same_terms_is_one_card_rendered_once_for_every_s
     card_b = [block for block in first if "Fragmented" in str(block)]
     assert card_b and all(any(block is mine for mine in second) for block in card_b)  # rendered once, shared
     assert card_b[0]["text"]["text"].startswith("*<")  # no rank before the title: the same in every alert
+
+
+async def test_claims_in_many_statements_give_each_subscriber_its_own_papers_once(store, monkeypatch):
+    """Claims go to the store a few statements at a time while the next are combined: the alerts are the same
+    as from one statement, and a second run finds nothing."""
+    await store.ingest(Digest(DAY, PAPERS))
+    terms = ("추론", "diffusion", "RAG", "GPT-4")
+    for i in range(60):
+        for term in terms[i % 4:i % 4 + 2]:
+            await store.add_subscription("console", f"user:M{i:02d}", "keyword", term)
+    whole = await alerts.match_terms(store, PAPERS)
+    monkeypatch.setattr(alerts, "CLAIM_PAIRS", 3)
+    monkeypatch.setattr(alerts, "_YIELD_EVERY", 2)
+    got = await alerts.batches(store, DAY, PAPERS)
+    assert [b.subscriber for b in got] == [f"user:M{i:02d}" for i in range(60)]
+    order = [p.arxiv_id for p in PAPERS]
+    for batch in got:
+        hits = whole.hits(("console", batch.subscriber))
+        assert [(p.arxiv_id, terms) for p, terms in batch.papers] == [
+            (pid, tuple(hits[pid])) for pid in order if pid in hits]  # digest order, each with its terms
+    assert await alerts.batches(store, DAY, PAPERS) == []
+
+
+async def test_a_claim_that_fails_stops_the_run_with_no_claim_left_running(store, monkeypatch):
+    await store.ingest(Digest(DAY, PAPERS))
+    for i in range(20):
+        await store.add_subscription("console", f"user:F{i:02d}", "keyword", "diffusion")
+    claim, calls = store.claim_alerts_many, []
+
+    async def failing(platform, key, claims):
+        calls.append(sorted(claims))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        await asyncio.sleep(0.01)
+        return await claim(platform, key, claims)
+
+    monkeypatch.setattr(store, "claim_alerts_many", failing)
+    monkeypatch.setattr(alerts, "CLAIM_PAIRS", 2)
+    monkeypatch.setattr(alerts, "_YIELD_EVERY", 1)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await alerts.batches(store, DAY, PAPERS)
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    monkeypatch.setattr(store, "claim_alerts_many", claim)
+    recovered = await alerts.orphans(store, {"console"})  # claimed before the failure: resumed, not lost
+    again = await alerts.batches(store, DAY, PAPERS)
+    assert sorted(b.subscriber for b in recovered + again) == [f"user:F{i:02d}" for i in range(20)]

@@ -3,7 +3,11 @@ subscribers' papers claimed in one statement, each (subscriber, paper) once ever
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import sqlite3
+
+import pytest
 
 
 async def test_many_subscribers_claimed_at_once_each_paper_once_ever(any_store):
@@ -50,3 +54,73 @@ async def test_a_claim_after_others_leaves_out_exactly_the_pairs_alerted_before(
         assert fresh[f"user:U{n}"] == [pid for pid in papers if pid not in before]  # in the order asked
     assert await any_store.claim_alerts_many("slack", "alert:2024-07-03",
                                              {f"user:U{n}": dict(papers) for n in range(25)}) == {}
+
+
+CLAIMS = {"user:U1": {"a": ["추론"], "b": ["LLM", "RAG"]}, "user:U2": {"a": ["추론"]}}
+
+
+#: where a claim on SQLite dies: just before or just after one of its two writes
+STEPS = {"before the pairs": ("INSERT OR IGNORE INTO alerted_pairs", "before"),
+         "after the pairs": ("INSERT OR IGNORE INTO alerted_pairs", "after"),
+         "before the claims": ("INSERT INTO alert_claims", "before"),
+         "after the claims": ("INSERT INTO alert_claims", "after")}
+
+
+@pytest.mark.parametrize("dies", list(STEPS))
+async def test_sqlite_claims_pairs_and_their_terms_in_one_transaction(store, monkeypatch, dies):
+    """A claim writes the pairs, then each subscriber's terms: a crash anywhere in between leaves neither."""
+    execute = store._db.execute
+
+    statement, when = STEPS[dies]
+
+    async def crashing(sql, *args):
+        if sql.startswith(statement) and when == "before":
+            raise asyncio.CancelledError
+        result = await execute(sql, *args)
+        if sql.startswith(statement):
+            raise asyncio.CancelledError
+        return result
+
+    monkeypatch.setattr(store._db, "execute", crashing)
+    with pytest.raises(asyncio.CancelledError):
+        await store.claim_alerts_many("slack", "alert:2024-07-01:x", CLAIMS)
+    monkeypatch.setattr(store._db, "execute", execute)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    assert await store.orphan_alerts({"slack"}, since=recent) == []  # nothing claimed: nothing to resume
+    assert await store.claim_alerts_many("slack", "alert:2024-07-01:y", CLAIMS) == {
+        "user:U1": ["a", "b"], "user:U2": ["a"]}
+    assert [(o.subscriber, o.post_key, o.papers) for o in await store.orphan_alerts({"slack"}, since=recent)] == [
+        ("user:U1", "alert:2024-07-01:y", (("a", ("추론",)), ("b", ("LLM", "RAG")))),
+        ("user:U2", "alert:2024-07-01:y", (("a", ("추론",)),))]
+
+
+async def test_claims_made_before_the_two_table_layout_are_kept(tmp_path):
+    """SQLite 0018: the pairs claimed before stay claimed, and an unposted claim is still found with its terms."""
+    from storage.fts import korean_index_text
+    from storage.migrations import migrations
+    from storage.sqlite import SQLiteStore
+
+    path = tmp_path / "v17.db"
+    db = sqlite3.connect(path)
+    db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for m in migrations():
+        if m.version < 18:
+            db.executescript(m.sql)
+            db.execute("INSERT INTO schema_version VALUES (?)", (m.version,))
+    at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    db.executemany("INSERT INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [("slack", "user:U1", "b", "alert:2024-07-01:x", '["LLM", "RAG"]', at),
+                    ("slack", "user:U1", "a", "alert:2024-07-01:x", '["추론"]', at),
+                    ("slack", "user:U2", "a", "alert:2024-06-30:y", '["추론"]', "2024-06-30T09:00:00Z")])
+    db.commit()
+    db.close()
+    store = await SQLiteStore.open(path)
+    try:
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        assert [(o.subscriber, o.post_key, o.papers) for o in await store.orphan_alerts({"slack"}, since=since)] == [
+            ("user:U1", "alert:2024-07-01:x", (("b", ("LLM", "RAG")), ("a", ("추론",))))]  # in claim order
+        assert await store.claim_alerts_many("slack", "alert:2024-07-02:z", {
+            "user:U1": {"a": [], "c": []}, "user:U2": {"a": []}}) == {"user:U1": ["c"]}
+    finally:
+        await store.close()
