@@ -83,14 +83,10 @@ def card_text(card: PaperCard) -> str:
     return _TEXTS.get(card, block_text)
 
 
-def continued(fallback: str, part: int, parts: int) -> str:
-    """The fallback of a message's payload after its first: the first line and which part it is."""
-    return f"{continued_head(fallback)} ({part}/{parts})"
-
-
 def continued_head(fallback: str) -> str:
-    """The fallback's first line fitted in 200 characters: fitting reads 201 at most, so only the fallback's first
-    202 are split into lines (a long alert's fallback is 3,000)."""
+    """The fallback of a message's payloads after its first, before its ``(part/parts)``: the fallback's first line
+    fitted in 200 characters (fitting reads 201 at most, so only the fallback's first 202 are split into lines; a
+    long alert's fallback is 3,000)."""
     first_line = fallback[:202].splitlines()[0][:201] if fallback.strip() else EMPTY_FALLBACK
     return fit(first_line, 200)
 
@@ -157,15 +153,9 @@ def rendered_card(block: PaperCard) -> Rendered:
     return group, sizes, sum(sizes)
 
 
-def split(groups: list[list[SlackBlock]], sizes: list[list[int]] | None = None) -> list[list[SlackBlock]]:
-    """Blocks into messages within the block count and text budget; a neutral block's group stays whole if it can.
-    ``sizes``: each block's :func:`text_size`, when known."""
-    known = sizes or [[text_size(b) for b in group] for group in groups]
-    return packed([(group, group_sizes, sum(group_sizes)) for group, group_sizes in zip(groups, known, strict=True)])
-
-
 def packed(rendered: Iterable[Rendered]) -> list[list[SlackBlock]]:
-    """:func:`split` of rendered blocks (each group's blocks, their sizes and its size)."""
+    """Rendered blocks (each neutral block's Slack blocks, their sizes and its size) split into messages within the
+    block count and text budget; a neutral block's group stays whole if it can."""
     chunks: list[list[SlackBlock]] = [[]]
     chunk = chunks[-1]
     size = 0
