@@ -74,7 +74,7 @@ WHOLE_TARGET_S = 10.0  # the whole run (match, claim, render, send) beyond the p
 WHOLE_TARGET_SCALING = 1.5  # whole run at 2N subscriptions / at N, below
 SLACK_GAP = 1.0  # the fake Slack's (and Slack's) one message per second per channel
 #: what an alert run writes, emptied before each whole run (claims, posts, parts and their stored payloads)
-CLEAN_SLATE = ("alerted", "alerted_pairs", "alert_claims", "parts", "posts", "payloads", "payload_skeletons",
+CLEAN_SLATE = ("alerted", "alerted_papers", "alert_claims", "parts", "posts", "payloads", "payload_skeletons",
                "payload_elements")
 PLATFORMS = ("slack",)  # the whole run sends through the Slack fake
 SHARES = (("keyword-ko", 0.35), ("keyword-en", 0.35), ("author", 0.30))
