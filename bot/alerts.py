@@ -126,17 +126,20 @@ class _Combined:
             if len(ids) == len(hits):  # every paper new to it, as usual: the same alert as its terms' others
                 papers = self._alerts.get(id(hits))
                 if papers is None:
-                    papers = self._alerts[id(hits)] = self._papers(hits, list(hits))
+                    papers = self._alerts[id(hits)] = self._papers(platform, subscriber, hits, ids)
             else:
-                papers = self._papers(hits, ids)
+                papers = self._papers(platform, subscriber, hits, ids)
             out.append(AlertBatch(platform, subscriber, self.date, papers, self.key))
         return out
 
-    def _papers(self, hits: dict[str, list[str]], ids: list[str]) -> tuple[tuple[Paper, tuple[str, ...]], ...]:
-        by_id, labels = self.by_id, {id(terms): tuple(terms) for terms in hits.values()}
-        if len(labels) > 1:
-            ids = sorted(ids, key=self.position.__getitem__)  # digest order (one term's papers are in it already)
-        return tuple([(by_id[pid], labels[id(hits[pid])]) for pid in ids])
+    def _papers(self, platform: str, subscriber: str, hits: dict[str, list[str]],
+                ids: list[str]) -> tuple[tuple[Paper, tuple[str, ...]], ...]:
+        by_id = self.by_id
+        if len(self.found.subscribers[(platform, subscriber)]) == 1:  # one term: its papers in digest order already
+            terms = tuple(hits[ids[0]])
+            return tuple([(by_id[pid], terms) for pid in ids])
+        ordered = sorted(ids, key=self.position.__getitem__)  # digest order
+        return tuple([(by_id[pid], tuple(hits[pid])) for pid in ordered])
 
 
 async def orphans(store: Store, platforms: set[str]) -> list[AlertBatch]:

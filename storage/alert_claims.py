@@ -44,14 +44,13 @@ def claims_left(asked: dict[str, dict[str, list[str]]], taken: Sequence[tuple[st
 
 
 def claims_json(claims: dict[str, dict[str, list[str]]]) -> str:
-    """``{subscriber: "{arxiv_id: terms}"}`` as JSON text, each subscriber's papers as a string of JSON (read with
-    ``json_each(value)``, stored as it is); a papers mapping shared by many subscribers encoded once."""
+    """``{subscriber: {arxiv_id: terms}}`` as JSON text; a papers mapping shared by many subscribers encoded once."""
     texts: dict[int, str] = {}
     parts = []
     for who, papers in claims.items():
         text = texts.get(id(papers))
         if text is None:
-            text = texts[id(papers)] = encode_basestring(json.dumps(papers, ensure_ascii=False))
+            text = texts[id(papers)] = json.dumps(papers, ensure_ascii=False)
         parts.append(f"{encode_basestring(who)}:{text}")
     return "{" + ",".join(parts) + "}"
 

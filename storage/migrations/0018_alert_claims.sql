@@ -1,38 +1,40 @@
--- Alert claims in two tables (issue 15: the alert run's claim stage). A claim was a row per (subscriber, paper)
--- carrying its post key, terms and time, in a rowid table with two indexes: three B-tree writes of a wide row
--- for each of the million pairs of a 100,000-subscription run. Now "was this (subscriber, paper) alerted?" is a
--- key-only table (one B-tree write of the key a pair), and what a crash between claiming and posting needs to
--- send the alert later (post key, each paper's terms, time) is one row per subscriber's claim.
-CREATE TABLE alerted_pairs (
-    platform   TEXT NOT NULL,
-    subscriber TEXT NOT NULL,
-    arxiv_id   TEXT NOT NULL,
-    PRIMARY KEY (platform, subscriber, arxiv_id)
-) WITHOUT ROWID;
--- One subscriber's papers claimed by one statement: {arxiv_id: [terms]} in claim order.
+-- Alert claims one row a subscriber's claim (issue 15: the alert run's claim stage). A claim was a row per
+-- (subscriber, paper) carrying its post key, terms and time, in a rowid table with two indexes: three B-tree
+-- writes of a wide row for each of the million pairs of a 100,000-subscription run. Now one row holds what a
+-- subscriber's claim took ({arxiv_id: [terms]} in claim order), and "was this (subscriber, paper) alerted?" is
+-- answered from them: a paper in no claim yet (alerted_papers: new papers, as usual) was alerted to no one;
+-- else the subscriber's claims from the paper's first one on are looked at.
 CREATE TABLE alert_claims (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,  -- in claim order, never reused
     platform   TEXT NOT NULL,
     subscriber TEXT NOT NULL,
     post_key   TEXT NOT NULL,
     papers     TEXT NOT NULL,
     at         TEXT NOT NULL
 );
+CREATE INDEX alert_claims_subscriber ON alert_claims(platform, subscriber, id);
 -- Alerts claimed but never posted (a crash between the two) are looked for among recent claims only.
 CREATE INDEX alert_claims_at ON alert_claims(at);
-INSERT INTO alerted_pairs(platform, subscriber, arxiv_id) SELECT platform, subscriber, arxiv_id FROM alerted;
+-- Each paper in some claim, and the first claim naming it (every claim of it has that id or a later one).
+CREATE TABLE alerted_papers (
+    platform    TEXT NOT NULL,
+    arxiv_id    TEXT NOT NULL,
+    first_claim INTEGER NOT NULL,
+    PRIMARY KEY (platform, arxiv_id)
+) WITHOUT ROWID;
 INSERT INTO alert_claims(platform, subscriber, post_key, papers, at)
     SELECT platform, subscriber, post_key, json_group_object(arxiv_id, json(terms)), min(at)
     FROM (SELECT * FROM alerted ORDER BY platform, subscriber, post_key, rowid)
     GROUP BY platform, subscriber, post_key ORDER BY min(at), min(rowid);
+INSERT INTO alerted_papers(platform, arxiv_id, first_claim)
+    SELECT c.platform, p.key, min(c.id) FROM alert_claims c, json_each(c.papers) p GROUP BY c.platform, p.key;
 DROP TABLE alerted;
 -- The claims one row a (subscriber, paper), as before (what a reader or a copy to PostgreSQL sees; rowid in
--- claim order). Deleting from it deletes the pair and its claim.
+-- claim order). Deleting from it deletes the claim the pair is in.
 CREATE VIEW alerted AS
     SELECT c.platform, c.subscriber, p.key AS arxiv_id, c.post_key, p.value AS terms, c.at,
-           (c.rowid << 32) + p.id AS rowid
+           (c.id << 32) + p.id AS rowid
     FROM alert_claims c, json_each(c.papers) p;
 CREATE TRIGGER alerted_delete INSTEAD OF DELETE ON alerted BEGIN
-    DELETE FROM alerted_pairs
-        WHERE platform = old.platform AND subscriber = old.subscriber AND arxiv_id = old.arxiv_id;
-    DELETE FROM alert_claims WHERE rowid = old.rowid >> 32;
+    DELETE FROM alert_claims WHERE id = old.rowid >> 32;
 END;

@@ -92,36 +92,41 @@ class SubscriptionsMixin(Database):
 
     async def claim_alerts_many(self, platform: str, post_key: str,
                                 claims: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
-        """One transaction of two statements over ``json_each`` of the claims: the pairs (``INSERT OR IGNORE``,
-        their keys only), then one row a subscriber with its papers' terms (what :meth:`orphan_alerts` reads).
-        The first says how many rows it added; when that is fewer than asked (rare: new papers are new to
-        everyone), it is undone and the pairs that were there before are read first."""
+        """One transaction over ``json_each`` of the claims. A pair can have been claimed before only if its
+        subscriber has a claim since the first claim naming its paper: one look at the asked subscribers' claims
+        since the earliest of those (none, as usual: new papers are in no claim yet, and a run asks each
+        subscriber once) says every pair is new; else the pairs found in those claims are left out. Then the
+        papers in no claim yet are recorded, and one row a subscriber with its papers and their terms."""
         if not claims:
             return {}
         asked = claims_json(claims)
+        ids = json.dumps(list(set().union(*{id(papers): papers for papers in claims.values()}.values())),
+                         ensure_ascii=False)
         async with Database.transaction(self) as db:
-            await db.execute("SAVEPOINT pairs")
-            added = (await db.execute(_CLAIM_PAIRS, (platform, asked))).rowcount
-            if added == sum(len(papers) for papers in claims.values()):  # as usual: every paper new to everyone
+            since = await db.execute_fetchall(
+                "SELECT 1 FROM json_each(?) s CROSS JOIN alert_claims c WHERE c.platform = ? AND c.subscriber = s.value"
+                " AND c.id >= (SELECT min(first_claim) FROM alerted_papers"
+                " WHERE platform = ? AND arxiv_id IN (SELECT value FROM json_each(?))) LIMIT 1",
+                (json.dumps(list(claims), ensure_ascii=False), platform, platform, ids))
+            if not since:
                 fresh = claims_left(claims, [])
             else:
-                await db.execute("ROLLBACK TO pairs")
-                rows = await db.execute_fetchall(  # CROSS JOIN: each asked pair looked up by the primary key
+                rows = await db.execute_fetchall(  # driven by the asked pairs (CROSS JOIN); arxiv ids have no '"'
                     "SELECT s.key, p.key FROM json_each(?) s CROSS JOIN json_each(s.value) p"
-                    " CROSS JOIN alerted_pairs a WHERE a.platform = ? AND a.subscriber = s.key AND a.arxiv_id = p.key",
+                    " CROSS JOIN alerted_papers a WHERE a.platform = ? AND a.arxiv_id = p.key AND EXISTS ("
+                    "SELECT 1 FROM alert_claims c WHERE c.platform = a.platform AND c.subscriber = s.key"
+                    " AND c.id >= a.first_claim AND json_type(c.papers, '$.\"' || p.key || '\"') IS NOT NULL)",
                     (asked, platform),
                 )
                 fresh = claims_left(claims, cast(list[tuple[str, str]], list(rows)))  # plain tuples
                 asked = claims_json({who: {pid: claims[who][pid] for pid in papers} for who, papers in fresh.items()})
-                await db.execute(_CLAIM_PAIRS, (platform, asked))
+            await db.execute(  # before the claims: every claim of a paper is its first one or later
+                "INSERT OR IGNORE INTO alerted_papers(platform, arxiv_id, first_claim)"
+                " SELECT ?, value, (SELECT coalesce(max(id), 0) + 1 FROM alert_claims) FROM json_each(?)",
+                (platform, ids))
             await db.execute(
                 "INSERT INTO alert_claims(platform, subscriber, post_key, papers, at)"
                 " SELECT ?, s.key, ?, s.value, ? FROM json_each(?) s",
                 (platform, post_key, now_text(), asked),
             )
         return fresh
-
-
-#: every asked (subscriber, paper) claimed unless it was before (``?``: the platform, :func:`claims_json`'s text)
-_CLAIM_PAIRS = ("INSERT OR IGNORE INTO alerted_pairs(platform, subscriber, arxiv_id)"
-                " SELECT ?, s.key, p.key FROM json_each(?) s, json_each(s.value) p")

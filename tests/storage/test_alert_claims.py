@@ -60,15 +60,16 @@ CLAIMS = {"user:U1": {"a": ["추론"], "b": ["LLM", "RAG"]}, "user:U2": {"a": ["
 
 
 #: where a claim on SQLite dies: just before or just after one of its two writes
-STEPS = {"before the pairs": ("INSERT OR IGNORE INTO alerted_pairs", "before"),
-         "after the pairs": ("INSERT OR IGNORE INTO alerted_pairs", "after"),
+STEPS = {"before the papers": ("INSERT OR IGNORE INTO alerted_papers", "before"),
+         "after the papers": ("INSERT OR IGNORE INTO alerted_papers", "after"),
          "before the claims": ("INSERT INTO alert_claims", "before"),
          "after the claims": ("INSERT INTO alert_claims", "after")}
 
 
 @pytest.mark.parametrize("dies", list(STEPS))
-async def test_sqlite_claims_pairs_and_their_terms_in_one_transaction(store, monkeypatch, dies):
-    """A claim writes the pairs, then each subscriber's terms: a crash anywhere in between leaves neither."""
+async def test_sqlite_claims_papers_and_claims_in_one_transaction(store, monkeypatch, dies):
+    """A claim writes the papers it names, then each subscriber's claim: a crash anywhere in between leaves
+    neither (a paper recorded without its claims would make the next claim look for pairs claimed before)."""
     execute = store._db.execute
 
     statement, when = STEPS[dies]
@@ -124,3 +125,21 @@ async def test_claims_made_before_the_two_table_layout_are_kept(tmp_path):
             "user:U1": {"a": [], "c": []}, "user:U2": {"a": []}}) == {"user:U1": ["c"]}
     finally:
         await store.close()
+
+
+async def test_old_style_arxiv_ids_are_claimed_once_too(any_store):
+    papers = {"hep-th/9901001": ["string"], "2407.00001": ["LLM"]}
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-01:a", {"user:U1": papers}) == {
+        "user:U1": ["hep-th/9901001", "2407.00001"]}
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-02:b", {
+        "user:U1": {**papers, "math.AG/0501001": []}, "user:U2": papers}) == {
+        "user:U1": ["math.AG/0501001"], "user:U2": ["hep-th/9901001", "2407.00001"]}
+
+
+async def test_a_paper_claimed_for_others_is_new_to_a_subscriber_claimed_before_it(any_store):
+    await any_store.claim_alerts_many("slack", "alert:2024-07-01:a", {"user:U1": {"x": ["t"]}})
+    await any_store.claim_alerts_many("slack", "alert:2024-07-02:b", {"user:U2": {"y": ["t"]}, "user:U3": {"x": []}})
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-03:c", {"user:U1": {"y": ["t"], "x": ["t"]}}) == {
+        "user:U1": ["y"]}
+    assert await any_store.claim_alerts_many("slack", "alert:2024-07-03:d", {
+        "user:U2": {"y": [], "x": []}, "user:U3": {"x": [], "y": []}}) == {"user:U2": ["x"], "user:U3": ["y"]}
