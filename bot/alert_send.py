@@ -20,13 +20,16 @@ from typing import cast
 from bot.delivery import Deliverer, PostResult
 from bot.i18n import DEFAULT, Lang, channel_lang, language_of
 from bot.layout import COMMAND, card, card_actions
-from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, Text
+from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, PaperList, Text
 from bot.models import Paper
 from bot.payload import Payload
 from bot.store import Store
 
 #: rendered alerts waiting for their send at most (bounds memory; the Deliverer bounds each platform's sends)
 ALERTS_IN_FLIGHT = 1000
+#: papers an alert shows as cards; more are listed a line each in a second message, so that an alert for forty
+#: papers is two messages to read (and to send: Slack takes one a second per channel), not a dozen
+ALERT_CARDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,8 @@ Cards = dict[tuple[str, tuple[str, ...]], PaperCard]
 def alert_messages(batch: AlertBatch, t: Lang | None = None,
                    cards: dict[tuple[str, dt.date], Cards] | None = None) -> tuple[Message, ...]:
     """The alert: a header, one card per paper (its matched terms named; no rank, so that a paper
-    matched by the same terms is the same card in every subscriber's alert), how to stop it.
+    matched by the same terms is the same card in every subscriber's alert) for the first :data:`ALERT_CARDS`,
+    the rest a line each in a second message, how to stop it.
     ``cards``: the cards built so far by language and day, reused (a renderer may then reuse their rendering too);
     a paper's card is built once and given each subscriber's terms."""
     t = t or Lang(DEFAULT)
@@ -69,9 +73,10 @@ def _alert_messages(batch: AlertBatch, t: Lang, shelf: Cards,
                     keys: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Message, ...]:
     """:func:`alert_messages` with the batch's cards' keys (arxiv id, terms) at hand: the cards built already are
     looked up all at once, the others built."""
+    keys = keys[:ALERT_CARDS]  # the papers shown as cards
     found = list(map(shelf.get, keys))
     if any(map(operator.is_, found, itertools.repeat(None))):
-        for i, (paper, terms) in enumerate(batch.papers):
+        for i, (paper, terms) in enumerate(batch.papers[:ALERT_CARDS]):
             if found[i] is None:
                 base = shelf.get((paper.arxiv_id, ()))
                 if base is None:
@@ -79,8 +84,12 @@ def _alert_messages(batch: AlertBatch, t: Lang, shelf: Cards,
                                                               actions=card_actions(paper, t=t))
                 found[i] = shelf[keys[i]] = with_terms(base, terms) if terms else base
     shown = cast(list[PaperCard], found)  # each one found or built
-    blocks: tuple[Block, ...] = (alert_header(t.code, len(keys), batch.date), *shown, alert_footer(t.code))
-    return (Message(blocks, kind=MessageKind.ALERT),)
+    header = alert_header(t.code, len(batch.papers), batch.date)
+    if len(batch.papers) <= ALERT_CARDS:
+        return (Message((header, *shown, alert_footer(t.code)), kind=MessageKind.ALERT),)
+    listed = PaperList(tuple([paper for paper, _ in batch.papers[ALERT_CARDS:]]), start=ALERT_CARDS + 1)
+    more: tuple[Block, ...] = (more_header(t.code, len(listed.papers)), listed, alert_footer(t.code))
+    return (Message((header, *shown), kind=MessageKind.ALERT), Message(more, kind=MessageKind.ALERT))
 
 
 def with_terms(base: PaperCard, terms: tuple[str, ...]) -> PaperCard:
@@ -96,6 +105,13 @@ def alert_header(language: str, n: int, day: dt.date) -> Header:
     t = Lang(language)
     return Header(t.ngettext("🔔 {n} new paper for your alerts — {date}", "🔔 {n} new papers for your alerts — {date}",
                              n, date=day_label(language, day)))
+
+
+@functools.lru_cache(maxsize=1024)
+def more_header(language: str, n: int) -> Header:
+    """The header of an alert's second message: the papers past its cards, a line each."""
+    return Header(Lang(language).ngettext("🔔 {n} more new paper for your alerts",
+                                          "🔔 {n} more new papers for your alerts", n))
 
 
 @functools.lru_cache(maxsize=64)

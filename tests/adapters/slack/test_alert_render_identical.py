@@ -168,8 +168,10 @@ def sample() -> list[tuple[AlertBatch, str]]:
 
 
 def test_a_fixed_alert_run_renders_as_before() -> None:
-    """The golden file was written by the renderer before the alert run's caches (PAPERBOT_UPDATE_GOLDEN=1 rewrites
-    it from today's; review its diff). Compared as JSON text too: the same keys in the same order."""
+    """The golden file was written by the renderer before the alert run's caches, then rewritten once when alerts
+    began listing the papers past their first five a line each (only the three alerts of more than five papers
+    changed). PAPERBOT_UPDATE_GOLDEN=1 rewrites it from today's; review its diff. Compared as JSON text too: the same
+    keys in the same order."""
     cache = RenderCache(Renderer())  # type: ignore[arg-type]
     rendered = [fields(cache.render(batch, Lang(language))) for batch, language in sample()]
     assert_matches_golden(rendered, GOLDEN)
