@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from adapters.slack import limits
 from adapters.slack.mrkdwn import bold, escape, http_url, label, link, plain
+from bot.identity_cache import IdentityCache
 from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
 from bot.models import Paper
 from bot.text import fit
@@ -102,7 +103,16 @@ def title_markup(paper: Paper) -> str:
 
 def list_line(paper: Paper, rank: int | None) -> str:
     head = f"{rank}. " if rank is not None else ""
-    return f"{head}{votes_label(paper.votes)} {link(paper.url, title_markup(paper))}"
+    return head + _LINES.get(paper, _line)
+
+
+#: a paper's list line after its rank, by the paper's identity: an alert run lists the same papers past each alert's
+#: cards thousands of times (checking and escaping the link was most of its rendering)
+_LINES: IdentityCache[Paper, str] = IdentityCache(50_000)
+
+
+def _line(paper: Paper) -> str:
+    return f"{votes_label(paper.votes)} {link(paper.url, title_markup(paper))}"
 
 
 def card(block: PaperCard) -> list[SlackBlock]:
