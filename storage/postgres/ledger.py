@@ -247,7 +247,11 @@ class LedgerMixin(Database):
         rows = await self._pool.fetch(
             "SELECT a.platform, a.subscriber, a.post_key, a.arxiv_id, a.terms FROM alerted a"
             " WHERE a.at >= $2 AND starts_with(a.post_key, 'alert:') AND a.platform = ANY($1::text[])"
-            " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.post_key = a.post_key)"
+            # a run claims every subscriber under one post key: a claim is an orphan when its own target has no
+            # post under it (the target as bot.alert_send.target_of makes it), found by the posts' primary key
+            " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.target ="
+            " CASE WHEN starts_with(a.subscriber, 'channel:') THEN substr(a.subscriber, 9) ELSE a.subscriber END"
+            " AND p.post_key = a.post_key)"
             " ORDER BY a.at, a.ctid",
             sorted(platforms), _now(since),
         )

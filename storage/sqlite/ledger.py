@@ -266,16 +266,21 @@ class LedgerMixin(Database):
     async def orphan_alerts(self, platforms: set[str], *, since: dt.datetime) -> list[AlertClaim]:
         if not platforms:
             return []
+        # a run claims every subscriber under one post key: a claim is an orphan when its own target has no post
+        # under it (the target as bot.alert_send.target_of makes it), found by the posts' primary key
         rows = await self._db.execute_fetchall(
-            "SELECT a.platform, a.subscriber, a.post_key, a.arxiv_id, a.terms FROM alerted a"
-            " WHERE a.at >= ? AND a.post_key LIKE 'alert:%' AND a.platform IN (SELECT value FROM json_each(?))"
-            " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = a.platform AND p.post_key = a.post_key)"
-            " ORDER BY a.at, a.rowid",
+            "SELECT c.platform, c.subscriber, c.post_key, c.papers FROM alert_claims c"
+            " WHERE c.at >= ? AND c.post_key LIKE 'alert:%' AND c.platform IN (SELECT value FROM json_each(?))"
+            " AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = c.platform AND p.target ="
+            " CASE WHEN substr(c.subscriber, 1, 8) = 'channel:' THEN substr(c.subscriber, 9) ELSE c.subscriber END"
+            " AND p.post_key = c.post_key)"
+            " ORDER BY c.id",
             (now_text(since), json.dumps(sorted(platforms))),
         )
         grouped: dict[tuple[str, str, str], list[tuple[str, tuple[str, ...]]]] = {}
-        for platform, subscriber, post_key, arxiv_id, terms in rows:
-            grouped.setdefault((platform, subscriber, post_key), []).append((arxiv_id, tuple(json.loads(terms))))
+        for platform, subscriber, post_key, papers in rows:
+            grouped.setdefault((platform, subscriber, post_key), []).extend(
+                (arxiv_id, tuple(terms)) for arxiv_id, terms in json.loads(papers).items())
         return [AlertClaim(p, s, k, tuple(papers)) for (p, s, k), papers in grouped.items()]
 
     async def record_run(self, platform: str, target: str, post_key: str, outcome: str, detail: str = "") -> None:

@@ -457,6 +457,20 @@ async def test_alerts_claimed_but_never_posted_are_found_to_resume(any_store):
     assert await any_store.orphan_alerts({"slack"}, since=later) == []
 
 
+async def test_a_run_that_crashed_midway_resumes_the_alerts_it_had_not_posted(any_store):
+    # one run claims every subscriber under one key; it crashed after posting to user:2 only
+    key = "alert:2024-06-28:0123456789ab"
+    await any_store.claim_alerts_many("slack", key, {"user:1": {"a": ["추론"]}, "user:2": {"a": ["추론"]},
+                                                     "channel:C3": {"b": ["LLM"]}})
+    await any_store.open_post("slack", "user:2", key, PARTS[:1], now=T0)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    orphans = await any_store.orphan_alerts({"slack"}, since=recent)
+    assert sorted((o.subscriber, o.papers) for o in orphans) == [
+        ("channel:C3", (("b", ("LLM",)),)), ("user:1", (("a", ("추론",)),))]
+    await any_store.open_post("slack", "C3", key, PARTS[:1], now=T0)  # a channel's alert is posted to the channel
+    assert [o.subscriber for o in await any_store.orphan_alerts({"slack"}, since=recent)] == ["user:1"]
+
+
 async def test_two_processes_claim_every_part_exactly_once(store_opener):
     one, two = await store_opener(), await store_opener()
     keys = [("discord", f"C{i}", "digest:2024-06-28") for i in range(20)]
