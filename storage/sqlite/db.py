@@ -59,13 +59,20 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: the write lock, ``BEGIN IMMEDIATE``, COMMIT or ROLLBACK."""
         async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._db.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        """ROLLBACK, when a transaction is open. A task cancelled while its BEGIN (or COMMIT) waits in SQLite's thread
+        leaves the statement to run there after all: the ROLLBACK queued behind it ends the transaction it opens,
+        where the next BEGIN would otherwise fail ("cannot start a transaction within a transaction")."""
+        with contextlib.suppress(sqlite3.OperationalError):  # no transaction open (BEGIN itself failed)
+            await self._db.execute("ROLLBACK")
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Self:
