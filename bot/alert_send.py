@@ -27,8 +27,9 @@ from bot.store import Store
 
 #: rendered alerts waiting for their send at most (bounds memory; the Deliverer bounds each platform's sends)
 ALERTS_IN_FLIGHT = 1000
-#: papers an alert shows as cards; more are listed a line each in a second message, so that an alert for forty
-#: papers is two messages to read (and to send: Slack takes one a second per channel), not a dozen
+#: papers an alert shows as cards; more are listed after them a line each, so that an alert for forty papers is
+#: one message to read (two where a platform's size limit splits it; Slack sends one a second per channel), not a
+#: dozen of cards
 ALERT_CARDS = 5
 
 
@@ -61,7 +62,7 @@ def alert_messages(batch: AlertBatch, t: Lang | None = None,
                    cards: dict[tuple[str, dt.date], Cards] | None = None) -> tuple[Message, ...]:
     """The alert: a header, one card per paper (its matched terms named; no rank, so that a paper
     matched by the same terms is the same card in every subscriber's alert) for the first :data:`ALERT_CARDS`,
-    the rest a line each in a second message, how to stop it.
+    the rest listed after them a line each, how to stop it.
     ``cards``: the cards built so far by language and day, reused (a renderer may then reuse their rendering too);
     a paper's card is built once and given each subscriber's terms."""
     t = t or Lang(DEFAULT)
@@ -88,8 +89,9 @@ def _alert_messages(batch: AlertBatch, t: Lang, shelf: Cards,
     if len(batch.papers) <= ALERT_CARDS:
         return (Message((header, *shown, alert_footer(t.code)), kind=MessageKind.ALERT),)
     listed = PaperList(tuple([paper for paper, _ in batch.papers[ALERT_CARDS:]]), start=ALERT_CARDS + 1)
-    more: tuple[Block, ...] = (more_header(t.code, len(listed.papers)), listed, alert_footer(t.code))
-    return (Message((header, *shown), kind=MessageKind.ALERT), Message(more, kind=MessageKind.ALERT))
+    blocks: tuple[Block, ...] = (header, *shown, more_header(t.code, len(listed.papers)), listed,
+                                 alert_footer(t.code))
+    return (Message(blocks, kind=MessageKind.ALERT),)
 
 
 def with_terms(base: PaperCard, terms: tuple[str, ...]) -> PaperCard:
@@ -109,7 +111,7 @@ def alert_header(language: str, n: int, day: dt.date) -> Header:
 
 @functools.lru_cache(maxsize=1024)
 def more_header(language: str, n: int) -> Header:
-    """The header of an alert's second message: the papers past its cards, a line each."""
+    """The header over an alert's papers past its cards, listed a line each."""
     return Header(Lang(language).ngettext("🔔 {n} more new paper for your alerts",
                                           "🔔 {n} more new papers for your alerts", n))
 

@@ -130,7 +130,8 @@ def list_embeds(header: str, intro: str, block: PaperList) -> list[discord.Embed
             current = ""
         current += line + "\n"
     embeds.append(discord.Embed(description=current.rstrip(), colour=COLOUR))
-    embeds[0].title = fit(header, limits.TITLE, escape=escape)
+    if header:
+        embeds[0].title = fit(header, limits.TITLE, escape=escape)
     return embeds
 
 
@@ -169,16 +170,22 @@ def render_message(message: Message) -> list[dict[str, Any]]:
     embeds: list[discord.Embed] = []
     blocks = list(message.blocks)
     lists = [b for b in blocks if isinstance(b, PaperList)]
-    if lists:  # the daily post: header and intro go into the listing embed
+    if lists and not any(isinstance(b, PaperCard) for b in blocks):  # the daily post: header and intro go into the
+        # listing embed
         header = next((b.text for b in blocks if isinstance(b, Header)), "Papers")
         intro = "\n".join(b.text for b in blocks if isinstance(b, Text))
         for listing in lists:
             embeds.extend(list_embeds(header, intro, listing))
         texts = [t for b in blocks if isinstance(b, Notice) and (t := _text_of(b))]
-    else:
-        for block in blocks:
+    else:  # cards (an alert: past its cards, a header over a listing, which titles the listing's embed)
+        for i, block in enumerate(blocks):
             if isinstance(block, PaperCard):
                 embeds.append(_fitted_card(block))
+            elif isinstance(block, PaperList):
+                title = blocks[i - 1].text if i and isinstance(blocks[i - 1], Header) else ""  # type: ignore[union-attr]
+                embeds.extend(list_embeds(title, "", block))
+            elif isinstance(block, Header) and i + 1 < len(blocks) and isinstance(blocks[i + 1], PaperList):
+                continue  # the listing's title
             elif (text := _text_of(block)) is not None:
                 texts.append(text)
     bodies: list[dict[str, Any]] = []
