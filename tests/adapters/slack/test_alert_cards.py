@@ -72,13 +72,13 @@ def test_a_shared_card_renders_as_the_card_alone():
 
 
 def test_a_long_alert_is_split_and_its_fallback_reads_as_the_whole_text():
-    hits = [(paper(n), ("agents",)) for n in range(1, 41)]
+    hits = [(paper(n), ("agents",)) for n in range(1, 201)]  # five cards, then 195 lines: past one message's text
     messages = alert_messages(batch("user:U1", hits), Lang("en"), {})
     payloads = render(messages)
     assert len(payloads) > 1
     assert all(len(p.body["blocks"]) <= limits.MAX_BLOCKS for p in payloads)
     shown = " ".join(b["text"]["text"] for b in blocks_of(payloads) if b["type"] == "section")
-    assert all(f"Paper {n} on agents" in shown for n in range(1, 41))
+    assert all(f"Paper {n} on agents" in shown for n in range(1, 201))
     assert payloads[0].body["text"] == fit(messages[0].fallback(), limits.FALLBACK_TEXT, escape=plain)
 
 

@@ -134,7 +134,10 @@ def test_an_alert_run_renders_what_the_rules_give_byte_for_byte(alerts: list[tup
 
 
 def test_long_alerts_with_hostile_text_render_what_the_rules_give() -> None:
-    alerts = sample()
+    gen = synth.Generator(8)
+    many = tuple((gen.paper(f"2408.{n:05d}"), ("agents",)) for n in range(150))  # listed past the cards: split
+    alerts = [*sample(), *((AlertBatch("slack", f"user:L{n}", DAY, many, "alert:2024-06-28"), language)
+                           for n, language in enumerate(("en", "ko")))]
     rendered = alerts_rendered(alerts)
     assert sum(len(cached) > 1 for cached, _ in rendered) >= 2  # alerts split over several messages
     for cached, plainly in rendered:
