@@ -67,8 +67,21 @@ def _run_all(conn: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, An
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    if not _committed(conn):  # (a deferred constraint, a full disk): none of it kept; each alone, as above
+        return [_run_alone(conn, work) for work in works]
     return [(True, value) for value in values]
+
+
+def _committed(conn: sqlite3.Connection) -> bool:
+    """COMMIT; when it fails the transaction is rolled back (SQLite leaves it open, and every later BEGIN of this
+    connection would fail)."""
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return False
+    return True
 
 
 def _run_alone(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
@@ -81,7 +94,12 @@ def _run_alone(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return False, exc
     return True, value
 
 

@@ -29,6 +29,20 @@ async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_
     assert list(rows) == [(1, 1)]  # forty parts, one payload, one card
 
 
+async def test_a_write_whose_commit_fails_fails_alone_and_the_connection_stays_usable(sqlite_store):
+    db = sqlite_store._db
+    await db.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
+    await db.execute("CREATE TABLE child(parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    dangling = sqlite_store._writes.run(lambda conn: conn.execute("INSERT INTO child VALUES (7)").rowcount)
+    fine = sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0)
+    error, post = await asyncio.gather(dangling, fine, return_exceptions=True)  # one batch: its COMMIT fails
+    assert isinstance(error, Exception) and "FOREIGN KEY" in str(error)
+    assert not isinstance(post, BaseException) and [p.payload.body for p in post.parts] == [{"text": "one"}]
+    assert list(await db.execute_fetchall("SELECT count(*) FROM child")) == [(0,)]
+    await sqlite_store.set_unavailable("slack", "C9", "gone")  # the next write still begins its own transaction
+    assert await sqlite_store.unavailable("slack") == {"C9": "gone"}
+
+
 async def test_a_post_opened_twice_keeps_its_first_parts(sqlite_store):
     first, second = await asyncio.gather(
         sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0),
