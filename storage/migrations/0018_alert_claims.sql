@@ -30,11 +30,13 @@ INSERT INTO alerted_papers(platform, arxiv_id, first_claim)
     SELECT c.platform, p.key, min(c.id) FROM alert_claims c, json_each(c.papers) p GROUP BY c.platform, p.key;
 DROP TABLE alerted;
 -- The claims one row a (subscriber, paper), as before (what a reader or a copy to PostgreSQL sees; rowid in
--- claim order). Deleting from it deletes the claim the pair is in.
+-- claim order). Deleting a pair from it takes that paper out of its claim (the claim goes once it names none),
+-- as deleting the row did before (and does on PostgreSQL): the subscriber's other papers stay claimed.
 CREATE VIEW alerted AS
     SELECT c.platform, c.subscriber, p.key AS arxiv_id, c.post_key, p.value AS terms, c.at,
            (c.id << 32) + p.id AS rowid
     FROM alert_claims c, json_each(c.papers) p;
 CREATE TRIGGER alerted_delete INSTEAD OF DELETE ON alerted BEGIN
-    DELETE FROM alert_claims WHERE id = old.rowid >> 32;
+    UPDATE alert_claims SET papers = json_remove(papers, '$."' || old.arxiv_id || '"') WHERE id = old.rowid >> 32;
+    DELETE FROM alert_claims WHERE id = old.rowid >> 32 AND papers = '{}';
 END;
