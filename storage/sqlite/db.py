@@ -97,12 +97,6 @@ class Database:
         await self._wal()
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA synchronous = NORMAL")
-        # a ledger write touches index pages all over the parts and posts tables: with SQLite's default 2 MB
-        # cache an alert run read them back from the file and spilled dirty ones mid-transaction, and with a
-        # checkpoint every 1,000 WAL pages it copied the same hot pages to the database again and again. Up to
-        # 64 MB of cache (allocated as used) and a checkpoint every 10,000 pages (a WAL of up to ~40 MB)
-        await db.execute("PRAGMA cache_size = -65536")
-        await db.execute("PRAGMA wal_autocheckpoint = 10000")
         await self._migrate()
 
     async def _wal(self) -> None:
