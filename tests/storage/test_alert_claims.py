@@ -146,16 +146,15 @@ async def test_a_paper_claimed_for_others_is_new_to_a_subscriber_claimed_before_
 
 
 async def test_a_pair_deleted_from_the_alerted_view_is_the_only_one_unclaimed(store):
-    sqlite_store = store
-    await sqlite_store.claim_alerts_many("slack", "alert:2024-07-01:x", {"user:U1": {"2406.00001": ["a"],
+    await store.claim_alerts_many("slack", "alert:2024-07-01:x", {"user:U1": {"2406.00001": ["a"],
                                                                                      "2406.00002": ["b"]}})
-    async with sqlite_store.transaction() as db:
+    async with store.transaction() as db:
         await db.execute("DELETE FROM alerted WHERE arxiv_id = '2406.00001'")
-    left = await sqlite_store._db.execute_fetchall("SELECT subscriber, arxiv_id FROM alerted")
+    left = await store._db.execute_fetchall("SELECT subscriber, arxiv_id FROM alerted")
     assert list(left) == [("user:U1", "2406.00002")]
-    again = await sqlite_store.claim_alerts_many("slack", "alert:2024-07-02:y", {"user:U1": {"2406.00001": ["a"],
+    again = await store.claim_alerts_many("slack", "alert:2024-07-02:y", {"user:U1": {"2406.00001": ["a"],
                                                                                              "2406.00002": ["b"]}})
     assert again == {"user:U1": ["2406.00001"]}  # the other paper stays alerted: not sent twice
-    async with sqlite_store.transaction() as db:
+    async with store.transaction() as db:
         await db.execute("DELETE FROM alerted")
-    assert list(await sqlite_store._db.execute_fetchall("SELECT count(*) FROM alert_claims")) == [(0,)]
+    assert list(await store._db.execute_fetchall("SELECT count(*) FROM alert_claims")) == [(0,)]

@@ -6,57 +6,44 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
-
 from bot.payload import Payload
 
 T0 = dt.datetime(2024, 6, 28, 0, 0, tzinfo=dt.UTC)
 
 
-async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_alone(sqlite_store):
+async def test_posts_opened_at_once_are_each_recorded_and_a_failing_write_fails_alone(store):
     card = Payload({"text": "alert", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "card"}}]})
-    opened = [sqlite_store.open_post("slack", f"user:U{i}", "alert:2024-06-28", [card, card], now=T0)
+    opened = [store.open_post("slack", f"user:U{i}", "alert:2024-06-28", [card, card], now=T0)
               for i in range(20)]
-    failing = sqlite_store._writes.run(lambda conn: conn.execute("INSERT INTO no_such_table VALUES (1)"))
+    failing = store._writes.run(lambda conn: conn.execute("INSERT INTO no_such_table VALUES (1)"))
     *posts, error = await asyncio.gather(*opened, failing, return_exceptions=True)
     assert isinstance(error, Exception) and "no_such_table" in str(error)
     assert not [p for p in posts if isinstance(p, BaseException)]
     for i in range(20):
-        stored = await sqlite_store.post("slack", f"user:U{i}", "alert:2024-06-28")
+        stored = await store.post("slack", f"user:U{i}", "alert:2024-06-28")
         assert [p.payload for p in stored.parts] == [card, card]
-    rows = await sqlite_store._db.execute_fetchall(
+    rows = await store._db.execute_fetchall(
         "SELECT (SELECT count(*) FROM payload_skeletons), (SELECT count(*) FROM payload_elements)")
     assert list(rows) == [(1, 1)]  # forty parts, one payload, one card
 
 
-async def test_a_write_whose_commit_fails_fails_alone_and_the_connection_stays_usable(sqlite_store):
-    db = sqlite_store._db
+async def test_a_write_whose_commit_fails_fails_alone_and_the_connection_stays_usable(store):
+    db = store._db
     await db.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY)")
     await db.execute("CREATE TABLE child(parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
-    dangling = sqlite_store._writes.run(lambda conn: conn.execute("INSERT INTO child VALUES (7)").rowcount)
-    fine = sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0)
+    dangling = store._writes.run(lambda conn: conn.execute("INSERT INTO child VALUES (7)").rowcount)
+    fine = store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0)
     error, post = await asyncio.gather(dangling, fine, return_exceptions=True)  # one batch: its COMMIT fails
     assert isinstance(error, Exception) and "FOREIGN KEY" in str(error)
     assert not isinstance(post, BaseException) and [p.payload.body for p in post.parts] == [{"text": "one"}]
     assert list(await db.execute_fetchall("SELECT count(*) FROM child")) == [(0,)]
-    await sqlite_store.set_unavailable("slack", "C9", "gone")  # the next write still begins its own transaction
-    assert await sqlite_store.unavailable("slack") == {"C9": "gone"}
+    await store.set_unavailable("slack", "C9", "gone")  # the next write still begins its own transaction
+    assert await store.unavailable("slack") == {"C9": "gone"}
 
 
-async def test_a_post_opened_twice_keeps_its_first_parts(sqlite_store):
+async def test_a_post_opened_twice_keeps_its_first_parts(store):
     first, second = await asyncio.gather(
-        sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0),
-        sqlite_store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "two"})], now=T0))
+        store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "one"})], now=T0),
+        store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "two"})], now=T0))
     assert [p.payload.body for p in first.parts] == [{"text": "one"}]
     assert [p.payload.body for p in second.parts] == [{"text": "one"}]
-
-
-@pytest.fixture
-async def sqlite_store(tmp_path):
-    from storage.sqlite import SQLiteStore
-
-    store = await SQLiteStore.open(tmp_path / "ledger.db")
-    try:
-        yield store
-    finally:
-        await store.close()

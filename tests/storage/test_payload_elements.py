@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
-
 from bot.payload import Payload
 
 T0 = dt.datetime(2024, 6, 28, 0, 0, tzinfo=dt.UTC)
@@ -42,42 +40,42 @@ async def stored_texts(store, target: str) -> list[str]:
     return [t if isinstance(t, str) else t.decode() for t in await store.payload_texts(list(rows))]
 
 
-async def test_alerts_sharing_cards_store_each_card_once_and_read_back_as_rendered(sqlite_store):
+async def test_alerts_sharing_cards_store_each_card_once_and_read_back_as_rendered(store):
     for i in range(40):  # each subscriber's alert rendered anew: equal cards, not the same objects
         payloads = [alert([1, 2, 3]), alert([2, 3, 4]) if i % 2 else alert([1, 4])]
-        await sqlite_store.open_post("slack", f"user:U{i}", "alert:2024-06-28", payloads, now=T0)
-    await sqlite_store.open_post("slack", "C1", "digest:2024-06-28", ALERTS, now=T0)
-    assert await count(sqlite_store, "payload_elements") == 7  # five cards, the divider and the attachment
-    assert await count(sqlite_store, "payload_skeletons") == 5  # the three alerts, the reply, the attachment
-    assert await count(sqlite_store, "payloads") == 1  # the payload without elements, stored whole
-    post = await sqlite_store.post("slack", "C1", "digest:2024-06-28")
+        await store.open_post("slack", f"user:U{i}", "alert:2024-06-28", payloads, now=T0)
+    await store.open_post("slack", "C1", "digest:2024-06-28", ALERTS, now=T0)
+    assert await count(store, "payload_elements") == 7  # five cards, the divider and the attachment
+    assert await count(store, "payload_skeletons") == 5  # the three alerts, the reply, the attachment
+    assert await count(store, "payloads") == 1  # the payload without elements, stored whole
+    post = await store.post("slack", "C1", "digest:2024-06-28")
     assert [p.payload for p in post.parts] == ALERTS
-    assert await stored_texts(sqlite_store, "C1") == [as_json(p) for p in ALERTS]  # byte for byte
+    assert await stored_texts(store, "C1") == [as_json(p) for p in ALERTS]  # byte for byte
     for i in range(40):
-        post = await sqlite_store.post("slack", f"user:U{i}", "alert:2024-06-28")
+        post = await store.post("slack", f"user:U{i}", "alert:2024-06-28")
         assert [p.payload for p in post.parts] == [alert([1, 2, 3]), alert([2, 3, 4]) if i % 2 else alert([1, 4])]
 
 
-async def test_rows_written_whole_before_keep_loading(sqlite_store):
+async def test_rows_written_whole_before_keep_loading(store):
     old, whole = alert([7, 8]), alert([8, 9], thread_of=0, source=1)
-    await sqlite_store._db.execute(
+    await store._db.execute(
         "INSERT INTO posts(platform, target, post_key, parts, report_to, created_at) VALUES (?, ?, ?, 3, '', ?)",
         ("slack", "C1", "digest:2024-06-28", "2024-06-28T00:00:00+00:00"))
     # before migration 0015: the payload in the part itself; before 0017: in payloads, whole
-    await sqlite_store._db.execute(
+    await store._db.execute(
         "INSERT INTO parts(platform, target, post_key, part, state, payload) VALUES (?, ?, ?, 0, 'sent', ?)",
         ("slack", "C1", "digest:2024-06-28", as_json(old)))
-    await sqlite_store._db.execute("INSERT INTO payloads(hash, payload) VALUES ('h', ?)", (as_json(whole),))
-    await sqlite_store._db.execute(
+    await store._db.execute("INSERT INTO payloads(hash, payload) VALUES ('h', ?)", (as_json(whole),))
+    await store._db.execute(
         "INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash)"
         " VALUES (?, ?, ?, 1, 'pending', '', 'h')", ("slack", "C1", "digest:2024-06-28"))
-    await sqlite_store._db.commit()
+    await store._db.commit()
     # a new payload made of the same cards is stored as elements beside them
-    await sqlite_store.open_post("slack", "C2", "digest:2024-06-28", [alert([7, 8])], now=T0)
-    post = await sqlite_store.post("slack", "C1", "digest:2024-06-28")
+    await store.open_post("slack", "C2", "digest:2024-06-28", [alert([7, 8])], now=T0)
+    post = await store.post("slack", "C1", "digest:2024-06-28")
     assert [p.payload for p in post.parts] == [old, whole]
-    assert [p.payload for p in (await sqlite_store.post("slack", "C2", "digest:2024-06-28")).parts] == [old]
-    unfinished = {p.target: [part.payload for part in p.parts] for p in await sqlite_store.unfinished_posts()}
+    assert [p.payload for p in (await store.post("slack", "C2", "digest:2024-06-28")).parts] == [old]
+    unfinished = {p.target: [part.payload for part in p.parts] for p in await store.unfinished_posts()}
     assert unfinished == {"C1": [old, whole], "C2": [old]}
 
 
@@ -137,16 +135,5 @@ async def test_a_reopened_store_reads_every_post_back(tmp_path):
         await store.open_post("slack", "C2", "digest:2024-06-28", ALERTS[:2], now=T0)  # elements known here
         assert await count(store, "payload_elements") == 7
         assert [p.payload for p in (await store.post("slack", "C2", "digest:2024-06-28")).parts] == ALERTS[:2]
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-async def sqlite_store(tmp_path):
-    from storage.sqlite import SQLiteStore
-
-    store = await SQLiteStore.open(tmp_path / "ledger.db")
-    try:
-        yield store
     finally:
         await store.close()
