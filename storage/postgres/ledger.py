@@ -21,6 +21,7 @@ import asyncpg
 
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
+from storage.opened_post import opened
 from storage.payload_codec import loaded, stored
 from storage.postgres.db import Database
 from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
@@ -66,12 +67,7 @@ class LedgerMixin(Database):
             post = await self.post(platform, target, post_key)
             assert post is not None
             return post, None
-        post = LedgerPost(platform=platform, target=target, post_key=post_key,  # as recorded: not read back
-                          parts=tuple(StoredPart(i, p, "claimed" if i == 0 and claimed else "pending", None, None,
-                                                 None) for i, p in enumerate(payloads)),
-                          created_at=created_at, report_to=report_to, finished=not payloads,
-                          attempts=0, retry_at=None, last_error=None)
-        return post, Claim(ClaimState.NEW, nonce) if claimed and nonce is not None else None
+        return opened(platform, target, post_key, payloads, created_at, report_to, nonce)  # as recorded
 
     async def post(self, platform: str, target: str, post_key: str) -> LedgerPost | None:
         async with self._pool.acquire() as conn:  # both reads on one connection: one reset of it, not two

@@ -30,6 +30,7 @@ import aiosqlite
 from bot.payload import Payload
 from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, StoredPart
 from storage import payload_codec
+from storage.opened_post import opened
 from storage.sqlite.db import Database, now_text, parse_time
 from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
 from storage.sqlite.ledger_payloads import Known, Stored, payload_texts, write_payloads
@@ -94,12 +95,7 @@ class LedgerMixin(Database):
             assert post is not None
             return post, None
         known.add(stored)
-        post = LedgerPost(platform=platform, target=target, post_key=post_key,  # as recorded: not read back
-                          parts=tuple(StoredPart(i, p, "claimed" if i == 0 and claimed else "pending", None, None,
-                                                 None) for i, p in enumerate(payloads)),
-                          created_at=parse_time(stamp), report_to=report_to, finished=not payloads,
-                          attempts=0, retry_at=None, last_error=None)
-        return post, Claim(ClaimState.NEW, nonce) if claimed and nonce is not None else None
+        return opened(platform, target, post_key, payloads, parse_time(stamp), report_to, nonce)  # as recorded
 
     @property
     def _known_payloads(self) -> Known:
