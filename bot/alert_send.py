@@ -157,7 +157,10 @@ class RenderCache:
         self._payloads: dict[tuple[str, Content], list[Payload]] = {}
         self._cards: dict[tuple[str, dt.date], Cards] = {}
         self.seconds = 0.0  # spent rendering
-        self.cpu_seconds = 0.0  # the process's CPU time meanwhile
+        #: the event loop thread's CPU time spent rendering (rendering runs in that thread only). Not the process's:
+        #: reading that makes the kernel add up every thread's, ~30 µs a read while the store's thread is busy, two
+        #: reads a render in the event loop's thread (~0.6 s of an alert run to 100,000 subscribers)
+        self.cpu_seconds = 0.0
         self.renders = 0
         self.reused = 0
 
@@ -166,12 +169,12 @@ class RenderCache:
         key = (t.code, content_of(batch) if content is None else content)
         payloads = self._payloads.get(key)
         if payloads is None:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu = time.perf_counter(), time.thread_time()
             transport = self.deliverer.transports[batch.platform]
             shelf = self._cards.setdefault((t.code, batch.date), {})
             payloads = self._payloads[key] = transport.render(_alert_messages(batch, t, shelf, key[1][2]))
             self.seconds += time.perf_counter() - started
-            self.cpu_seconds += time.process_time() - cpu
+            self.cpu_seconds += time.thread_time() - cpu
             self.renders += 1
         else:
             self.reused += 1
