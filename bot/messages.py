@@ -115,10 +115,8 @@ def block_text(block: Block) -> str:
             return text
         case Notice(text=text):
             return text
-        case PaperList(papers=papers, start=start):
-            return "\n".join(
-                f"{i}. {votes_label(p.votes)} {p.title} {p.url}" for i, p in enumerate(papers, start=start)
-            )
+        case PaperList():
+            return list_text(block)
         case PaperCard(paper=p, rank=rank, detail=detail):
             head = f"{rank}. " if rank is not None else ""
             lines = [f"{head}{p.title} ({votes_label(p.votes)})", p.url]
@@ -134,6 +132,22 @@ def block_text(block: Block) -> str:
                 lines.append("".join(t for t, _ in block.snippet))
             return "\n".join(lines)
     raise TypeError(f"not a block: {block!r}")
+
+
+def list_text(block: PaperList, enough: int | None = None) -> str:
+    """A list's plain text (:func:`block_text`), or only as many of its first lines as make ``enough`` characters
+    (a fallback cut at 3,000 characters reads a dozen lines of a long alert's list, not all of them)."""
+    if enough is None:
+        return "\n".join([f"{i}. {votes_label(p.votes)} {p.title} {p.url}"
+                          for i, p in enumerate(block.papers, start=block.start)])
+    lines = []
+    size = -1  # the newlines between lines
+    for i, p in enumerate(block.papers, start=block.start):
+        lines.append(line := f"{i}. {votes_label(p.votes)} {p.title} {p.url}")
+        size += len(line) + 1
+        if size >= enough:
+            break
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

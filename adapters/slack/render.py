@@ -29,7 +29,7 @@ from adapters.slack import limits
 from adapters.slack.blocks import CardParts, SlackBlock, card_parts, render_block, section, with_matched
 from adapters.slack.mrkdwn import plain
 from bot.identity_cache import IdentityCache
-from bot.messages import Block, Message, PaperCard, block_text
+from bot.messages import Block, Message, PaperCard, PaperList, block_text, list_text
 from bot.payload import Payload
 from bot.text import fit
 
@@ -69,12 +69,18 @@ def fallback_text(message: Message) -> str:
     texts: list[str] = []
     read = 0
     for block in message.blocks:
-        texts.append(card_text(block) if isinstance(block, PaperCard) else block_text(block))
+        if isinstance(block, PaperList):  # its lines as far as the cut
+            texts.append(list_text(block, limit + 1 - read))
+        else:
+            texts.append(card_text(block) if isinstance(block, PaperCard) else block_text(block))
         read += len(texts[-1]) + 1
         if read > limit + 1:  # past the cut (once leading and trailing space is stripped): the rest can't change it
             text = "\n".join(texts).strip()
             if len(text) > limit + 1:
                 return fit(text, limit, escape=plain) or EMPTY_FALLBACK
+            if isinstance(block, PaperList):  # not past it once stripped: the whole list, then the rest
+                texts[-1] = block_text(block)
+                read = sum([len(t) + 1 for t in texts])
     return fit("\n".join(texts).strip(), limit, escape=plain) or EMPTY_FALLBACK
 
 

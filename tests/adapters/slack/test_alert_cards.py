@@ -15,7 +15,7 @@ from adapters.slack.mrkdwn import plain
 from adapters.slack.render import fallback_text, render
 from bot.alert_send import AlertBatch, alert_messages
 from bot.i18n import Lang
-from bot.messages import PaperCard
+from bot.messages import Message, MessageKind, PaperCard, PaperList, Text
 from bot.models import Paper
 from bot.text import fit
 from tests.bot.strategies import papers
@@ -88,3 +88,21 @@ def test_fallback_is_the_message_text_cut(found: list[Paper]):
     messages = alert_messages(batch("user:U1", [(p, ("x",)) for p in found]), Lang("en"), {})
     assert fallback_text(messages[0]) == (fit(messages[0].fallback(), limits.FALLBACK_TEXT, escape=plain)
                                           or "paperbot")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(papers(max_section=50), min_size=1, max_size=80, unique_by=lambda p: p.arxiv_id),
+       st.sampled_from(["", "   ", "\n\n", "Alerts", " " * 2990, "x" * 2990]), st.integers(1, 40))
+def test_a_list_is_read_only_as_far_as_the_fallback_shows_it_yet_reads_as_the_whole_text(
+        found: list[Paper], lead: str, start: int):
+    """Leading text of any length (blank too: the fallback is stripped before it is cut), then a list."""
+    message = Message((Text(lead), PaperList(tuple(found), start=start), Text("Stop an alert")),
+                      kind=MessageKind.ALERT)
+    assert fallback_text(message) == (fit(message.fallback(), limits.FALLBACK_TEXT, escape=plain) or "paperbot")
+
+
+def test_a_long_list_shows_its_first_lines_in_the_fallback():
+    found = tuple(paper(n, title=f"Paper {n}") for n in range(1, 301))
+    text = fallback_text(Message((PaperList(found, start=6),), kind=MessageKind.ALERT))
+    assert text.startswith("6. ▲1 Paper 1 https://arxiv.org/abs/2406.00001\n7. ▲2 Paper 2")
+    assert text.endswith("…") and len(text) <= limits.FALLBACK_TEXT
