@@ -27,6 +27,7 @@ from typing import Any
 
 from bot.identity_cache import IdentityCache
 from bot.payload import Payload
+from bot.written_json import WrittenJson
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _MARK = b"\x00"
@@ -66,7 +67,9 @@ def stored(payload: Payload) -> tuple[bytes, str]:
 
 
 def _element(value: Any) -> tuple[bytes, bytes]:
-    data = _encode(value).encode()
+    """An element's marker and JSON; a block its renderer wrote the JSON of (:class:`~bot.written_json.WrittenJson`)
+    is not encoded again."""
+    data = value.json if type(value) is WrittenJson else _encode(value).encode()
     return _MARK + hashlib.sha256(data).digest(), data
 
 

@@ -19,8 +19,9 @@ Layout:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from bot.identity_cache import IdentityCache
 from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
 from bot.models import Paper
 from bot.text import fit
+from bot.written_json import WrittenJson
 
 SlackBlock = dict[str, Any]
 
@@ -91,7 +93,7 @@ def render_block(block: Block) -> list[SlackBlock]:
         case Notice(text=text, level=level):
             return sections(our_lines(text, LEVEL_EMOJI[level]))
         case PaperList(papers=papers, start=start):
-            return sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))
+            return list_sections(papers, start)
         case PaperCard():
             return card(block)
     raise TypeError(f"not a block: {block!r}")
@@ -103,16 +105,49 @@ def title_markup(paper: Paper) -> str:
 
 def list_line(paper: Paper, rank: int | None) -> str:
     head = f"{rank}. " if rank is not None else ""
-    return head + _LINES.get(paper, _line)
+    return head + _LINES.get(paper, _line)[0]
 
 
-#: a paper's list line after its rank, by the paper's identity: an alert run lists the same papers past each alert's
-#: cards thousands of times (checking and escaping the link was most of its rendering)
-_LINES: IdentityCache[Paper, str] = IdentityCache(50_000)
+#: a paper's list line after its rank, and the line's JSON string's inside (UTF-8), by the paper's identity: an alert
+#: run lists the same papers past each alert's cards thousands of times (checking and escaping the link was most of
+#: its rendering, and encoding each list section for the ledger most of storing it)
+_LINES: IdentityCache[Paper, tuple[str, bytes]] = IdentityCache(50_000)
 
 
-def _line(paper: Paper) -> str:
-    return f"{votes_label(paper.votes)} {link(paper.url, title_markup(paper))}"
+def _line(paper: Paper) -> tuple[str, bytes]:
+    line = f"{votes_label(paper.votes)} {link(paper.url, title_markup(paper))}"
+    return line, encode_basestring(line)[1:-1].encode()
+
+
+_SECTION_JSON = (b'{"type": "section", "text": {"type": "mrkdwn", "text": "', b'", "verbatim": true}}')
+
+
+def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
+    """``sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))``, each section with its JSON
+    (:class:`~bot.written_json.WrittenJson`) joined from its lines' (each paper's kept with its line)."""
+    out: list[SlackBlock] = []
+    texts: list[str] = []
+    data: list[bytes] = []
+    size = -1  # the section's text: its lines and the newlines between them
+    lines = _LINES.get
+    for rank, paper in enumerate(papers, start=start):
+        line, encoded = lines(paper, _line)
+        head = f"{rank}. "
+        if texts and size + 1 + len(head) + len(line) > limits.SECTION_TEXT:
+            out.append(_list_section(texts, data))
+            texts, data, size = [], [], -1
+        texts.append(head + line)
+        data.append(head.encode() + encoded)
+        size += 1 + len(texts[-1])
+    if texts:
+        out.append(_list_section(texts, data))
+    return out
+
+
+def _list_section(texts: list[str], data: list[bytes]) -> SlackBlock:
+    """:func:`section` of the lines, with its JSON."""
+    block = section("\n".join(texts))
+    return WrittenJson(block, b"\\n".join(data).join(_SECTION_JSON))
 
 
 def card(block: PaperCard) -> list[SlackBlock]:

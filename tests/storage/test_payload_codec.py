@@ -8,6 +8,7 @@ import json
 import pytest
 
 from bot.payload import Payload
+from bot.written_json import WrittenJson
 from storage.payload_codec import encoded, loaded, markers, stored, whole
 
 CARD = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* \"quoted\" \\ ✓ \n line"}}
@@ -60,3 +61,12 @@ def test_a_skeleton_and_its_elements_give_the_whole_json_back():
     missing.pop(markers(first.skeleton)[1])
     with pytest.raises(KeyError):
         whole(first.skeleton, missing)
+
+
+def test_a_block_written_with_its_json_is_stored_as_the_same_block_encoded():
+    written = WrittenJson(CARD, json.dumps(CARD, ensure_ascii=False).encode())
+    as_dict = Payload({"text": "오늘의 논문", "blocks": [CARD, {"type": "divider"}]})
+    as_written = Payload({"text": "오늘의 논문", "blocks": [written, {"type": "divider"}]})
+    assert stored(as_written) == stored(as_dict)  # the same JSON, the same key
+    assert encoded(as_written).elements == encoded(as_dict).elements
+    assert loaded(stored(as_written)[0]) == as_dict
