@@ -7,7 +7,7 @@ again, and each is encoded or rendered once. Bounded: emptied when full.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 __all__ = ["IdentityCache"]
@@ -32,3 +32,9 @@ class IdentityCache(Generic[K, V]):
             self._kept.clear()
         self._kept[id(key)] = (key, value)
         return value
+
+    def get_many(self, keys: Iterable[K], make: Callable[[K], V]) -> list[V]:
+        """``[get(key, make) for key in keys]`` without a method call a key found (an alert's list of papers)."""
+        kept = self._kept.get
+        return [found[1] if (found := kept(id(key))) is not None and found[0] is key else self.get(key, make)
+                for key in keys]

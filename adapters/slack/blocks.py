@@ -125,29 +125,25 @@ _SECTION_JSON = (b'{"type": "section", "text": {"type": "mrkdwn", "text": "', b'
 def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
     """``sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))``, each section with its JSON
     (:class:`~bot.written_json.WrittenJson`) joined from its lines' (each paper's kept with its line)."""
+    found = _LINES.get_many(papers, _line)
+    texts = [f"{rank}. {line}" for rank, (line, _) in enumerate(found, start=start)]
+    data = [b"%d. %b" % (rank, encoded) for rank, (_, encoded) in enumerate(found, start=start)]
+    if sum(map(len, texts)) + len(texts) - 1 <= limits.SECTION_TEXT:  # one section (most alerts' lists)
+        return [_list_section(texts, data)] if texts else []
     out: list[SlackBlock] = []
-    texts: list[str] = []
-    data: list[bytes] = []
-    size = -1  # the section's text: its lines and the newlines between them
-    lines = _LINES.get
-    for rank, paper in enumerate(papers, start=start):
-        line, encoded = lines(paper, _line)
-        head = f"{rank}. "
-        if texts and size + 1 + len(head) + len(line) > limits.SECTION_TEXT:
-            out.append(_list_section(texts, data))
-            texts, data, size = [], [], -1
-        texts.append(head + line)
-        data.append(head.encode() + encoded)
-        size += 1 + len(texts[-1])
-    if texts:
-        out.append(_list_section(texts, data))
+    first, size = 0, -1  # the section's first line; its text's size: its lines and the newlines between them
+    for i, text in enumerate(texts):
+        if i > first and size + 1 + len(text) > limits.SECTION_TEXT:
+            out.append(_list_section(texts[first:i], data[first:i]))
+            first, size = i, -1
+        size += 1 + len(text)
+    out.append(_list_section(texts[first:], data[first:]))
     return out
 
 
 def _list_section(texts: list[str], data: list[bytes]) -> SlackBlock:
     """:func:`section` of the lines, with its JSON."""
-    block = section("\n".join(texts))
-    return WrittenJson(block, b"\\n".join(data).join(_SECTION_JSON))
+    return WrittenJson(section("\n".join(texts)), b"\\n".join(data).join(_SECTION_JSON))
 
 
 def card(block: PaperCard) -> list[SlackBlock]:

@@ -15,3 +15,18 @@ def test_a_value_is_made_once_per_object_not_per_equal_object_and_the_cache_empt
     assert [m is a for m in made] == [True, False]
     assert cache.get(c, make) == 5  # full: emptied, then c kept
     assert cache.get(a, make) == 3 and len(made) == 4
+
+
+def test_many_values_are_those_got_one_by_one():
+    made: list[object] = []
+
+    def make(key: list[int]) -> int:
+        made.append(key)
+        return sum(key)
+
+    cache: IdentityCache[list[int], int] = IdentityCache(3)
+    a, b, c = [1], [1], [7]
+    assert cache.get_many([a, b, a, c], make) == [1, 1, 1, 7]
+    assert [m is a for m in made] == [True, False, False]  # a made once, b made although equal, then c
+    assert cache.get_many([c, [2, 2], a], make) == [7, 4, 1]  # full on [2, 2]: emptied, so a made again
+    assert len(made) == 5 and made[-1] is a
