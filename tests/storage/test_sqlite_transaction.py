@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 
 from storage.sqlite import SQLiteStore
 
@@ -32,3 +33,18 @@ async def test_a_transaction_cancelled_during_its_begin_leaves_the_store_writabl
     finally:
         other.close()
         await store.close()
+
+
+async def test_opening_a_store_shortens_the_gil_switch_interval_for_sqlites_thread(tmp_path):
+    """aiosqlite's thread needs the GIL back after every statement step: with CPython's 5 ms default it waited
+    that long each time the event loop was busy (see storage.sqlite.db.GIL_SWITCH_SECONDS)."""
+    from storage.sqlite.db import GIL_SWITCH_SECONDS
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        store = await SQLiteStore.open(tmp_path / "paperbot.db")
+        await store.close()
+        assert sys.getswitchinterval() <= GIL_SWITCH_SECONDS < 0.005
+    finally:
+        sys.setswitchinterval(before)
