@@ -19,6 +19,7 @@ Layout:
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -126,8 +127,9 @@ def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
     """``sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))``, each section with its JSON
     (:class:`~bot.written_json.WrittenJson`) joined from its lines' (each paper's kept with its line)."""
     found = _LINES.get_many(papers, _line)
-    texts = [f"{rank}. {line}" for rank, (line, _) in enumerate(found, start=start)]
-    data = [b"%d. %b" % (rank, encoded) for rank, (_, encoded) in enumerate(found, start=start)]
+    heads, encoded_heads = _heads(start, start + len(found))
+    texts = list(map(operator.add, heads, map(_TEXT, found)))
+    data = list(map(operator.add, encoded_heads, map(_JSON, found)))
     if sum(map(len, texts)) + len(texts) - 1 <= limits.SECTION_TEXT:  # one section (most alerts' lists)
         return [_list_section(texts, data)] if texts else []
     out: list[SlackBlock] = []
@@ -139,6 +141,23 @@ def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
         size += 1 + len(text)
     out.append(_list_section(texts[first:], data[first:]))
     return out
+
+
+_TEXT, _JSON = operator.itemgetter(0), operator.itemgetter(1)
+#: each rank's head (``"7. "``) as text and as UTF-8, by rank
+_HEADS: tuple[list[str], list[bytes]] = ([], [])
+
+
+def _heads(start: int, end: int) -> tuple[list[str], list[bytes]]:
+    """The heads of ranks ``start`` to ``end`` (made once each)."""
+    if start < 0:
+        heads = [f"{rank}. " for rank in range(start, end)]
+        return heads, [head.encode() for head in heads]
+    texts, encoded = _HEADS
+    for rank in range(len(texts), end):
+        texts.append(f"{rank}. ")
+        encoded.append(texts[-1].encode())
+    return texts[start:end], encoded[start:end]
 
 
 def _list_section(texts: list[str], data: list[bytes]) -> SlackBlock:
