@@ -85,6 +85,7 @@ class Deliverer:
                        for name, t in transports.items()}
         self._inflight: set[tuple[str, str, str]] = set()
         self._rendered: dict[tuple[str, tuple[Message, ...]], list[Payload]] = {}
+        self._series: dict[str, metrics.DeliverySeries] = {}
 
     async def __aenter__(self) -> Deliverer:
         await self.lease.start()
@@ -143,9 +144,9 @@ class Deliverer:
         if result.outcome == Outcome.SENT and result.sent == 0:
             result.outcome = Outcome.SKIPPED
         if result.outcome == Outcome.SENT:
-            metrics.posts_sent.labels(post.platform).inc()
-            lag = (self.clock() - post.created_at).total_seconds()
-            metrics.delivery_lag.labels(post.platform).observe(max(0.0, lag))
+            series = self._metrics(post.platform)
+            series.posts_sent.inc()
+            series.delivery_lag.observe(max(0.0, (self.clock() - post.created_at).total_seconds()))
         if result.outcome == Outcome.INCOMPLETE:
             delay = retry_delay(post.attempts + 1)
             attempts = await self.store.note_attempt(post.platform, post.target, post.post_key, result.detail,
@@ -153,6 +154,13 @@ class Deliverer:
             log.warning("%s %s: %s unfinished (%s); retry %d in %.0f s", post.platform, post.target,
                         post.post_key, result.detail, attempts, delay)
         return result
+
+    def _metrics(self, platform: str) -> metrics.DeliverySeries:
+        """The platform's delivery series, looked up once per run."""
+        series = self._series.get(platform)
+        if series is None:
+            series = self._series[platform] = metrics.delivery_series(platform)
+        return series
 
     async def _claim(self, platform: str, target: str, post_key: str, part: int) -> Claim:
         """Claim a part. One claimed by another run is left to it when that run is alive (its process runs on
@@ -232,7 +240,7 @@ class Deliverer:
             except PartRejected as exc:
                 log.warning("%s %s: part %d of %s rejected: %s", platform, target, part, post_key, exc.reason)
                 await self.store.mark_failed(platform, target, post_key, part, exc.reason)
-                metrics.parts_failed.labels(platform).inc()
+                self._metrics(platform).parts_failed.inc()
                 rejected.add(part)
                 result.rejected += 1
                 result.detail = f"part {part} rejected: {exc.reason}"
@@ -246,7 +254,7 @@ class Deliverer:
                 return
             following = post.parts[index + 1].part if index + 1 < len(post.parts) else None
             claimed = await self._record_sent(post, part, ref, following)
-            metrics.parts_sent.labels(platform).inc()
+            self._metrics(platform).parts_sent.inc()
             sent[part] = ref
             result.sent += 1
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -43,6 +44,26 @@ delivery_lag = Histogram("paperbot_delivery_lag_seconds", "From a post's due tim
 alerts_sent = Counter("paperbot_alerts_sent", "Alert messages sent to subscribers", registry=REGISTRY)
 commands = Counter("paperbot_commands", "Commands answered", ["platform"], registry=REGISTRY)
 fetches = Counter("paperbot_fetches", "Fetches by outcome", ["source", "status"], registry=REGISTRY)
+
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySeries:
+    """One platform's delivery series, each looked up once: ``labels()`` takes a lock and builds its key (~2 µs),
+    and an alert run counts ~30,000 parts and ~20,000 posts in the event loop."""
+
+    posts_sent: Counter
+    parts_sent: Counter
+    parts_failed: Counter
+    delivery_lag: Histogram
+
+
+def delivery_series(platform: str) -> DeliverySeries:
+    """``platform``'s series of :data:`posts_sent`, :data:`parts_sent`, :data:`parts_failed` and
+    :data:`delivery_lag` (a holder keeps them for one run: a series cleared meanwhile would not count again)."""
+    return DeliverySeries(posts_sent.labels(platform), parts_sent.labels(platform), parts_failed.labels(platform),
+                          delivery_lag.labels(platform))
+
 
 _last_fetch_ok: dt.datetime | None = None
 
