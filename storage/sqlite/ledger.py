@@ -9,7 +9,8 @@ Each call to aiosqlite is a round trip to its thread, and on a fan-out those rou
 most of the ledger's cost: the common writes (opening a post, claiming, recording a part sent and
 claiming the next in one ``UPDATE`` of both rows) are queued, and those queued while the
 connection is busy are committed together in one hop to SQLite's thread
-(:mod:`storage.sqlite.ledger_batch`); ledger transactions skip the search index's hook (the
+(:mod:`storage.sqlite.ledger_batch`), the calls of each common kind in a few statements for the lot
+(:mod:`storage.sqlite.ledger_kinds`); ledger transactions skip the search index's hook (the
 ledger never changes papers). A payload is stored once per distinct JSON, encoded once while it
 lives (:mod:`storage.payload_codec`, shared with PostgreSQL); one made of list elements (Slack blocks,
 Discord embeds) as its skeleton and each distinct element once (migration 0017): an alert run's cards,
@@ -21,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,8 +32,9 @@ from bot.store import AlertClaim, Claim, ClaimState, LedgerPost, RunRecord, Stor
 from storage import payload_codec
 from storage.opened_post import opened
 from storage.sqlite.db import Database, now_text, parse_time
-from storage.sqlite.ledger_batch import Writes, sent_and_claimed, statement
-from storage.sqlite.ledger_payloads import Known, Stored, payload_texts, write_payloads
+from storage.sqlite.ledger_batch import Writes, statement
+from storage.sqlite.ledger_kinds import CLOSES, OPENS, SENT_AND_CLAIMS, OpenPost
+from storage.sqlite.ledger_payloads import Known, payload_texts
 
 _KEY = "platform = ? AND target = ? AND post_key = ?"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
@@ -78,18 +79,7 @@ class LedgerMixin(Database):
         part_rows = [(*key, i, "claimed", e.key, owner, nonce, stamp) if i == 0 and claimed
                      else (*key, i, "pending", e.key, None, None, None) for i, e in enumerate(encoded)]
 
-        def record(conn: sqlite3.Connection) -> Stored | None:  # (in SQLite's thread: rows made beforehand)
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", post_row)
-            if cursor.rowcount != 1:
-                return None
-            stored = write_payloads(conn, encoded, plan)
-            conn.executemany("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash,"
-                             " owner, nonce, claimed_at) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)", part_rows)
-            return stored
-
-        stored = await self._writes.run(record)
+        stored = await self._writes.write(OPENS, OpenPost(post_row, part_rows, encoded, plan))
         if stored is None:
             post = await self.post(platform, target, post_key)
             assert post is not None
@@ -166,38 +156,22 @@ class LedgerMixin(Database):
             )
             return Claim(ClaimState.UNKNOWN, old_nonce or nonce)
 
-    async def _close_part(self, platform: str, target: str, post_key: str, part: int, assignments: str,
-                          values: tuple[Any, ...]) -> None:
-        def close(conn: sqlite3.Connection) -> None:
-            conn.execute(f"UPDATE parts SET {assignments} WHERE {_KEY} AND part = ?",
-                         (*values, platform, target, post_key, part))
-            conn.execute(
-                f"UPDATE posts SET finished_at = ?, retry_at = NULL WHERE {_KEY} AND finished_at IS NULL"
-                f" AND NOT EXISTS (SELECT 1 FROM parts WHERE {_KEY} AND state IN ('pending', 'claimed'))",
-                (now_text(), platform, target, post_key, platform, target, post_key),
-            )
-
-        await self._writes.run(close)
-
     async def mark_sent(self, platform: str, target: str, post_key: str, part: int,
                         message_id: str, thread_id: str | None) -> None:
-        await self._close_part(platform, target, post_key, part,
-                               "state = 'sent', message_id = ?, thread_id = ?, sent_at = ?, error = NULL",
-                               (message_id, thread_id, now_text()))
+        await self._writes.write(CLOSES, (platform, target, post_key, part, "sent", message_id, thread_id, None,
+                                          now_text()))
 
     async def mark_sent_and_claim(self, platform: str, target: str, post_key: str, part: int, message_id: str,
                                   thread_id: str | None, next_part: int, nonce: str, *, owner: str,
                                   now: dt.datetime | None = None) -> Claim:
-        if await self._writes.run(sent_and_claimed(
-                {"platform": platform, "target": target, "post_key": post_key, "done": part, "next": next_part,
-                 "message_id": message_id, "thread_id": thread_id, "sent_at": now_text(), "owner": owner,
-                 "nonce": nonce, "claimed_at": now_text(now)})):
+        if await self._writes.write(SENT_AND_CLAIMS, (platform, target, post_key, part, next_part, message_id,
+                                                      thread_id, now_text(), owner, nonce, now_text(now))):
             return Claim(ClaimState.NEW, nonce)  # the next part was pending: both rows changed in one statement
         await self.mark_sent(platform, target, post_key, part, message_id, thread_id)  # (finishes the post)
         return await self.claim_part(platform, target, post_key, next_part, nonce, owner=owner, now=now)
 
     async def mark_failed(self, platform: str, target: str, post_key: str, part: int, error: str) -> None:
-        await self._close_part(platform, target, post_key, part, "state = 'failed', error = ?", (error,))
+        await self._writes.write(CLOSES, (platform, target, post_key, part, "failed", None, None, error, now_text()))
 
     async def release_part(self, platform: str, target: str, post_key: str, part: int) -> None:
         await self._write_one(

@@ -3,10 +3,11 @@ SQLite's thread.
 
 A fan-out records a thousand parts a second and an alert run opens a post per subscriber: one transaction
 (three round trips to aiosqlite's thread) per write was most of their ledger time. :class:`Writes` queues
-each write as a function of the ``sqlite3`` connection; whatever queued while the connection was busy runs
-in one ``BEGIN IMMEDIATE … COMMIT`` inside SQLite's thread (when one fails, the batch is rolled back and each
-write run alone, so a write that fails fails alone). Each call returns only once its write is committed, so
-a crash loses no more than it would one by one.
+each write as a function of the ``sqlite3`` connection, or as a call of one of the common kinds
+(:mod:`storage.sqlite.ledger_kinds`: the calls of a kind are written together, a few statements for the
+lot); whatever queued while the connection was busy runs in one ``BEGIN IMMEDIATE … COMMIT`` inside SQLite's
+thread (when one fails, the batch is rolled back and each write run alone, so a write that fails fails alone).
+Each call returns only once its write is committed, so a crash loses no more than it would one by one.
 """
 
 from __future__ import annotations
@@ -14,39 +15,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from storage.sqlite.db import Database
+from storage.sqlite.ledger_kinds import Kind
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
-
-_NAMED_KEY = "platform = :platform AND target = :target AND post_key = :post_key"
-#: records part ``done`` sent and claims part ``next`` — only when ``next`` is pending (else nothing changes and
-#: the caller takes the two steps one by one: the post may be finished, or ``next`` not ours)
-SENT_AND_CLAIMED = (
-    "UPDATE parts SET state = CASE part WHEN :done THEN 'sent' ELSE 'claimed' END,"
-    " message_id = CASE part WHEN :done THEN :message_id ELSE message_id END,"
-    " thread_id = CASE part WHEN :done THEN :thread_id ELSE thread_id END,"
-    " sent_at = CASE part WHEN :done THEN :sent_at ELSE sent_at END,"
-    " error = CASE part WHEN :done THEN NULL ELSE error END,"
-    " owner = CASE part WHEN :done THEN owner ELSE :owner END,"
-    " nonce = CASE part WHEN :done THEN nonce ELSE :nonce END,"
-    " claimed_at = CASE part WHEN :done THEN claimed_at ELSE :claimed_at END"
-    f" WHERE {_NAMED_KEY} AND (part = :done OR (part = :next AND state = 'pending'))"
-    f" AND EXISTS (SELECT 1 FROM parts WHERE {_NAMED_KEY} AND part = :next AND state = 'pending')"
-)
-
-
-def sent_and_claimed(item: dict[str, Any]) -> Work:
-    """The write for ``mark_sent_and_claim``: whether the next part was claimed (both rows changed, or neither)."""
-    def work(conn: sqlite3.Connection) -> bool:
-        changed = conn.execute(SENT_AND_CLAIMED, item).rowcount
-        if changed in (0, 2):
-            return changed == 2
-        return conn.execute(f"SELECT 1 FROM parts WHERE {_NAMED_KEY} AND part = :next AND nonce = :nonce"
-                            " AND state = 'claimed'", item).fetchone() is not None
-    return work
 
 
 def statement(sql: str, params: Any) -> Work:
@@ -54,12 +30,41 @@ def statement(sql: str, params: Any) -> Work:
     return lambda conn: conn.execute(sql, params).rowcount
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Together:
+    """A call of a :class:`~storage.sqlite.ledger_kinds.Kind`: written with the batch's other calls of its kind
+    in one go, or alone (``together(connection)``)."""
+
+    kind: Kind
+    item: Any
+
+    def __call__(self, conn: sqlite3.Connection) -> Any:
+        return self.kind.run(conn, [self.item])[0]
+
+
+def _values(conn: sqlite3.Connection, works: list[Work]) -> list[Any]:
+    """Each write's value: the calls of each kind together (one kind's calls in a batch are made at once by
+    different tasks, so any order of them is one they could have been made in), the others one by one."""
+    values: list[Any] = [None] * len(works)
+    kinds: dict[Kind, list[int]] = {}
+    for n, work in enumerate(works):
+        if isinstance(work, Together):
+            kinds.setdefault(work.kind, []).append(n)
+        else:
+            values[n] = work(conn)
+    for kind, calls in kinds.items():
+        answers = kind.run(conn, [works[n].item for n in calls])  # type: ignore[attr-defined]
+        for n, answer in zip(calls, answers, strict=True):
+            values[n] = answer
+    return values
+
+
 def _run_all(conn: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, Any]]:
     """Every write in one transaction; when one fails, nothing of it is kept and each is run in a transaction
     of its own (so a write that fails fails alone)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        values = [work(conn) for work in works]
+        values = _values(conn, works)
     except Exception:
         conn.execute("ROLLBACK")
         return [_run_alone(conn, work) for work in works]
@@ -120,6 +125,11 @@ class Writes:
             self._flushes.add(flush)
             flush.add_done_callback(self._flushes.discard)
         return await future
+
+    async def write(self, kind: Kind, item: Any) -> Any:
+        """``item`` written with the calls of its kind queued beside it (:mod:`storage.sqlite.ledger_kinds`),
+        once committed: its answer."""
+        return await self.run(Together(kind, item))
 
     async def _flush(self) -> None:
         async with self.store._write:  # the writes queued while a transaction holds the connection gather here

@@ -11,6 +11,7 @@ payloads and elements, and the store forgets what it knew.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -55,21 +56,52 @@ class Known:
         self._elements.update(elements)
 
 
-def write_payloads(conn: sqlite3.Connection, encoded: Sequence[Encoded], plan: Plan) -> Stored:
-    """Store the payloads not stored yet (in the caller's transaction); what was written, for :meth:`Known.add`.
-    When payload rows were deleted since the plan was made, every payload and element is written (or found)."""
+def write_payloads(conn: sqlite3.Connection, posts: Sequence[tuple[Sequence[Encoded], Plan]]) -> list[Stored]:
+    """Store the payloads of ``posts`` not stored yet (in the caller's transaction): what each post's write stored,
+    for :meth:`Known.add`. When payload rows were deleted since a post's plan was made, every payload and element
+    of it is written (or found). Each table gets one statement (see :mod:`storage.sqlite.ledger_kinds`: the
+    bytes travel as one BLOB that each row names a slice of)."""
     deletions = int(conn.execute("SELECT n FROM payload_deletions").fetchone()[0])
-    epoch, new, fresh = plan
-    if deletions != epoch:
-        new = {e.key: e for e in encoded}
-        fresh = {d: data for e in encoded for d, data in e.elements.items()}
-    conn.executemany("INSERT OR IGNORE INTO payloads(hash, payload) VALUES (?, CAST(? AS TEXT))",
-                     [(k, e.skeleton) for k, e in new.items() if not e.elements])
-    conn.executemany("INSERT OR IGNORE INTO payload_skeletons(hash, skeleton) VALUES (?, ?)",
-                     [(k, e.skeleton) for k, e in new.items() if e.elements])
-    conn.executemany("INSERT OR IGNORE INTO payload_elements(hash, element) VALUES (substr(?, 2), CAST(? AS TEXT))",
-                     list(fresh.items()))
-    return deletions, list(new), list(fresh)
+    whole_rows: dict[str, bytes] = {}
+    skeletons: dict[str, bytes] = {}
+    elements: dict[bytes, bytes] = {}
+    stored: list[Stored] = []
+    for encoded, (epoch, new, fresh) in posts:
+        if deletions != epoch:
+            new = {e.key: e for e in encoded}
+            fresh = {d: data for e in encoded for d, data in e.elements.items()}
+        for key, e in new.items():
+            (skeletons if e.elements else whole_rows)[key] = e.skeleton
+        elements.update(fresh)
+        stored.append((deletions, list(new), list(fresh)))
+    if whole_rows:
+        conn.execute(_WHOLE, _sliced(list(whole_rows.items())))
+    if skeletons:
+        conn.execute(_SKELETONS, _sliced(list(skeletons.items())))
+    if elements:  # the marker's digest (its bytes after the NUL) and the JSON, one slice
+        conn.execute(_ELEMENTS, _sliced([(None, marker[1:] + data) for marker, data in elements.items()]))
+    return stored
+
+
+_SLICE = "substr(?2, json_extract(value, '$[1]'), json_extract(value, '$[2]'))"
+_WHOLE = f"INSERT OR IGNORE INTO payloads(hash, payload) SELECT json_extract(value, '$[0]'), CAST({_SLICE} AS TEXT)" \
+         " FROM json_each(?1)"
+_SKELETONS = f"INSERT OR IGNORE INTO payload_skeletons(hash, skeleton) SELECT json_extract(value, '$[0]'), {_SLICE}" \
+             " FROM json_each(?1)"
+_ELEMENTS = ("INSERT OR IGNORE INTO payload_elements(hash, element) SELECT substr(?2, at, 32),"
+             " CAST(substr(?2, at + 32, size - 32) AS TEXT)"
+             " FROM (SELECT json_extract(value, '$[1]') AS at, json_extract(value, '$[2]') AS size FROM json_each(?1))")
+
+
+def _sliced(rows: Sequence[tuple[str | None, bytes]]) -> tuple[str, bytes]:
+    """``(json, blob)``: the rows' bytes one after another in ``blob``, and for each row ``[key, start, length]``
+    (SQLite's ``substr`` counts from 1)."""
+    index: list[tuple[str | None, int, int]] = []
+    at = 1
+    for key, data in rows:
+        index.append((key, at, len(data)))
+        at += len(data)
+    return json.dumps(index), b"".join([data for _, data in rows])
 
 
 async def payload_texts(db: aiosqlite.Connection,

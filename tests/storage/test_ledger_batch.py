@@ -47,3 +47,37 @@ async def test_a_post_opened_twice_keeps_its_first_parts(store):
         store.open_post("slack", "C1", "digest:2024-06-28", [Payload({"text": "two"})], now=T0))
     assert [p.payload.body for p in first.parts] == [{"text": "one"}]
     assert [p.payload.body for p in second.parts] == [{"text": "one"}]
+
+
+async def test_parts_recorded_at_once_are_each_recorded_as_one_at_a_time_would(store):
+    """Sent-and-next-claimed, sent and failed calls queued together (one statement per kind) each get the answer
+    and leave the rows that writing them one by one would: a next part another run holds is left to it."""
+    key = "alert:2024-06-28"
+    parts = [Payload({"text": f"part {n}"}) for n in range(3)]
+    targets = [f"user:U{i}" for i in range(12)]
+    await asyncio.gather(*(store.open_post_claimed("slack", t, key, parts, f"n0-{t}", owner="me", now=T0)
+                           for t in targets))
+    taken = targets[:3]  # their part 1 claimed by another run meanwhile
+    for t in taken:
+        assert (await store.claim_part("slack", t, key, 1, f"other-{t}", owner="other", now=T0)).state.value == "new"
+    claims = await asyncio.gather(*(store.mark_sent_and_claim("slack", t, key, 0, f"ts0-{t}", None, 1, f"n1-{t}",
+                                                              owner="me", now=T0) for t in targets))
+    assert [c.nonce for c in claims[3:]] == [f"n1-{t}" for t in targets[3:]]
+    assert all(c.state.value != "new" for c in claims[:3])  # not ours: left to the run that holds it
+    # the rest at once: part 1 sent and part 2 claimed, part 2 sent or rejected, every post finished
+    await asyncio.gather(*(store.mark_sent_and_claim("slack", t, key, 1, f"ts1-{t}", "th", 2, f"n2-{t}", owner="me",
+                                                     now=T0) for t in targets[3:]))
+    await asyncio.gather(*(store.mark_sent("slack", t, key, 2, f"ts2-{t}", "th") for t in targets[3:8]),
+                         *(store.mark_failed("slack", t, key, 2, "too long") for t in targets[8:]))
+    for t in targets[3:]:
+        post = await store.post("slack", t, key)
+        assert post.finished
+        assert [(p.state, p.message_id) for p in post.parts[:2]] == [("sent", f"ts0-{t}"), ("sent", f"ts1-{t}")]
+        assert post.parts[1].thread_id == "th"
+        last = post.parts[2]
+        sent = t in targets[3:8]
+        assert (last.state, last.message_id, last.error) == (("sent", f"ts2-{t}", None) if sent
+                                                             else ("failed", None, "too long"))
+    for t in taken:
+        post = await store.post("slack", t, key)
+        assert not post.finished and [p.state for p in post.parts] == ["sent", "claimed", "pending"]
