@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from bot.identity_cache import IdentityCache
+from bot.identity_cache import IdentityCache, WrittenJson
 from bot.payload import Payload
-from bot.written_json import WrittenJson
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _MARK = b"\x00"
@@ -67,7 +66,7 @@ def stored(payload: Payload) -> tuple[bytes, str]:
 
 
 def _element(value: Any) -> tuple[bytes, bytes]:
-    """An element's marker and JSON; a block its renderer wrote the JSON of (:class:`~bot.written_json.WrittenJson`)
+    """An element's marker and JSON; a block its renderer wrote the JSON of (:class:`~bot.identity_cache.WrittenJson`)
     is not encoded again."""
     data = value.json if type(value) is WrittenJson else _encode(value).encode()
     return _MARK + hashlib.sha256(data).digest(), data

@@ -28,11 +28,10 @@ from urllib.parse import urlsplit
 
 from adapters.slack import limits
 from adapters.slack.mrkdwn import bold, escape, http_url, label, link, plain
-from bot.identity_cache import IdentityCache
+from bot.identity_cache import IdentityCache, WrittenJson
 from bot.messages import Action, Block, Detail, Header, Level, Notice, PaperCard, PaperList, Text, votes_label
 from bot.models import Paper
 from bot.text import fit
-from bot.written_json import WrittenJson
 
 SlackBlock = dict[str, Any]
 
@@ -125,7 +124,7 @@ _SECTION_JSON = (b'{"type": "section", "text": {"type": "mrkdwn", "text": "', b'
 
 def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
     """``sections(list_line(p, rank) for rank, p in enumerate(papers, start=start))``, each section with its JSON
-    (:class:`~bot.written_json.WrittenJson`) joined from its lines' (each paper's kept with its line)."""
+    (:class:`~bot.identity_cache.WrittenJson`) joined from its lines' (each paper's kept with its line)."""
     found = _LINES.get_many(papers, _line)
     heads, encoded_heads = _heads(start, start + len(found))
     texts = list(map(operator.add, heads, map(_TEXT, found)))

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from bot.identity_cache import WrittenJson
 from bot.payload import Payload
-from bot.written_json import WrittenJson
 from storage.payload_codec import encoded, loaded, markers, stored, whole
 
 CARD = {"type": "section", "text": {"type": "mrkdwn", "text": "*추론* \"quoted\" \\ ✓ \n line"}}

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from adapters.slack.blocks import list_line, list_sections, sections
 from adapters.slack.render import render
+from bot.identity_cache import WrittenJson
 from bot.messages import Message, MessageKind, PaperList
 from bot.models import Paper
-from bot.written_json import WrittenJson
 
 # any character a title may hold: quotes, backslashes, control characters, Korean, emoji (no lone surrogates)
 _titles = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
