@@ -34,6 +34,8 @@ CHECKPOINT_PAGES = 10_000  # WAL pages between automatic checkpoints (SQLite's d
 #: to 5 ms, a ledger batch took ~90 ms, and the loop ran out of work waiting for it: 2.1 s of a 10 s alert run to
 #: 60,000 subscriptions idle, 0.8 s with 0.5 ms. Set for the process when a store opens.
 GIL_SWITCH_SECONDS = 0.0005
+#: the oldest SQLite the store runs on: the ledger writes its batches with UPDATE … FROM (3.33)
+MIN_SQLITE = (3, 33, 0)
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -85,6 +87,10 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Self:
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(f"SQLite {sqlite3.sqlite_version} is too old: paperbot needs "
+                             f"{'.'.join(map(str, MIN_SQLITE))} or newer (UPDATE … FROM); use a newer Python or "
+                             "PostgreSQL (PAPERBOT_DB=postgresql://…)")
         if sys.getswitchinterval() > GIL_SWITCH_SECONDS:  # see GIL_SWITCH_SECONDS
             sys.setswitchinterval(GIL_SWITCH_SECONDS)
         path = str(path)

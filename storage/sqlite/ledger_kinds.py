@@ -123,6 +123,12 @@ _SENT_AND_CLAIMED = (
 def _sent_and_claimed(conn: sqlite3.Connection, items: Sequence[tuple[Any, ...]]) -> list[bool]:
     """Whether each item's next part was claimed (its part ``done`` recorded sent in the same write)."""
     not_pending = {int(row[0]) for row in conn.execute(_NEXT_NOT_PENDING, (json.dumps(items),))}
+    seen: set[tuple[Any, ...]] = set()
+    for n, item in enumerate(items):  # a part named twice: claimed by the first call; the next find it taken
+        key = (*item[:3], item[4])
+        if key in seen:
+            not_pending.add(n)
+        seen.add(key)
     ready = [item for n, item in enumerate(items) if n not in not_pending]
     if ready:
         conn.execute(_SENT_AND_CLAIMED, (json.dumps(ready),))

@@ -81,3 +81,18 @@ async def test_parts_recorded_at_once_are_each_recorded_as_one_at_a_time_would(s
     for t in taken:
         post = await store.post("slack", t, key)
         assert not post.finished and [p.state for p in post.parts] == ["sent", "claimed", "pending"]
+
+
+async def test_a_next_part_named_twice_in_one_batch_is_claimed_by_one_call_only(store):
+    """Two calls recording part 0 sent and claiming part 1 of the same post, queued together: one gets the claim;
+    the other is told it did not get it, as it would be one after the other."""
+    key = "alert:2024-06-28"
+    await store.open_post_claimed("slack", "C1", key, [Payload({"text": "a"}), Payload({"text": "b"})], "n0",
+                                  owner="me", now=T0)
+    first, second = await asyncio.gather(
+        store.mark_sent_and_claim("slack", "C1", key, 0, "ts0", None, 1, "n1-a", owner="me", now=T0),
+        store.mark_sent_and_claim("slack", "C1", key, 0, "ts0", None, 1, "n1-b", owner="me", now=T0))
+    assert first.nonce == "n1-a" and first.state.value == "new"
+    assert second.state.value != "new"  # part 1 was the first call's already
+    post = await store.post("slack", "C1", key)
+    assert [(p.state, p.message_id) for p in post.parts] == [("sent", "ts0"), ("claimed", None)]

@@ -48,3 +48,17 @@ async def test_opening_a_store_shortens_the_gil_switch_interval_for_sqlites_thre
         assert sys.getswitchinterval() <= GIL_SWITCH_SECONDS < 0.005
     finally:
         sys.setswitchinterval(before)
+
+
+async def test_an_sqlite_too_old_for_the_ledger_is_refused_with_one_line_saying_so(tmp_path, monkeypatch):
+    from bot.store import StoreError
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    try:
+        await SQLiteStore.open(tmp_path / "paperbot.db")
+    except StoreError as exc:
+        assert "SQLite 3.31.1 is too old: paperbot needs 3.33.0 or newer" in str(exc) and "\n" not in str(exc)
+    else:
+        raise AssertionError("opened on SQLite 3.31")
+    assert not (tmp_path / "paperbot.db").exists()
