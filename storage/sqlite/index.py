@@ -78,7 +78,11 @@ class IndexMixin(Database):
         db = self._db
         async with self._write:
             if not self._batch_open:
-                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    await db.execute("BEGIN IMMEDIATE")
+                except BaseException:  # cancelled while it waits for another process: it still runs, then this
+                    await self._rollback()  # ends it (else every later BEGIN fails; see Database._rollback)
+                    raise
                 self._batch_open = True
             before = dict(self._pending)
             await db.execute("SAVEPOINT step")

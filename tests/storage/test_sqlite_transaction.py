@@ -62,3 +62,30 @@ async def test_an_sqlite_too_old_for_the_ledger_is_refused_with_one_line_saying_
     else:
         raise AssertionError("opened on SQLite 3.31")
     assert not (tmp_path / "paperbot.db").exists()
+
+
+async def test_a_backfill_step_cancelled_during_its_begin_leaves_the_backfill_writable(tmp_path):
+    """The same for ``paperbot ingest FOLDER``'s batched transactions (Ctrl-C while another process writes)."""
+    path = tmp_path / "paperbot.db"
+    store = await SQLiteStore.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with store.bulk():
+            other.execute("BEGIN IMMEDIATE")
+
+            async def step(target: str) -> None:
+                async with store.transaction() as db:
+                    await db.execute("INSERT INTO unavailable_channels(platform, target, reason, since)"
+                                     " VALUES ('slack', ?, 'x', '2024-01-01')", (target,))
+
+            task = asyncio.create_task(step("C1"))
+            await asyncio.sleep(0.3)  # its BEGIN IMMEDIATE waits on the busy timeout in SQLite's thread
+            task.cancel()
+            await asyncio.sleep(0.1)
+            other.execute("COMMIT")
+            await asyncio.gather(task, return_exceptions=True)
+            await step("C2")  # the next step begins its own batch
+        assert await store.unavailable("slack") == {"C2": "x"}
+    finally:
+        other.close()
+        await store.close()
