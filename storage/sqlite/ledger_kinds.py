@@ -37,6 +37,18 @@ def _key(table: str) -> str:
     return f"{table}.platform = {_col(0)} AND {table}.target = {_col(1)} AND {table}.post_key = {_col(2)}"
 
 
+def _repeats(keys: Sequence[tuple[Any, ...]]) -> set[int]:
+    """The calls (by position) whose row an earlier call of the same batch names already: one by one, the earlier
+    call would have written it first, so these find it written (a post opened, a next part claimed)."""
+    seen: set[tuple[Any, ...]] = set()
+    repeats = set()
+    for n, key in enumerate(keys):
+        if key in seen:
+            repeats.add(n)
+        seen.add(key)
+    return repeats
+
+
 @dataclass(frozen=True, eq=False)
 class Kind:
     """One kind of write: ``run(connection, items)`` writes every item (in the caller's transaction) and gives
@@ -59,8 +71,7 @@ class OpenPost:
     plan: Plan
 
 
-_EXISTING = ("SELECT j.key FROM json_each(?) j CROSS JOIN posts p"
-             f" WHERE p.platform = {_col(0)} AND p.target = {_col(1)} AND p.post_key = {_col(2)}")
+_EXISTING = f"SELECT j.key FROM json_each(?) j CROSS JOIN posts p WHERE {_key('p')}"
 _NEW_POSTS = ("INSERT INTO posts(platform, target, post_key, parts, report_to, created_at, finished_at)"
               f" SELECT {', '.join(_col(n, 'value') for n in range(7))} FROM json_each(?)")
 _NEW_PARTS = ("INSERT INTO parts(platform, target, post_key, part, state, payload, payload_hash, owner, nonce,"
@@ -72,13 +83,8 @@ def _open(conn: sqlite3.Connection, items: Sequence[OpenPost]) -> list[Stored | 
     """Each post recorded with its parts the first time (what its payloads stored, for ``Known.add``); ``None``
     for a post recorded already (by an earlier write, or by an item before it in ``items``)."""
     existing = {int(row[0]) for row in conn.execute(_EXISTING, (json.dumps([i.post[:3] for i in items]),))}
-    seen: set[tuple[Any, ...]] = set()
-    new: list[int] = []
-    for n, item in enumerate(items):
-        key = item.post[:3]
-        if n not in existing and key not in seen:
-            new.append(n)
-        seen.add(key)
+    existing |= _repeats([item.post[:3] for item in items])
+    new = [n for n in range(len(items)) if n not in existing]
     answers: list[Stored | None] = [None] * len(items)
     if not new:
         return answers
@@ -123,12 +129,7 @@ _SENT_AND_CLAIMED = (
 def _sent_and_claimed(conn: sqlite3.Connection, items: Sequence[tuple[Any, ...]]) -> list[bool]:
     """Whether each item's next part was claimed (its part ``done`` recorded sent in the same write)."""
     not_pending = {int(row[0]) for row in conn.execute(_NEXT_NOT_PENDING, (json.dumps(items),))}
-    seen: set[tuple[Any, ...]] = set()
-    for n, item in enumerate(items):  # a part named twice: claimed by the first call; the next find it taken
-        key = (*item[:3], item[4])
-        if key in seen:
-            not_pending.add(n)
-        seen.add(key)
+    not_pending |= _repeats([(*item[:3], item[4]) for item in items])  # the next part: claimed by the first call
     ready = [item for n, item in enumerate(items) if n not in not_pending]
     if ready:
         conn.execute(_SENT_AND_CLAIMED, (json.dumps(ready),))
