@@ -46,15 +46,14 @@ def _values(conn: sqlite3.Connection, works: list[Work]) -> list[Any]:
     """Each write's value: the calls of each kind together (one kind's calls in a batch are made at once by
     different tasks, so any order of them is one they could have been made in), the others one by one."""
     values: list[Any] = [None] * len(works)
-    kinds: dict[Kind, list[int]] = {}
+    kinds: dict[Kind, list[tuple[int, Any]]] = {}
     for n, work in enumerate(works):
         if isinstance(work, Together):
-            kinds.setdefault(work.kind, []).append(n)
+            kinds.setdefault(work.kind, []).append((n, work.item))
         else:
             values[n] = work(conn)
     for kind, calls in kinds.items():
-        answers = kind.run(conn, [works[n].item for n in calls])  # type: ignore[attr-defined]
-        for n, answer in zip(calls, answers, strict=True):
+        for (n, _), answer in zip(calls, kind.run(conn, [item for _, item in calls]), strict=True):
             values[n] = answer
     return values
 
@@ -72,21 +71,21 @@ def _run_all(conn: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, An
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    if not _committed(conn):  # (a deferred constraint, a full disk): none of it kept; each alone, as above
+    if _commit_failure(conn) is not None:  # (a deferred constraint, a full disk): none of it kept; each alone
         return [_run_alone(conn, work) for work in works]
     return [(True, value) for value in values]
 
 
-def _committed(conn: sqlite3.Connection) -> bool:
-    """COMMIT; when it fails the transaction is rolled back (SQLite leaves it open, and every later BEGIN of this
-    connection would fail)."""
+def _commit_failure(conn: sqlite3.Connection) -> sqlite3.Error | None:
+    """COMMIT; when it fails, why, and the transaction is rolled back (SQLite leaves it open, and every later BEGIN
+    of this connection would fail)."""
     try:
         conn.execute("COMMIT")
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        return False
-    return True
+        return exc
+    return None
 
 
 def _run_alone(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
@@ -99,13 +98,8 @@ def _run_alone(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    try:
-        conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        return False, exc
-    return True, value
+    failure = _commit_failure(conn)
+    return (False, failure) if failure is not None else (True, value)
 
 
 class Writes:
