@@ -11,16 +11,32 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
+from storage.fts import korean_index_text
+from storage.migrations import migrations
 from tests.conftest import SEED
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgres")
+
+
+def sqlite_database_at(path: Any, version: int) -> sqlite3.Connection:
+    """A SQLite database as paperbot left it at schema ``version``: every migration up to it applied (still open:
+    add rows, then commit), for tests of what a later migration makes of it."""
+    db = sqlite3.connect(path)
+    db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for m in migrations():
+        if m.version <= version:
+            db.executescript(m.sql)
+            db.execute("INSERT INTO schema_version VALUES (?)", (m.version,))
+    return db
 
 
 def run_apart(coro: Awaitable[Any]) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
 
 import pytest
 
@@ -97,18 +96,11 @@ async def test_sqlite_claims_papers_and_claims_in_one_transaction(store, monkeyp
 
 async def test_claims_made_before_the_two_table_layout_are_kept(tmp_path):
     """SQLite 0018: the pairs claimed before stay claimed, and an unposted claim is still found with its terms."""
-    from storage.fts import korean_index_text
-    from storage.migrations import migrations
     from storage.sqlite import SQLiteStore
+    from tests.storage.conftest import sqlite_database_at
 
     path = tmp_path / "v17.db"
-    db = sqlite3.connect(path)
-    db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for m in migrations():
-        if m.version < 18:
-            db.executescript(m.sql)
-            db.execute("INSERT INTO schema_version VALUES (?)", (m.version,))
+    db = sqlite_database_at(path, 17)
     at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     db.executemany("INSERT INTO alerted(platform, subscriber, arxiv_id, post_key, terms, at) VALUES (?, ?, ?, ?, ?, ?)",
                    [("slack", "user:U1", "b", "alert:2024-07-01:x", '["LLM", "RAG"]', at),

@@ -4,23 +4,15 @@ unfinished, finds what was posted since, and deleting a post still deletes its p
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 from bot.payload import Payload
-from storage.fts import korean_index_text
-from storage.migrations import migrations
 from storage.sqlite import SQLiteStore
+from tests.storage.conftest import sqlite_database_at
 
 
 async def test_posts_and_parts_written_before_0019_are_kept_and_finish(tmp_path):
     path = tmp_path / "v18.db"
-    db = sqlite3.connect(path)
-    db.create_function("korean_index_text", 1, korean_index_text, deterministic=True)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for m in migrations():
-        if m.version < 19:
-            db.executescript(m.sql)
-            db.execute("INSERT INTO schema_version VALUES (?)", (m.version,))
+    db = sqlite_database_at(path, 18)
     db.execute("PRAGMA foreign_keys = ON")
     db.executemany("INSERT INTO posts(platform, target, post_key, parts, created_at, finished_at) VALUES (?, ?, ?, ?,"
                    " ?, ?)", [("slack", "C1", "digest:2024-06-28", 2, "2024-06-28T09:00:00+00:00", None),

@@ -8,8 +8,9 @@ import pytest
 
 from bot.models import Digest, Paper
 from bot.store import QueryError, StoreError
-from storage.migrations import LATEST, migrations
+from storage.migrations import LATEST
 from storage.sqlite import SQLiteStore
+from tests.storage.conftest import sqlite_database_at
 
 
 def paper(pid: str, title: str, authors=(), votes=None, text="") -> Paper:
@@ -132,10 +133,7 @@ async def test_seed_author_lookup(seeded):
 
 def schema_1_database(path, title: str, authors: str) -> sqlite3.Connection:
     """A database as the first release left it, holding paper 2406.18629 (still open: add rows, then commit)."""
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    db.executescript(migrations()[0].sql)
-    db.execute("INSERT INTO schema_version VALUES (1)")
+    db = sqlite_database_at(path, 1)
     db.execute(
         "INSERT INTO papers(arxiv_id, url, title, votes, authors, sections, last_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
         ("2406.18629", "https://arxiv.org/abs/2406.18629", title, 14, authors,
