@@ -63,16 +63,23 @@ def section(text: str, accessory: dict[str, Any] | None = None) -> SlackBlock:
 
 def sections(lines: Iterable[str]) -> list[SlackBlock]:
     """Lines (each already within a section's limit) packed into as few sections as fit."""
-    chunks: list[str] = []
-    current: str | None = None
-    for line in lines:
-        if current is not None and len(current) + 1 + len(line) > limits.SECTION_TEXT:
-            chunks.append(current)
-            current = None
-        current = line if current is None else f"{current}\n{line}"
-    if current is not None:
-        chunks.append(current)
+    lines = list(lines)
+    chunks = ["\n".join(lines[first:end]) for first, end in section_runs(list(map(len, lines)))]
     return [section(chunk) for chunk in chunks if chunk.strip()]
+
+
+def section_runs(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """Lines of these sizes packed into as few sections as fit, in order: each section's first line and the end."""
+    runs: list[tuple[int, int]] = []
+    first, size = 0, -1  # the section's first line; its text's size: its lines and the newlines between them
+    for i, n in enumerate(sizes):
+        if i > first and size + 1 + n > limits.SECTION_TEXT:
+            runs.append((first, i))
+            first, size = i, -1
+        size += 1 + n
+    if sizes:
+        runs.append((first, len(sizes)))
+    return runs
 
 
 def our_lines(text: str, prefix: str = "") -> list[str]:
@@ -129,17 +136,8 @@ def list_sections(papers: Sequence[Paper], start: int) -> list[SlackBlock]:
     heads, encoded_heads = _heads(start, start + len(found))
     texts = list(map(operator.add, heads, map(_TEXT, found)))
     data = list(map(operator.add, encoded_heads, map(_JSON, found)))
-    if sum(map(len, texts)) + len(texts) - 1 <= limits.SECTION_TEXT:  # one section (most alerts' lists)
-        return [_list_section(texts, data)] if texts else []
-    out: list[SlackBlock] = []
-    first, size = 0, -1  # the section's first line; its text's size: its lines and the newlines between them
-    for i, text in enumerate(texts):
-        if i > first and size + 1 + len(text) > limits.SECTION_TEXT:
-            out.append(_list_section(texts[first:i], data[first:i]))
-            first, size = i, -1
-        size += 1 + len(text)
-    out.append(_list_section(texts[first:], data[first:]))
-    return out
+    return [_list_section(texts[first:end], data[first:end])
+            for first, end in section_runs(list(map(len, texts)))]
 
 
 _TEXT, _JSON = operator.itemgetter(0), operator.itemgetter(1)
