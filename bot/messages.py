@@ -137,17 +137,17 @@ def block_text(block: Block) -> str:
 def list_text(block: PaperList, enough: int | None = None) -> str:
     """A list's plain text (:func:`block_text`), or only as many of its first lines as make ``enough`` characters
     (a fallback cut at 3,000 characters reads a dozen lines of a long alert's list, not all of them)."""
+    lines = (f"{i}. {votes_label(p.votes)} {p.title} {p.url}" for i, p in enumerate(block.papers, start=block.start))
     if enough is None:
-        return "\n".join([f"{i}. {votes_label(p.votes)} {p.title} {p.url}"
-                          for i, p in enumerate(block.papers, start=block.start)])
-    lines = []
+        return "\n".join(lines)
+    taken = []
     size = -1  # the newlines between lines
-    for i, p in enumerate(block.papers, start=block.start):
-        lines.append(line := f"{i}. {votes_label(p.votes)} {p.title} {p.url}")
+    for line in lines:
+        taken.append(line)
         size += len(line) + 1
         if size >= enough:
             break
-    return "\n".join(lines)
+    return "\n".join(taken)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,6 @@ commands = Counter("paperbot_commands", "Commands answered", ["platform"], regis
 fetches = Counter("paperbot_fetches", "Fetches by outcome", ["source", "status"], registry=REGISTRY)
 
 
-
 @dataclass(frozen=True, slots=True)
 class DeliverySeries:
     """One platform's delivery series, each looked up once: ``labels()`` takes a lock and builds its key (~2 µs),
