@@ -34,6 +34,10 @@ class IdentityCache(Generic[K, V]):
         self._kept[id(key)] = (key, value)
         return value
 
+    def clear(self) -> None:
+        """Forget every object kept (and let go of them)."""
+        self._kept.clear()
+
     def get_many(self, keys: Iterable[K], make: Callable[[K], V]) -> list[V]:
         """``[get(key, make) for key in keys]`` without a method call a key found (an alert's list of papers)."""
         kept = self._kept.get
