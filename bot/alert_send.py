@@ -13,12 +13,12 @@ import functools
 import itertools
 import operator
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from bot.delivery import Deliverer, PostResult
-from bot.i18n import DEFAULT, Lang, channel_lang, language_of
+from bot.i18n import DEFAULT, Lang, channel_lang, channel_langs, language_of
 from bot.layout import COMMAND, card, card_actions
 from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, PaperList, Text
 from bot.models import Paper
@@ -128,14 +128,28 @@ def day_label(language: str, day: dt.date) -> str:
     return Lang(language).date(day)
 
 
-async def alert_language(store: Store, batch: AlertBatch, default: Lang, transport: object = None) -> Lang:
+async def alert_language(store: Store, batch: AlertBatch, default: Lang, transport: object = None,
+                         channels: Mapping[tuple[str, str], Lang] | None = None) -> Lang:
     """A channel's alerts speak its ``/papers language``; a direct message its reader's language where the
-    platform says it (a transport's ``user_language(user)``: Slack asks ``users.info``), else the process's."""
+    platform says it (a transport's ``user_language(user)``: Slack asks ``users.info``), else the process's.
+    ``channels``: the channels' languages by (platform, channel), looked up already (:func:`channel_languages`)."""
     if batch.subscriber.startswith("channel:"):
-        return await channel_lang(store, batch.platform, batch.target, default)
+        known = channels.get((batch.platform, batch.target)) if channels is not None else None
+        return known or await channel_lang(store, batch.platform, batch.target, default)
     user_language = getattr(transport, "user_language", None)
     chosen = language_of(await user_language(batch.subscriber.removeprefix("user:"))) if user_language else None
     return Lang(chosen) if chosen else default
+
+
+async def channel_languages(store: Store, batches: Sequence[AlertBatch],
+                            default: Lang) -> dict[tuple[str, str], Lang]:
+    """The language of every channel the batches go to, by (platform, channel): one look-up per platform."""
+    channels: dict[str, dict[str, None]] = {}
+    for batch in batches:
+        if batch.subscriber.startswith("channel:"):
+            channels.setdefault(batch.platform, {})[batch.target] = None
+    return {(platform, channel): t for platform, some in channels.items()
+            for channel, t in (await channel_langs(store, platform, list(some), default)).items()}
 
 
 #: what an alert says, whatever its language: its platform, day, and papers (by arxiv id) with their matched terms
@@ -192,11 +206,13 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     contents = [content_of(batch) for batch in batches]
     results: list[PostResult | None] = [None] * len(batches)
     gate = asyncio.Semaphore(in_flight)
+    channels = await channel_languages(deliverer.store, batches, default)
 
     async def one_target(queue: list[int]) -> None:
-        try:  # the language looked up here, many targets at once (a platform may ask its API for it)
+        try:  # a reader's language looked up here, many targets at once (a platform may ask its API for it)
             first = batches[queue[0]]
-            t = await alert_language(deliverer.store, first, default, deliverer.transports.get(first.platform))
+            t = await alert_language(deliverer.store, first, default, deliverer.transports.get(first.platform),
+                                     channels)
             for i in queue:
                 batch = batches[i]
                 results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key,

@@ -335,6 +335,9 @@ class Store(Protocol):
     async def channel_language(self, platform: str, channel: str) -> str | None:
         """The channel's language, ``None`` when never set (then ``PAPERBOT_LANGUAGE`` applies)."""
 
+    async def channel_languages(self, platform: str, channels: Sequence[str]) -> dict[str, str]:
+        """:meth:`channel_language` of many channels of one platform at once: those that set one."""
+
     async def close(self) -> None: ...
 
 

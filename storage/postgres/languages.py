@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from storage.postgres.db import Database
 
@@ -20,3 +21,9 @@ class LanguagesMixin(Database):
             "SELECT language FROM channel_languages WHERE platform = $1 AND channel = $2", platform, channel
         )
         return None if value is None else str(value)
+
+    async def channel_languages(self, platform: str, channels: Sequence[str]) -> dict[str, str]:
+        rows = await self._pool.fetch(
+            "SELECT channel, language FROM channel_languages WHERE platform = $1 AND channel = ANY($2::text[])",
+            platform, list(channels))
+        return {str(row["channel"]): str(row["language"]) for row in rows}

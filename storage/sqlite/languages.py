@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 
 from storage.sqlite.db import Database, now_text
 
@@ -20,3 +22,9 @@ class LanguagesMixin(Database):
         rows = list(await self._db.execute_fetchall(
             "SELECT language FROM channel_languages WHERE platform = ? AND channel = ?", (platform, channel)))
         return str(rows[0][0]) if rows else None
+
+    async def channel_languages(self, platform: str, channels: Sequence[str]) -> dict[str, str]:
+        rows = await self._db.execute_fetchall(
+            "SELECT channel, language FROM channel_languages WHERE platform = ?"
+            " AND channel IN (SELECT value FROM json_each(?))", (platform, json.dumps(list(channels))))
+        return {str(channel): str(language) for channel, language in rows}

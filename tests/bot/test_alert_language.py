@@ -57,3 +57,28 @@ async def test_direct_messages_speak_each_readers_language(store):
     assert shown["user:UNONE"].startswith("🔔 알림 주제의 새 논문")  # the platform does not say: PAPERBOT_LANGUAGE
     assert shown["C9"] == "🔔 1 new paper for your alerts — Mon, Jul 1, 2024"  # the channel's language
     assert sorted(transport.asked) == ["UEN", "UKO", "UNONE"]  # channels are never asked about
+
+
+async def test_each_channel_speaks_its_own_language_in_one_run(store):
+    await store.ingest(Digest(DAY, (PAPER,)))
+    for channel, language in (("CKO", "ko"), ("CEN", "en"), ("CNONE", None)):
+        await store.add_subscription("console", f"channel:{channel}", "keyword", "diffusion")
+        if language:
+            await store.set_channel_language("console", channel, language)
+    asked: list[list[str]] = []
+    bulk = store.channel_languages
+
+    async def channel_languages(platform: str, channels: list[str]) -> dict[str, str]:
+        asked.append(sorted(channels))
+        return await bulk(platform, channels)
+
+    store.channel_languages = channel_languages
+    transport = KnowsLanguages(Console(file=io.StringIO(), width=120, color_system=None), {})
+    run = await alerts.run_alerts(store, Deliverer(store, {"console": transport}), DAY, (PAPER,),
+                                  language=Lang("en"))
+    assert sorted(r.outcome for r in run.results) == ["sent"] * 3
+    assert transport.headers["CKO"].startswith("🔔 알림 주제의 새 논문")
+    assert transport.headers["CEN"] == "🔔 1 new paper for your alerts — Mon, Jul 1, 2024"
+    assert transport.headers["CNONE"] == "🔔 1 new paper for your alerts — Mon, Jul 1, 2024"  # PAPERBOT_LANGUAGE
+    assert asked == [["CEN", "CKO", "CNONE"]]  # the run's channels looked up together, once
+    assert transport.asked == []

@@ -171,3 +171,22 @@ async def test_a_store_that_cannot_say_leaves_the_fallback(caplog):
     with caplog.at_level("WARNING", logger="bot.i18n"):
         assert await channel_lang(Failing(), "slack", "C1", KOREAN) == KOREAN
     assert "language of slack channel C1 unknown (RuntimeError: database is locked); using ko" in caplog.text
+
+
+async def test_channels_languages_at_once_and_a_store_that_cannot_say(caplog):
+    from bot.i18n import ENGLISH, channel_langs
+
+    class Stored:
+        async def channel_languages(self, platform: str, channels: list[str]) -> dict[str, str]:
+            return {"C1": "ko", "C2": "xx"}  # a value paperbot does not speak: the fallback
+
+    assert await channel_langs(Stored(), "slack", ["C1", "C2", "C3"], ENGLISH) == {"C1": KOREAN, "C2": ENGLISH,
+                                                                                   "C3": ENGLISH}
+
+    class Failing:
+        async def channel_languages(self, platform: str, channels: list[str]) -> dict[str, str]:
+            raise RuntimeError("database is locked")
+
+    with caplog.at_level("WARNING", logger="bot.i18n"):
+        assert await channel_langs(Failing(), "slack", ["C1", "C2"], KOREAN) == {"C1": KOREAN, "C2": KOREAN}
+    assert "languages of 2 slack channels unknown (RuntimeError: database is locked); using ko" in caplog.text
