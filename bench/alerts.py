@@ -746,15 +746,15 @@ def render_whole(out: dict[str, Any], console: Console) -> None:
            "total)" if null else "slack-sdk SlackTransport → the fake Slack in a child process")
     t = Table(title=f"Whole alert run (alerts.run_alerts): match, claim, render, send through the ledger — {how}; "
                     "every subscriber on Slack")
-    for name in ("subscriptions", "match s", "claim s", "render s", "send s", "total s", "Slack floor s",
-                 "judged s", "target", "result"):
+    for name in ("subscriptions", "match s", "claim s", "render s", "send s", "total s", "per alert µs",
+                 "Slack floor s", "judged s", "target", "result"):
         t.add_column(name, justify="right")
     for i, w in enumerate(out["whole"]):
         judged = w["total_s"] if null else w["total_s"] - w["floor_s"]
         t.add_row(f"{w['subscriptions']:,}", f"{w['match_s']:.2f}", f"{w['claim_s']:.2f}", f"{w['render_s']:.2f}",
                   f"{w['send_s']:.2f}", f"{w['total_s']:.1f}" + (" (timed out)" if w["timed_out"] else "")
                   + (f" (median of {', '.join(f'{x:.1f}' for x in w['totals_s'])})" if len(w["totals_s"]) > 1 else ""),
-                  f"{w['floor_s']:.1f}", f"{judged:.1f}",
+                  f"{per_alert_us(w):.0f}", f"{w['floor_s']:.1f}", f"{judged:.1f}",
                   (f"≤ {WHOLE_TARGET_S:g} s" + ("" if null else " + floor")) if i == 0 else "—",
                   verdict(out["pass"]["whole_run"]) if i == 0 else "")
     if out.get("whole_scaling") is not None:
@@ -764,7 +764,8 @@ def render_whole(out: dict[str, Any], console: Console) -> None:
             return f"{two[key] / one[key]:.2f}×" if one[key] else "—"
 
         t.add_row("2× / 1×", ratio("match_s"), ratio("claim_s"), ratio("render_s"), ratio("send_s"),
-                  f"{out['whole_scaling']:.2f}×", "", f"(pairs {ratio('pairs')})", f"< {WHOLE_TARGET_SCALING:g}×",
+                  f"{out['whole_scaling']:.2f}×", f"{per_alert_us(two) / per_alert_us(one):.2f}×",
+                  f"(alerts {ratio('batches')})", f"(pairs {ratio('pairs')})", f"< {WHOLE_TARGET_SCALING:g}×",
                   verdict(out["pass"]["whole_scaling"]))
     t.caption = (f"judged: the total{'' if null else ' beyond the floor'}. Slack floor: the larger of Slack's rate "
                  f"limit (the most messages to one channel − 1) × {SLACK_GAP:g} s, "
@@ -785,6 +786,12 @@ def render_whole(out: dict[str, Any], console: Console) -> None:
                   "/".join(f"{w[k]:.2f}" for k in ("match_cpu_s", "claim_cpu_s", "render_cpu_s", "send_cpu_s")),
                   ", ".join(f"{k} {v}" for k, v in sorted(w["outcomes"].items())))
     console.print(d)
+
+
+def per_alert_us(whole: dict[str, Any]) -> float:
+    """A whole run's total over the alerts it sent (each subscriber's one message, or two): what scales with the
+    subscribers alerted, whatever the number of subscriptions."""
+    return whole["total_s"] / whole["batches"] * 1e6 if whole["batches"] else 0.0
 
 
 def save_results(out: dict[str, Any], argv: Sequence[str]) -> None:
@@ -813,9 +820,16 @@ def save_results(out: dict[str, Any], argv: Sequence[str]) -> None:
                         "s", target=(f"<= {WHOLE_TARGET_S:g}" + ("" if null else " + floor")) if i == 0 else "",
                         baseline=round(w["floor_s"], 1) or None, ok=(judged <= WHOLE_TARGET_S) if i == 0 else None))
         rows.append(row(f"whole run, {n}: Slack's own floor", round(w["floor_s"], 1), "s"))
+        rows.append(row(f"whole run, {n}: alerts sent", w["batches"], ""))
+        rows.append(row(f"whole run, {n}: total per alert sent", round(per_alert_us(w)), "µs"))
     if out.get("whole_scaling") is not None:
+        one, two = out["whole"][0], out["whole"][-1]
         rows.append(row("whole run, 2x subscriptions / 1x", out["whole_scaling"], "x",
                         target=f"< {WHOLE_TARGET_SCALING:g}", ok=out["pass"]["whole_scaling"]))
+        rows.append(row("whole run, 2x subscriptions / 1x: alerts sent", round(two["batches"] / one["batches"], 3),
+                        "x"))
+        rows.append(row("whole run, 2x subscriptions / 1x: time per alert sent",
+                        round(per_alert_us(two) / per_alert_us(one), 3), "x"))
     notes = [f"whole run, {w['subscriptions']:,} subscriptions: the median of {len(w['totals_s'])} runs, each from "
              f"cold caches and a clean slate (totals {', '.join(f'{x:.1f}' for x in w['totals_s'])} s)"
              for w in out.get("whole", []) if len(w.get("totals_s", [])) > 1]
