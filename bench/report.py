@@ -67,7 +67,8 @@ BENCHES = (
           "1,000 new papers (Korean summaries, Zipf-like topics) against N and 2N subscriptions (Korean and "
           "English keywords and phrases, authors): matching alone against the naive every-paper-against-every-"
           "subscription loop, then the whole alert run (match, claim, render, send through the ledger) stage by "
-          "stage, with the platform's own sending floor."),
+          "stage, with the platform's own sending floor; with `--whole-repeat 3`, the median of three whole runs "
+          "at each size, each from cold caches and a clean slate."),
     Bench("crash_soak", "Crash soak", "python -m bench.crash_soak",
           "`paperbot deliver --now` sends the seed digest to 100 Discord and 100 Slack channels through the fakes; "
           "it is killed with SIGKILL at 50 seeded random moments and restarted after each, then run to the end. "
