@@ -20,7 +20,6 @@ from bot.store import StoreError
 from bot.text import redact
 from storage.postgres.leader import AdvisoryLeaderLock
 from storage.postgres.migrations import ALL, LATEST
-from storage.postgres.reads import Reads
 from storage.postgres.session import process_name, session_settings
 
 log = logging.getLogger(__name__)
@@ -56,15 +55,6 @@ class Database:
         self.schema = schema
         #: pg_trgm's index serves substring search (without it, substring search scans)
         self.trigram = False
-
-    @property
-    def _reads(self) -> Reads:
-        """Small reads asked for at once (a fan-out planning every channel), read together
-        (see :mod:`storage.postgres.reads`)."""
-        reads = self.__dict__.get("_batched_reads")
-        if reads is None:
-            reads = self.__dict__["_batched_reads"] = Reads(self._pool)
-        return reads
 
     @property
     def path(self) -> str:  # what messages name the database by (SQLite's is a path)
@@ -143,9 +133,6 @@ class Database:
         return rows
 
     async def close(self) -> None:
-        reads = self.__dict__.pop("_batched_reads", None)
-        if reads is not None:
-            await reads.close()
         await self._pool.close()
 
     async def __aenter__(self) -> Self:

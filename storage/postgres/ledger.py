@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
@@ -26,81 +25,12 @@ from storage.opened_post import opened
 from storage.payload_codec import loaded, stored
 from storage.postgres.db import Database
 from storage.postgres.ledger_batch import CLAIMS, CLOSES, OPENS, SENT_AND_CLAIMS, Writes
-from storage.postgres.reads import ReadKind, by_ordinal, transpose
 from storage.postgres.session import CONNECT_TIMEOUT, OwnConnection, process_name
 
 _KEY = "platform = $1 AND target = $2 AND post_key = $3"
 _POST_COLUMNS = "platform, target, post_key, created_at, report_to, finished_at, attempts, retry_at, last_error"
 def _now(when: dt.datetime | None = None) -> dt.datetime:
     return (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-
-
-async def _posts_with_parts(conn: asyncpg.Connection, rows: Sequence[Sequence[Any]]) -> list[LedgerPost]:
-    """Posts from rows of ``_POST_COLUMNS``, with their parts (one query for them all)."""
-    if not rows:
-        return []
-    keys = list(dict.fromkeys((r[0], r[1], r[2]) for r in rows))  # a post twice (asked for twice): its parts once
-    parts = await conn.fetch(
-        "SELECT p.platform, p.target, p.post_key, p.part, p.payload, p.state, p.message_id, p.thread_id, p.error"
-        " FROM parts p JOIN unnest($1::text[], $2::text[], $3::text[]) k(platform, target, post_key)"
-        " USING (platform, target, post_key) ORDER BY p.part",
-        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-    )
-    by_post: dict[tuple[str, str, str], list[StoredPart]] = {}
-    for r in parts:
-        by_post.setdefault((r[0], r[1], r[2]), []).append(StoredPart(r[3], loaded(r[4]), r[5], r[6], r[7], r[8]))
-    return [
-        LedgerPost(platform=row[0], target=row[1], post_key=row[2],
-                   parts=tuple(by_post.get((row[0], row[1], row[2]), ())),
-                   created_at=row[3], report_to=row[4], finished=row[5] is not None, attempts=row[6],
-                   retry_at=row[7], last_error=row[8])
-        for row in rows
-    ]
-
-
-# -- the reads a fan-out's planning asks for every channel at once, read together (storage.postgres.reads) ------
-async def _unfinished_of(pool: asyncpg.Pool, items: Sequence[tuple[object, ...]]) -> list[list[LedgerPost]]:
-    """An item: (platform or ``None``, target): its unfinished posts, oldest first, as ``unfinished_posts``."""
-    async with pool.acquire() as conn:  # both reads on one connection: one reset of it, not two
-        rows = await conn.fetch(
-            "SELECT k.i, " + ", ".join(f"p.{c}" for c in _POST_COLUMNS.split(", ")) +
-            " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY k(platform, target, i)"
-            " JOIN posts p ON p.target = k.target AND (k.platform IS NULL OR p.platform = k.platform)"
-            " WHERE p.finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM unavailable_channels u"
-            " WHERE u.platform = p.platform AND u.target = p.target)"
-            " ORDER BY k.i, p.created_at, p.platform, p.target",
-            *transpose(items),
-        )
-        posts = iter(await _posts_with_parts(conn, [tuple(r)[1:] for r in rows]))
-        return [[next(posts) for _ in group] for group in by_ordinal(rows, len(items))]
-
-
-async def _posts_of(pool: asyncpg.Pool, items: Sequence[tuple[object, ...]]) -> list[list[tuple[str, bool]]]:
-    """An item: (platform, target): the target's post keys, each with whether the post is finished."""
-    rows = await pool.fetch(
-        "SELECT k.i, p.post_key, p.finished_at IS NOT NULL"
-        " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY k(platform, target, i)"
-        " JOIN posts p ON p.platform = k.platform AND p.target = k.target",
-        *transpose(items),
-    )
-    return [[(r[1], r[2]) for r in group] for group in by_ordinal(rows, len(items))]
-
-
-async def _posted_since(pool: asyncpg.Pool, items: Sequence[tuple[object, ...]]) -> list[bool]:
-    """An item: (platform, target, prefix, since): whether such a post was recorded at or after ``since``."""
-    rows = await pool.fetch(
-        "SELECT k.i FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])"
-        " WITH ORDINALITY k(platform, target, prefix, since, i)"
-        " WHERE EXISTS (SELECT 1 FROM posts p WHERE p.platform = k.platform AND p.target = k.target"
-        " AND starts_with(p.post_key, k.prefix) AND p.created_at >= k.since)",
-        *transpose(items),
-    )
-    return [bool(group) for group in by_ordinal(rows, len(items))]
-
-
-UNFINISHED_OF = ReadKind("unfinished posts of a target", _unfinished_of)
-POSTS_OF = ReadKind("post keys of a target", _posts_of)
-POSTED_SINCE = ReadKind("posted since", _posted_since)
 
 
 class LedgerMixin(Database):
@@ -145,7 +75,24 @@ class LedgerMixin(Database):
             return (await self._with_parts(conn, rows))[0] if rows else None
 
     async def _with_parts(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[LedgerPost]:
-        return await _posts_with_parts(conn, rows)
+        if not rows:
+            return []
+        parts = await conn.fetch(
+            "SELECT p.platform, p.target, p.post_key, p.part, p.payload, p.state, p.message_id, p.thread_id, p.error"
+            " FROM parts p JOIN unnest($1::text[], $2::text[], $3::text[]) k(platform, target, post_key)"
+            " USING (platform, target, post_key) ORDER BY p.part",
+            [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+        )
+        by_post: dict[tuple[str, str, str], list[StoredPart]] = {}
+        for r in parts:
+            by_post.setdefault((r[0], r[1], r[2]), []).append(StoredPart(r[3], loaded(r[4]), r[5], r[6], r[7], r[8]))
+        return [
+            LedgerPost(platform=row[0], target=row[1], post_key=row[2],
+                       parts=tuple(by_post.get((row[0], row[1], row[2]), ())),
+                       created_at=row[3], report_to=row[4], finished=row[5] is not None, attempts=row[6],
+                       retry_at=row[7], last_error=row[8])
+            for row in rows
+        ]
 
     async def claim_part(self, platform: str, target: str, post_key: str, part: int, nonce: str,
                          *, owner: str, now: dt.datetime | None = None) -> Claim:
@@ -259,9 +206,6 @@ class LedgerMixin(Database):
         await self._pool.execute("DELETE FROM leases WHERE owner = $1", owner)
 
     async def unfinished_posts(self, platform: str | None = None, target: str | None = None) -> list[LedgerPost]:
-        if target is not None:  # one channel's (a fan-out asks for each of its channels at once): read together
-            posts: list[LedgerPost] = await self._reads.read(UNFINISHED_OF, (platform, target))
-            return posts
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 f"SELECT {_POST_COLUMNS} FROM posts p WHERE finished_at IS NULL"
@@ -273,16 +217,25 @@ class LedgerMixin(Database):
             return await self._with_parts(conn, rows)
 
     async def sent_posts(self, platform: str, target: str) -> set[str]:
-        keys: list[tuple[str, bool]] = await self._reads.read(POSTS_OF, (platform, target))
-        return {key for key, finished in keys if finished}
+        rows = await self._pool.fetch(
+            "SELECT post_key FROM posts WHERE platform = $1 AND target = $2 AND finished_at IS NOT NULL",
+            platform, target,
+        )
+        return {r[0] for r in rows}
 
     async def started_posts(self, platform: str, target: str) -> set[str]:
-        keys: list[tuple[str, bool]] = await self._reads.read(POSTS_OF, (platform, target))
-        return {key for key, _ in keys}
+        rows = await self._pool.fetch(
+            "SELECT post_key FROM posts WHERE platform = $1 AND target = $2", platform, target
+        )
+        return {r[0] for r in rows}
 
     async def posted_since(self, platform: str, target: str, prefix: str, since: dt.datetime) -> bool:
-        found: bool = await self._reads.read(POSTED_SINCE, (platform, target, prefix, _now(since)))
-        return found
+        found = await self._pool.fetchval(
+            "SELECT 1 FROM posts WHERE platform = $1 AND target = $2 AND starts_with(post_key, $3)"
+            " AND created_at >= $4 LIMIT 1",
+            platform, target, prefix, _now(since),
+        )
+        return bool(found)
 
     async def orphan_alerts(self, platforms: set[str], *, since: dt.datetime) -> list[AlertClaim]:
         if not platforms:
