@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from bot.delivery import Deliverer, PostResult
-from bot.i18n import DEFAULT, Lang, channel_lang, channel_langs, language_of
+from bot.i18n import DEFAULT, Lang, channel_langs, language_of
 from bot.layout import COMMAND, card, card_actions
 from bot.messages import Block, Detail, Header, Message, MessageKind, PaperCard, PaperList, Text
 from bot.models import Paper
@@ -47,6 +47,11 @@ class AlertBatch:
     @property
     def target(self) -> str:
         return target_of(self.subscriber)
+
+    @property
+    def to_channel(self) -> bool:
+        """A channel's alert (``channel:<id>``), not a direct message."""
+        return self.subscriber.startswith("channel:")
 
 
 def target_of(subscriber: str) -> str:
@@ -128,14 +133,13 @@ def day_label(language: str, day: dt.date) -> str:
     return Lang(language).date(day)
 
 
-async def alert_language(store: Store, batch: AlertBatch, default: Lang, transport: object = None,
-                         channels: Mapping[tuple[str, str], Lang] | None = None) -> Lang:
-    """A channel's alerts speak its ``/papers language``; a direct message its reader's language where the
-    platform says it (a transport's ``user_language(user)``: Slack asks ``users.info``), else the process's.
-    ``channels``: the channels' languages by (platform, channel), looked up already (:func:`channel_languages`)."""
-    if batch.subscriber.startswith("channel:"):
-        known = channels.get((batch.platform, batch.target)) if channels is not None else None
-        return known or await channel_lang(store, batch.platform, batch.target, default)
+async def alert_language(batch: AlertBatch, default: Lang, transport: object,
+                         channels: Mapping[tuple[str, str], Lang]) -> Lang:
+    """A channel's alerts speak its ``/papers language`` (``channels``: every channel's of the run, by (platform,
+    channel), from :func:`channel_languages`); a direct message its reader's language where the platform says it (a
+    transport's ``user_language(user)``: Slack asks ``users.info``), else the process's."""
+    if batch.to_channel:
+        return channels[(batch.platform, batch.target)]
     user_language = getattr(transport, "user_language", None)
     chosen = language_of(await user_language(batch.subscriber.removeprefix("user:"))) if user_language else None
     return Lang(chosen) if chosen else default
@@ -146,7 +150,7 @@ async def channel_languages(store: Store, batches: Sequence[AlertBatch],
     """The language of every channel the batches go to, by (platform, channel): one look-up per platform."""
     channels: dict[str, dict[str, None]] = {}
     for batch in batches:
-        if batch.subscriber.startswith("channel:"):
+        if batch.to_channel:
             channels.setdefault(batch.platform, {})[batch.target] = None
     return {(platform, channel): t for platform, some in channels.items()
             for channel, t in (await channel_langs(store, platform, list(some), default)).items()}
@@ -211,8 +215,7 @@ async def send(deliverer: Deliverer, batches: Sequence[AlertBatch], cache: Rende
     async def one_target(queue: list[int]) -> None:
         try:  # a reader's language looked up here, many targets at once (a platform may ask its API for it)
             first = batches[queue[0]]
-            t = await alert_language(deliverer.store, first, default, deliverer.transports.get(first.platform),
-                                     channels)
+            t = await alert_language(first, default, deliverer.transports.get(first.platform), channels)
             for i in queue:
                 batch = batches[i]
                 results[i] = await deliverer.deliver_rendered(batch.platform, batch.target, batch.post_key,

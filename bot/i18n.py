@@ -116,13 +116,15 @@ ENGLISH = Lang("en")
 KOREAN = Lang("ko")
 
 
-class ChannelLanguages(Protocol):
+class ChannelLanguage(Protocol):
     async def channel_language(self, platform: str, channel: str) -> str | None: ...
 
+
+class ChannelLanguages(Protocol):
     async def channel_languages(self, platform: str, channels: Sequence[str]) -> dict[str, str]: ...
 
 
-async def channel_lang(store: ChannelLanguages, platform: str, channel: str, fallback: Lang) -> Lang:
+async def channel_lang(store: ChannelLanguage, platform: str, channel: str, fallback: Lang) -> Lang:
     """What posts, alerts and public replies to ``channel`` speak: its ``/papers language``, else ``fallback``.
 
     A store that cannot say (a failure, or no such table yet) leaves the fallback: nobody loses a post over it.

@@ -59,7 +59,7 @@ async def test_direct_messages_speak_each_readers_language(store):
     assert sorted(transport.asked) == ["UEN", "UKO", "UNONE"]  # channels are never asked about
 
 
-async def test_each_channel_speaks_its_own_language_in_one_run(store):
+async def test_channels_speak_their_own_languages_looked_up_once(store):
     await store.ingest(Digest(DAY, (PAPER,)))
     for channel, language in (("CKO", "ko"), ("CEN", "en"), ("CNONE", None)):
         await store.add_subscription("console", f"channel:{channel}", "keyword", "diffusion")
@@ -72,7 +72,10 @@ async def test_each_channel_speaks_its_own_language_in_one_run(store):
         asked.append(sorted(channels))
         return await bulk(platform, channels)
 
-    store.channel_languages = channel_languages
+    async def channel_language(platform: str, channel: str) -> str | None:
+        raise AssertionError(f"{channel}'s language asked alone")
+
+    store.channel_languages, store.channel_language = channel_languages, channel_language
     transport = KnowsLanguages(Console(file=io.StringIO(), width=120, color_system=None), {})
     run = await alerts.run_alerts(store, Deliverer(store, {"console": transport}), DAY, (PAPER,),
                                   language=Lang("en"))
@@ -80,5 +83,5 @@ async def test_each_channel_speaks_its_own_language_in_one_run(store):
     assert transport.headers["CKO"].startswith("🔔 알림 주제의 새 논문")
     assert transport.headers["CEN"] == "🔔 1 new paper for your alerts — Mon, Jul 1, 2024"
     assert transport.headers["CNONE"] == "🔔 1 new paper for your alerts — Mon, Jul 1, 2024"  # PAPERBOT_LANGUAGE
-    assert asked == [["CEN", "CKO", "CNONE"]]  # the run's channels looked up together, once
+    assert asked == [["CEN", "CKO", "CNONE"]]  # the run's channels looked up together, once, none alone
     assert transport.asked == []

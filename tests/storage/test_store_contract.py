@@ -515,7 +515,7 @@ async def test_many_channels_languages_at_once(any_store):
     await any_store.set_channel_language("discord", "C1", "ko")
     await any_store.set_channel_language("discord", "C2", "en")
     await any_store.set_channel_language("slack", "C3", "ko")
-    many = [f"C{n}" for n in range(1, 5000)]  # more than one statement's parameters, were they bound one each
+    many = [f"C{n}" for n in range(1, 40_000)]  # more than a statement's parameters (32,766), were each bound alone
     assert await any_store.channel_languages("discord", many) == {"C1": "ko", "C2": "en"}
     assert await any_store.channel_languages("slack", ["C1", "C3", "C'3"]) == {"C3": "ko"}
     assert await any_store.channel_languages("discord", []) == {}
