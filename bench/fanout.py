@@ -122,6 +122,9 @@ class Result:
     server_cpu_s: float = 0.0  # the fake's process
     timed_out: bool = False
     processes: int = 0  # bot processes of a --processes run (0: the bot in this process, on SQLite)
+    #: a --processes run: its first request to the platform to its last (the processes' start, before they ask
+    #: anything, and their exit left out, as a run inside this process leaves them out)
+    requests_span_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -373,7 +376,7 @@ def _slack_report(fake: Any, mark: int) -> dict[str, Any]:
     requests = [(r.api_method, r.status, r.ok) for r in fake.requests[mark:]]
     messages = [(m.channel, m.ts, m.thread_ts, ((m.args.get("metadata") or {}).get("event_payload") or {}).get("nonce"),
                  _fingerprint(m.text, m.blocks)) for m in fake.messages]
-    return {"requests": requests, "messages": messages}
+    return {"requests": requests, "messages": messages, "times": [r.at for r in fake.requests[mark:]]}
 
 
 def _discord_messages(fake: Any) -> list[dict[str, Any]]:
@@ -687,6 +690,12 @@ async def run_processes(platform: str, n: int, processes: int, server: str) -> R
                 codes = [process.returncode for process in started]
         report = await fake.call("report")
     result.server_cpu_s = round(report["cpu_s"], 2)
+    times = [at for *_, at in report["requests"]] if platform == "discord" else report["times"]
+    if times:
+        result.requests_span_s = round(max(times) - min(times), 3)
+        result.notes.append(f"first request at {min(times) - start:.1f} s, last at {max(times) - start:.1f} s of "
+                            f"{result.wall_s:.1f} s: {result.requests_span_s:.1f} s between them, "
+                            f"{result.requests_span_s / floor:.2f}× the floor")
     for line in lines:
         for key, value in re.findall(r"(\w+)=(\d+)", line.split("(")[0]):
             result.outcomes[key] = result.outcomes.get(key, 0) + int(value)
@@ -777,6 +786,9 @@ def save_results(results: Sequence[Result], argv: Sequence[str]) -> None:
                      row(f"{label}: duplicates / lost channels", r.duplicates + r.lost_channels, "", target="0",
                          ok=r.duplicates + r.lost_channels == 0),
                      row(f"{label}: bot CPU", r.cpu_s, "s")]
+            if r.processes:
+                rows.append(row(f"{label}: first request to last (process start and exit left out)",
+                                r.requests_span_s, "s", baseline=r.floor_s))
         title = "Fan-out of one digest to every channel" + (" by several processes on PostgreSQL"
                                                            if runs[0].processes else "")
         save(name, title, command, rows, notes=[f"{r.platform} / {r.variant}: {'; '.join(r.notes)}"

@@ -109,6 +109,8 @@ class RecordedRequest:
     status: int = 200
     #: what the fake answered: a JSON answer's bytes as sent (decoded when ``response`` is first read), else its text
     answer: Any = None
+    #: when it arrived (``time.monotonic()``)
+    at: float = field(default_factory=time.monotonic)
 
     @functools.cached_property
     def response(self) -> Any:
