@@ -59,10 +59,13 @@ BENCHES = (
           "messages, channels in parallel."),
     Bench("fanout_discord_processes", "Fan-out by several processes (Discord)",
           "python -m bench.fanout --platform discord --processes N --postgres URL",
-          "The same fan-out shared by several bot processes on one PostgreSQL ledger."),
+          "The same fan-out shared by several bot processes on one PostgreSQL ledger. The judged wall runs from "
+          "spawning the processes to their exit; beside it, their first request to Discord to their last."),
     Bench("fanout_slack_processes", "Fan-out by several processes (Slack)",
           "python -m bench.fanout --platform slack --processes N --postgres URL",
-          "The same fan-out shared by several bot processes on one PostgreSQL ledger."),
+          "The same fan-out shared by several bot processes on one PostgreSQL ledger. The judged wall runs from "
+          "spawning the processes to their exit; beside it, their first request to Slack to their last, which "
+          "leaves out the interpreters' start and exit as the in-process runs above do."),
     Bench("alerts", "Topic alerts", "python -m bench.alerts",
           "1,000 new papers (Korean summaries, Zipf-like topics) against N and 2N subscriptions (Korean and "
           "English keywords and phrases, authors): matching alone against the naive every-paper-against-every-"
