@@ -1,13 +1,21 @@
+from collections.abc import Callable
+
 from bot.identity_cache import IdentityCache
 
 
-def test_a_value_is_made_once_per_object_not_per_equal_object_and_the_cache_empties_when_full():
+def recorded_sum() -> tuple[list[object], Callable[[list[int]], int]]:
+    """A ``make`` that sums its key, and the keys it was called with, in order."""
     made: list[object] = []
 
     def make(key: list[int]) -> int:
         made.append(key)
         return sum(key)
 
+    return made, make
+
+
+def test_a_value_is_made_once_per_object_not_per_equal_object_and_the_cache_empties_when_full():
+    made, make = recorded_sum()
     cache: IdentityCache[list[int], int] = IdentityCache(2)
     a, b, c = [1, 2], [1, 2], [5]
     assert cache.get(a, make) == 3 and cache.get(a, make) == 3
@@ -18,12 +26,7 @@ def test_a_value_is_made_once_per_object_not_per_equal_object_and_the_cache_empt
 
 
 def test_many_values_are_those_got_one_by_one():
-    made: list[object] = []
-
-    def make(key: list[int]) -> int:
-        made.append(key)
-        return sum(key)
-
+    made, make = recorded_sum()
     cache: IdentityCache[list[int], int] = IdentityCache(3)
     a, b, c = [1], [1], [7]
     assert cache.get_many([a, b, a, c], make) == [1, 1, 1, 7]
