@@ -33,3 +33,12 @@ def test_many_values_are_those_got_one_by_one():
     assert [m is a for m in made] == [True, False, False]  # a made once, b made although equal, then c
     assert cache.get_many([c, [2, 2], a], make) == [7, 4, 1]  # full on [2, 2]: emptied, so a made again
     assert len(made) == 5 and made[-1] is a
+
+
+def test_a_cleared_cache_makes_each_value_again():
+    made, make = recorded_sum()
+    cache: IdentityCache[list[int], int] = IdentityCache(10)
+    a = [4]
+    cache.get(a, make)
+    cache.clear()
+    assert cache.get(a, make) == 4 and made == [a, a]
